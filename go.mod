@@ -1,0 +1,3 @@
+module github.com/peerprep/peerprep
+
+go 1.26
