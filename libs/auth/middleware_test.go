@@ -16,8 +16,8 @@ func TestMiddleware(t *testing.T) {
 	priv := mustKey(t)
 	s := NewSigner(priv, nil)
 	v := NewVerifier(StaticKeys{s.KeyID(): Public(priv)}, nil)
-	userTok, _, _ := s.Sign("u1", RoleUser)
-	adminTok, _, _ := s.Sign("a1", RoleAdmin)
+	userTok, _, _ := s.Sign("u1", RoleUser, "")
+	adminTok, _, _ := s.Sign("a1", RoleAdmin, "")
 	const internal = "internal-secret-token"
 
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, ClaimsFrom(c).Subject) }

@@ -31,6 +31,9 @@ const (
 // Claims are the claims of an access token.
 type Claims struct {
 	Role string `json:"role"`
+	// SessionID names the refresh-token family the token was issued in, so
+	// "sign out every other session" knows which one is current.
+	SessionID string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -56,13 +59,14 @@ func NewSigner(priv ed25519.PrivateKey, now func() time.Time) *Signer {
 // KeyID is the kid the Signer stamps.
 func (s *Signer) KeyID() string { return s.kid }
 
-// Sign issues an access token for userID with role; it returns the token
-// and its expiry.
-func (s *Signer) Sign(userID, role string) (string, time.Time, error) {
+// Sign issues an access token for userID with role in session sid (may be
+// empty); it returns the token and its expiry.
+func (s *Signer) Sign(userID, role, sid string) (string, time.Time, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	exp := now.Add(s.ttl)
 	claims := Claims{
-		Role: role,
+		Role:      role,
+		SessionID: sid,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
 			Subject:   userID,

@@ -54,7 +54,7 @@ func TestVerify(t *testing.T) {
 	other := mustKey(t)
 	v := NewVerifier(StaticKeys{kid: Public(priv)}, clock)
 
-	good, _, err := NewSigner(priv, clock).Sign("6f1c2a52-4f8e-4a57-9d36-8d0ef0f1e1a1", RoleAdmin)
+	good, _, err := NewSigner(priv, clock).Sign("6f1c2a52-4f8e-4a57-9d36-8d0ef0f1e1a1", RoleAdmin, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestSignerClaims(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	priv := mustKey(t)
 	s := NewSigner(priv, func() time.Time { return now })
-	tok, exp, err := s.Sign("u1", RoleUser)
+	tok, exp, err := s.Sign("u1", RoleUser, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestJWKSClientRefetchesUnknownKidRateLimited(t *testing.T) {
 func BenchmarkVerify(b *testing.B) {
 	priv := mustKey(b)
 	s := NewSigner(priv, nil)
-	tok, _, _ := s.Sign("6f1c2a52-4f8e-4a57-9d36-8d0ef0f1e1a1", RoleUser)
+	tok, _, _ := s.Sign("6f1c2a52-4f8e-4a57-9d36-8d0ef0f1e1a1", RoleUser, "")
 	v := NewVerifier(StaticKeys{s.KeyID(): Public(priv)}, nil)
 	ctx := context.Background()
 	b.ReportAllocs()

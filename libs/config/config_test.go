@@ -1,0 +1,54 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadBase(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		env     map[string]string
+		needs   Needs
+		wantErr string
+		check   func(t *testing.T, b Base)
+	}{
+		{"local defaults and a generated internal token", map[string]string{}, Needs{}, "", func(t *testing.T, b Base) {
+			if b.Port != 8000 || b.Environment != Local || b.ShutdownDrain != 5*time.Second || len(b.InternalToken) != 64 || b.Generated[0] != "INTERNAL_API_TOKEN" {
+				t.Fatalf("%+v", b)
+			}
+		}},
+		{"production refuses to start without the internal token", map[string]string{"ENVIRONMENT": "production"}, Needs{}, "INTERNAL_API_TOKEN is required", nil},
+		{"database required when needed", map[string]string{}, Needs{Database: true}, "DATABASE_URL is required", nil},
+		{"redis URL must be redis://", map[string]string{"REDIS_URL": "http://x"}, Needs{Redis: true}, "REDIS_URL must be", nil},
+		{"bad port", map[string]string{"PORT": "http"}, Needs{}, "PORT must be", nil},
+		{"bad environment", map[string]string{"ENVIRONMENT": "prod"}, Needs{}, "ENVIRONMENT must be", nil},
+		{"bad drain", map[string]string{"SHUTDOWN_DRAIN": "5"}, Needs{}, "SHUTDOWN_DRAIN must be", nil},
+		{"short internal token", map[string]string{"INTERNAL_API_TOKEN": "short"}, Needs{}, "at least 16", nil},
+		{"origins are split and trimmed", map[string]string{"CORS_ALLOWED_ORIGINS": "http://a, http://b,"}, Needs{}, "", func(t *testing.T, b Base) {
+			if len(b.CORSOrigins) != 2 || b.CORSOrigins[1] != "http://b" {
+				t.Fatalf("%q", b.CORSOrigins)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := LoadBase("x-service", env(tc.env), tc.needs)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, b)
+		})
+	}
+}

@@ -1,0 +1,7 @@
+module github.com/peerprep/peerprep/services/history
+
+go 1.26
+
+require github.com/peerprep/peerprep/libs v0.0.0
+
+replace github.com/peerprep/peerprep/libs => ../../libs
