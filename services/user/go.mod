@@ -1,6 +1,6 @@
 module github.com/peerprep/peerprep/services/user
 
-go 1.26
+go 1.26.0
 
 require github.com/peerprep/peerprep/libs v0.0.0
 
