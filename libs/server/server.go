@@ -36,7 +36,7 @@ type Options struct {
 	// nil for errors it does not know; those become a generic 500.
 	MapError func(error) *httperr.Error
 
-	ShutdownDrain   time.Duration // readiness 503 but still serving, default 5s
+	ShutdownDrain   time.Duration // readiness 503 but still serving; 0 = none (config.Base defaults it to 5 s)
 	ShutdownTimeout time.Duration // in-flight requests and hooks, default 15s
 	ReadTimeout     time.Duration // default 30s; negative means none (WebSocket services clear deadlines per connection)
 }
@@ -60,9 +60,6 @@ func New(o Options) *Server {
 	if o.BodyLimit <= 0 {
 		o.BodyLimit = 1 << 20
 	}
-	if o.ShutdownDrain == 0 {
-		o.ShutdownDrain = 5 * time.Second
-	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 15 * time.Second
 	}
@@ -76,6 +73,10 @@ func New(o Options) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.Logger.SetOutput(discard{})
 	s := &Server{Echo: e, opts: o, log: o.Logger}
+	// The client address is the right-most X-Forwarded-For entry that is not
+	// a trusted proxy (loopback and private ranges: the ALB lives there), so
+	// a client cannot pick its own address by sending the header.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator()
 

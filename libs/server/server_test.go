@@ -305,3 +305,17 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestClientIPIgnoresSpoofedForwardedFor(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Service: "t"})
+	var got string
+	s.Echo.GET("/ip", func(c echo.Context) error { got = c.RealIP(); return c.NoContent(204) })
+	req := httptest.NewRequest("GET", "/ip", nil)
+	req.RemoteAddr = "10.0.1.7:5555" // the ALB
+	req.Header.Set("X-Forwarded-For", "1.2.3.4, 203.0.113.9")
+	s.Echo.ServeHTTP(httptest.NewRecorder(), req)
+	if got != "203.0.113.9" {
+		t.Fatalf("client ip = %q, want the address the ALB saw", got)
+	}
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/servicetest"
+	pgstore "github.com/peerprep/peerprep/services/user/internal/postgres"
+)
+
+func postJSON(t *testing.T, url string, body any, hdr ...string) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return do(t, req)
+}
+
+func getJSON(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func testEnv(t *testing.T) map[string]string {
+	t.Helper()
+	_, prefix := redistest.New(t)
+	return map[string]string{
+		"DATABASE_URL":       pgtest.NewURL(t, pgstore.Migrations()),
+		"REDIS_URL":          redistest.URL(),
+		"REDIS_KEY_PREFIX":   prefix,
+		"INTERNAL_API_TOKEN": "e2e-internal-token-0123456789",
+	}
+}
+
+// TestEndToEnd boots two replicas through run() with no JWT_SIGNING_KEY: the
+// local key they generate is shared through the database, so a token from
+// one verifies on the other.
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	a := servicetest.Start(t, run, env)
+	b := servicetest.Start(t, run, env)
+
+	code, body := getJSON(t, a.URL+"/user-service-api/health", "")
+	if code != 200 || body["status"] != "healthy" || body["service"] != "user-service" {
+		t.Fatalf("health: %d %v", code, body)
+	}
+	code, body = postJSON(t, a.URL+"/user-service-api/auth/signup", map[string]string{"username": "e2e_user", "email": "e2e@example.com", "password": "End-to-end-secret-9"})
+	if code != 201 {
+		t.Fatalf("signup: %d %v", code, body)
+	}
+	tok := body["access_token"].(string)
+	code, body = getJSON(t, b.URL+"/user-service-api/users/me", tok)
+	if code != 200 || body["username"] != "e2e_user" {
+		t.Fatalf("token from replica A on replica B: %d %v", code, body)
+	}
+	code, body = postJSON(t, b.URL+"/user-service-api/auth/login", map[string]string{"identifier": "e2e@example.com", "password": "End-to-end-secret-9"})
+	if code != 200 {
+		t.Fatalf("login on B: %d %v", code, body)
+	}
+	for _, line := range append(a.Logs(), b.Logs()...) {
+		if strings.Contains(line, "End-to-end-secret-9") || strings.Contains(line, tok) {
+			t.Fatalf("a secret reached the log: %s", line)
+		}
+	}
+}
+
+func TestProductionRefusesToStartWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"ENVIRONMENT": "production", "DATABASE_URL": "postgres://x@127.0.0.1/x", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "JWT_SIGNING_KEY") || !strings.Contains(err.Error(), "INTERNAL_API_TOKEN") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPromote(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	in := servicetest.Start(t, run, env)
+	if code, body := postJSON(t, in.URL+"/user-service-api/auth/signup", map[string]string{"username": "future_admin", "email": "Boss@Example.com", "password": "Promotion-secret-5"}); code != 201 {
+		t.Fatalf("signup: %d %v", code, body)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"promote", "boss@example.com"}, func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "future_admin") {
+		t.Fatalf("promote said %q", out.String())
+	}
+	if err := run(context.Background(), []string{"promote", "nobody@example.com"}, func(k string) string { return env[k] }, io.Discard); err == nil {
+		t.Fatal("promoting an unknown email succeeded")
+	}
+}
+
+// TestGracefulShutdown runs the real binary, sends SIGTERM while signups are
+// in flight, and checks: readiness 503 while draining, every request
+// answered, exit code 0.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "user-service")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	env := testEnv(t)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "PORT=0", "SHUTDOWN_DRAIN=1s", "ENVIRONMENT=test")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	url := waitListening(t, stdout)
+
+	var wg sync.WaitGroup
+	codes := make([]int, 12)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, _ := postJSON(t, url+"/user-service-api/auth/signup", map[string]string{
+				"username": "inflight_" + string(rune('a'+i)), "email": "inflight" + string(rune('a'+i)) + "@example.com", "password": "In-flight-secret-7"})
+			codes[i] = code
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if code, _ := getJSON(t, url+"/health/ready", ""); code != 503 {
+		t.Fatalf("readiness while draining = %d, want 503", code)
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 201 {
+			t.Fatalf("in-flight signup %d answered %d", i, c)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("did not exit within 20 s of SIGTERM")
+	}
+}
+
+func waitListening(t *testing.T, r io.Reader) string {
+	t.Helper()
+	found := make(chan string, 1)
+	go func() {
+		dec := json.NewDecoder(r)
+		for {
+			var m map[string]any
+			if dec.Decode(&m) != nil {
+				return
+			}
+			if m["msg"] == "listening" {
+				select {
+				case found <- "http://" + strings.Replace(m["addr"].(string), "[::]", "127.0.0.1", 1):
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(20 * time.Second):
+		t.Fatal("binary never logged its address")
+		return ""
+	}
+}

@@ -1,0 +1,42 @@
+// Package config is user-service's configuration, read once from the
+// environment.
+package config
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/config"
+)
+
+// Config is user-service's configuration.
+type Config struct {
+	config.Base
+	SigningKey     string        // JWT_SIGNING_KEY: PEM or base64 Ed25519; required in staging/production
+	AdminEmails    []string      // ADMIN_EMAILS: comma-separated, promoted to admin
+	RefreshTTL     time.Duration // REFRESH_TOKEN_TTL, default 720h
+	InsecureCookie bool          // COOKIE_INSECURE=true drops the Secure attribute (plain-HTTP local use only)
+}
+
+// Load reads the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	base, err := config.LoadBase("user-service", getenv, config.Needs{Database: true, Redis: true})
+	c := Config{Base: base, SigningKey: getenv("JWT_SIGNING_KEY")}
+	errs := []error{err}
+	for e := range strings.SplitSeq(getenv("ADMIN_EMAILS"), ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			c.AdminEmails = append(c.AdminEmails, e)
+		}
+	}
+	c.RefreshTTL, err = config.Duration(getenv, "REFRESH_TOKEN_TTL", 30*24*time.Hour)
+	errs = append(errs, err)
+	if c.SigningKey == "" && c.Deployed() {
+		errs = append(errs, errors.New("JWT_SIGNING_KEY is required in "+c.Environment))
+	}
+	c.InsecureCookie = getenv("COOKIE_INSECURE") == "true"
+	if c.InsecureCookie && c.Deployed() {
+		errs = append(errs, errors.New("COOKIE_INSECURE is not allowed in "+c.Environment))
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,40 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/services/user/internal/user"
+)
+
+// MapError turns user-service's domain errors into API errors.
+func MapError(err error) *httperr.Error {
+	var (
+		ve *user.ValidationError
+		rl *user.RateLimitedError
+	)
+	switch {
+	case errors.As(err, &ve):
+		details := make([]httperr.FieldError, len(ve.Fields))
+		for i, f := range ve.Fields {
+			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
+		}
+		return httperr.Validation(details...)
+	case errors.As(err, &rl):
+		return httperr.RateLimited(rl.RetryAfter)
+	case errors.Is(err, user.ErrNotFound):
+		return httperr.NotFound("user not found")
+	case errors.Is(err, user.ErrUsernameTaken):
+		return httperr.Conflict("that username is taken")
+	case errors.Is(err, user.ErrEmailTaken):
+		return httperr.Conflict("an account with that email exists")
+	case errors.Is(err, user.ErrInvalidCredentials):
+		return httperr.Unauthenticated("the email/username or password is incorrect")
+	case errors.Is(err, user.ErrRefreshInvalid), errors.Is(err, user.ErrRefreshReused):
+		return httperr.Unauthenticated("the refresh token is invalid or expired; sign in again")
+	case errors.Is(err, user.ErrWrongPassword):
+		return httperr.New(http.StatusForbidden, "forbidden", "the current password is incorrect")
+	}
+	return nil
+}

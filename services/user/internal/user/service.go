@@ -1,0 +1,314 @@
+package user
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps accounts and refresh tokens.
+type Store interface {
+	CreateUser(ctx context.Context, u User, passwordHash string, first RefreshToken) error // ErrUsernameTaken, ErrEmailTaken
+	UserByID(ctx context.Context, id string) (User, error)
+	// UserByLogin finds an account by lower-case email or username.
+	UserByLogin(ctx context.Context, identifier string) (User, string, error)
+	PasswordHash(ctx context.Context, id string) (string, error)
+	UpdateProfile(ctx context.Context, id string, upd ProfileUpdate, now time.Time) (User, error)
+	// SetPassword stores hash and revokes every refresh family except keep.
+	SetPassword(ctx context.Context, id, hash, keep string, now time.Time) error
+	DeleteUser(ctx context.Context, id string) error
+	ListUsers(ctx context.Context, query string, offset, limit int) ([]User, int, error)
+	SetRole(ctx context.Context, id, role string, now time.Time) (User, error)
+	PromoteByEmail(ctx context.Context, email string, now time.Time) (User, error)
+
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RotateRefreshToken consumes the token with hash old and stores next in
+	// its family. A token already consumed revokes the whole family and
+	// returns ErrRefreshReused; unknown, revoked or expired: ErrRefreshInvalid.
+	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID string, err error)
+	RevokeFamily(ctx context.Context, hash []byte, now time.Time) error
+}
+
+// Hasher hashes passwords.
+type Hasher interface {
+	Hash(ctx context.Context, pw string) (string, error)
+	Verify(ctx context.Context, pw, encoded string) (bool, error)
+	VerifyDummy(ctx context.Context, pw string)
+}
+
+// Limiter counts failed logins per account and per client address.
+type Limiter interface {
+	// Check returns a positive wait when either key is over its limit.
+	Check(ctx context.Context, account, ip string) (time.Duration, error)
+	Fail(ctx context.Context, account, ip string) error
+	Succeed(ctx context.Context, account string) error
+}
+
+// Issuer signs access tokens.
+type Issuer interface {
+	Sign(userID, role, sid string) (string, time.Time, error)
+}
+
+// Service carries out what user-service decides.
+type Service struct {
+	store       Store
+	hasher      Hasher
+	limiter     Limiter
+	issuer      Issuer
+	log         *slog.Logger
+	adminEmails map[string]bool
+	refreshTTL  time.Duration
+	now         func() time.Time
+}
+
+// Deps are the Service's collaborators.
+type Deps struct {
+	Store       Store
+	Hasher      Hasher
+	Limiter     Limiter
+	Issuer      Issuer
+	Log         *slog.Logger
+	AdminEmails []string      // promoted to admin at signup and login
+	RefreshTTL  time.Duration // default 30 days
+	Now         func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, issuer: d.Issuer, log: d.Log,
+		adminEmails: map[string]bool{}, refreshTTL: d.RefreshTTL, now: d.Now}
+	for _, e := range d.AdminEmails {
+		if e = NormalizeEmail(e); e != "" {
+			s.adminEmails[e] = true
+		}
+	}
+	if s.refreshTTL <= 0 {
+		s.refreshTTL = 30 * 24 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// HashToken is how a refresh token is stored: SHA-256 suffices for 256-bit
+// random tokens (no dictionary to defend against).
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func (s *Service) newRefresh(userID, family string) (RefreshToken, string) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	now := s.now().UTC()
+	return RefreshToken{ID: uuid.NewString(), FamilyID: family, UserID: userID, Hash: HashToken(tok),
+		CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}, tok
+}
+
+func (s *Service) session(u User, rt RefreshToken, raw string) (Session, error) {
+	at, exp, err := s.issuer.Sign(u.ID, u.Role, rt.FamilyID)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{User: u, AccessToken: at, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
+}
+
+// Signup creates an account and signs it in.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
+	in.Email = NormalizeEmail(in.Email)
+	if err := in.Validate(); err != nil {
+		return Session{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return Session{}, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.now().UTC()
+	u := User{ID: uuid.NewString(), Username: in.Username, Email: in.Email, Role: RoleUser, CreatedAt: now, UpdatedAt: now}
+	if s.adminEmails[u.Email] {
+		u.Role = RoleAdmin
+	}
+	rt, raw := s.newRefresh(u.ID, uuid.NewString())
+	if err := s.store.CreateUser(ctx, u, hash, rt); err != nil {
+		return Session{}, err
+	}
+	return s.session(u, rt, raw)
+}
+
+// Login signs in by email or username. Unknown accounts and wrong passwords
+// take the same time and give the same error.
+func (s *Service) Login(ctx context.Context, identifier, password, ip string) (Session, error) {
+	id := strings.ToLower(strings.TrimSpace(identifier))
+	if id == "" || password == "" || len(id) > 254 || len(password) > 128 {
+		var v validation
+		if id == "" || len(id) > 254 {
+			v.add("identifier", "must be an email or username")
+		}
+		if password == "" || len(password) > 128 {
+			v.add("password", "must be 1–128 bytes")
+		}
+		return Session{}, v.err()
+	}
+	if wait, err := s.limiter.Check(ctx, id, ip); err != nil {
+		// Availability over limiting: argon2id already makes guessing slow.
+		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+	} else if wait > 0 {
+		return Session{}, &RateLimitedError{RetryAfter: wait}
+	}
+	u, hash, err := s.store.UserByLogin(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		s.hasher.VerifyDummy(ctx, password)
+		s.fail(ctx, id, ip)
+		return Session{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	ok, err := s.hasher.Verify(ctx, password, hash)
+	if err != nil {
+		return Session{}, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		s.fail(ctx, id, ip)
+		return Session{}, ErrInvalidCredentials
+	}
+	if err := s.limiter.Succeed(ctx, id); err != nil {
+		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+	}
+	if s.adminEmails[u.Email] && u.Role != RoleAdmin {
+		if u, err = s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC()); err != nil {
+			return Session{}, err
+		}
+	}
+	rt, raw := s.newRefresh(u.ID, uuid.NewString())
+	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
+		return Session{}, err
+	}
+	return s.session(u, rt, raw)
+}
+
+func (s *Service) fail(ctx context.Context, id, ip string) {
+	if err := s.limiter.Fail(ctx, id, ip); err != nil {
+		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+	}
+}
+
+// Refresh exchanges a refresh token for a new pair (rotation).
+func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
+	if token == "" || len(token) > 256 {
+		return Session{}, ErrRefreshInvalid
+	}
+	next, raw := s.newRefresh("", "")
+	userID, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
+	if err != nil {
+		if errors.Is(err, ErrRefreshReused) {
+			s.log.WarnContext(ctx, "refresh token reuse: family revoked")
+		}
+		return Session{}, err
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Session{}, ErrRefreshInvalid
+		}
+		return Session{}, err
+	}
+	return s.session(u, next, raw)
+}
+
+// Logout revokes the family of token. Unknown tokens are ignored.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" || len(token) > 256 {
+		return nil
+	}
+	return s.store.RevokeFamily(ctx, HashToken(token), s.now().UTC())
+}
+
+// Get returns an account.
+func (s *Service) Get(ctx context.Context, id string) (User, error) {
+	if uuid.Validate(id) != nil {
+		return User{}, ErrNotFound
+	}
+	return s.store.UserByID(ctx, id)
+}
+
+// UpdateProfile changes the caller's own profile.
+func (s *Service) UpdateProfile(ctx context.Context, id string, upd ProfileUpdate) (User, error) {
+	if err := upd.Validate(); err != nil {
+		return User{}, err
+	}
+	return s.store.UpdateProfile(ctx, id, upd, s.now().UTC())
+}
+
+// ChangePassword checks the current password, stores the new one and signs
+// out every other session (keeping sid, the caller's).
+func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next string) error {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	var v validation
+	if current == "" {
+		v.add("current_password", "is required")
+	}
+	local, _, _ := strings.Cut(u.Email, "@")
+	checkPassword(&v, "new_password", next, u.Username, local)
+	if err := v.err(); err != nil {
+		return err
+	}
+	hash, err := s.store.PasswordHash(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, current, hash)
+	if err != nil {
+		return fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	newHash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.store.SetPassword(ctx, id, newHash, sid, s.now().UTC())
+}
+
+// Delete removes the caller's account and every session of it.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return s.store.DeleteUser(ctx, id)
+}
+
+// List is the admin search over usernames and emails.
+func (s *Service) List(ctx context.Context, query string, page, limit int) ([]User, int, error) {
+	return s.store.ListUsers(ctx, strings.TrimSpace(query), (page-1)*limit, limit)
+}
+
+// SetRole changes an account's role (admin only; enforced by httpapi).
+func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
+	if role != RoleUser && role != RoleAdmin {
+		return User{}, &ValidationError{Fields: []FieldError{{"role", "must be one of: user, admin"}}}
+	}
+	if uuid.Validate(id) != nil {
+		return User{}, ErrNotFound
+	}
+	return s.store.SetRole(ctx, id, role, s.now().UTC())
+}
+
+// Promote makes the account with email an admin (the `promote` subcommand).
+func (s *Service) Promote(ctx context.Context, email string) (User, error) {
+	return s.store.PromoteByEmail(ctx, NormalizeEmail(email), s.now().UTC())
+}
