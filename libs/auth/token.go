@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -187,7 +188,17 @@ func ParseStaticKeys(s string) (StaticKeys, error) {
 type Verifier struct {
 	keys   KeySource
 	parser *jwt.Parser
+	now    func() time.Time
+
+	// Verified tokens, keyed by the exact token string, until they expire:
+	// a client sends the same token for 15 minutes, and the Ed25519 check
+	// is most of an authenticated request's CPU.
+	mu    sync.RWMutex
+	cache map[string]*Claims
 }
+
+// cacheSize bounds the verified-token cache; when full it is emptied.
+const cacheSize = 50_000
 
 // NewVerifier returns a Verifier that accepts only EdDSA tokens signed by a
 // key from keys, issued by user-service for the peerprep audience, unexpired.
@@ -204,11 +215,40 @@ func NewVerifier(keys KeySource, now func() time.Time) *Verifier {
 	if now != nil {
 		opts = append(opts, jwt.WithTimeFunc(now))
 	}
-	return &Verifier{keys: keys, parser: jwt.NewParser(opts...)}
+	if now == nil {
+		now = time.Now
+	}
+	return &Verifier{keys: keys, parser: jwt.NewParser(opts...), now: now, cache: map[string]*Claims{}}
 }
 
-// Verify parses and checks token; any failure wraps ErrInvalidToken.
+// Verify parses and checks token; any failure wraps ErrInvalidToken. The
+// returned Claims are shared: callers must not modify them.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	v.mu.RLock()
+	cached, ok := v.cache[token]
+	v.mu.RUnlock()
+	if ok {
+		if v.now().Before(cached.ExpiresAt.Add(Leeway)) {
+			return cached, nil
+		}
+		v.mu.Lock()
+		delete(v.cache, token)
+		v.mu.Unlock()
+	}
+	claims, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	if len(v.cache) >= cacheSize {
+		clear(v.cache)
+	}
+	v.cache[token] = claims
+	v.mu.Unlock()
+	return claims, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	claims := &Claims{}
 	_, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		// WithValidMethods already pins the algorithm; this keeps the key

@@ -226,6 +226,7 @@ func TestJWKSClientRefetchesUnknownKidRateLimited(t *testing.T) {
 	}
 }
 
+// BenchmarkVerify is the common case: a token already verified once.
 func BenchmarkVerify(b *testing.B) {
 	priv := mustKey(b)
 	s := NewSigner(priv, nil)
@@ -235,6 +236,46 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestVerifyCacheHonoursExpiry: a cached token stops being accepted when it
+// expires, and a tampered copy of a cached token is not a cache hit.
+func TestVerifyCacheHonoursExpiry(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	priv := mustKey(t)
+	s := NewSigner(priv, clock)
+	v := NewVerifier(StaticKeys{s.KeyID(): Public(priv)}, clock)
+	tok, _, _ := s.Sign("u1", RoleUser, "")
+	for range 2 {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v.Verify(context.Background(), tok[:len(tok)-2]+"xx"); err == nil {
+		t.Fatal("tampered signature accepted")
+	}
+	now = now.Add(AccessTTL + Leeway + time.Second)
+	if _, err := v.Verify(context.Background(), tok); err == nil {
+		t.Fatal("expired token accepted from the cache")
+	}
+}
+
+// BenchmarkVerifyUncached is the full signature and claims check, as for a
+// token seen for the first time.
+func BenchmarkVerifyUncached(b *testing.B) {
+	priv := mustKey(b)
+	s := NewSigner(priv, nil)
+	tok, _, _ := s.Sign("6f1c2a52-4f8e-4a57-9d36-8d0ef0f1e1a1", RoleUser, "")
+	v := NewVerifier(StaticKeys{s.KeyID(): Public(priv)}, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.verify(ctx, tok); err != nil {
 			b.Fatal(err)
 		}
 	}
