@@ -1,0 +1,7 @@
+//go:build !unix
+
+package devenv
+
+import "os/exec"
+
+func setProcAttr(*exec.Cmd) {}

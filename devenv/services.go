@@ -1,0 +1,132 @@
+package devenv
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Service is one row of the local service table.
+type Service struct {
+	Name     string // short name: "user"; the binary is "user-service"
+	Dir      string // module directory, relative to the root
+	Port     int    // local port, 81xx
+	Database bool   // owns a PostgreSQL database, peerprep_<name>
+	Redis    bool   // uses Redis
+}
+
+// Services is the table the dev target runs. Rows whose
+// <Dir>/cmd/<name>-service does not exist yet are skipped.
+// TODO: read this from the deploy configuration once it exists.
+func Services() []Service {
+	return []Service{
+		{Name: "user", Dir: "services/user", Port: 8101, Database: true, Redis: true},
+		{Name: "question", Dir: "services/question", Port: 8102, Database: true},
+		{Name: "matching", Dir: "services/matching", Port: 8103, Redis: true},
+		{Name: "history", Dir: "services/history", Port: 8104, Database: true},
+		{Name: "collaboration", Dir: "services/collaboration", Port: 8105, Database: true, Redis: true},
+		{Name: "chat", Dir: "services/chat", Port: 8106, Database: true, Redis: true},
+	}
+}
+
+// Binary is the executable's name, e.g. "user-service".
+func (s Service) Binary() string { return s.Name + "-service" }
+
+// DatabaseName is the service's own database, e.g. "peerprep_user".
+func (s Service) DatabaseName() string { return "peerprep_" + s.Name }
+
+// URLVar is the discovery override other services read, e.g. "USER_SERVICE_URL".
+func (s Service) URLVar() string { return strings.ToUpper(s.Name) + "_SERVICE_URL" }
+
+// LocalURL is where the service listens in local dev.
+func (s Service) LocalURL() string { return "http://127.0.0.1:" + strconv.Itoa(s.Port) }
+
+// BinaryPath is where Build puts the service's binary, relative to the root.
+func (s Service) BinaryPath() string { return s.Dir + "/bin/" + s.Binary() }
+
+// present reports whether the service's main package exists under root.
+func (s Service) present(root string) bool {
+	return hasGoFiles(filepath.Join(root, filepath.FromSlash(s.Dir), "cmd", s.Binary()))
+}
+
+// presentServices returns the rows of table that exist under root.
+func presentServices(root string, table []Service) []Service {
+	var out []Service
+	for _, s := range table {
+		if s.present(root) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// wiring is what every local service is told about its surroundings.
+type wiring struct {
+	AdminDatabaseURL string // any database on the server; services get their own database on it
+	RedisURL         string
+	InternalToken    string
+	LogLevel         string
+}
+
+// serviceDatabaseURL points the admin URL at the service's own database.
+func serviceDatabaseURL(adminURL string, s Service) (string, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("database URL: %w", err)
+	}
+	u.Path = "/" + s.DatabaseName()
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+// managedVar reports whether the dev target sets key itself; such variables
+// are not inherited from the caller's environment, so a stray DATABASE_URL in
+// a shell never reaches a service that should have none.
+func managedVar(key string) bool {
+	switch key {
+	case "PORT", "ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL",
+		"INTERNAL_API_TOKEN", "CORS_ALLOWED_ORIGINS":
+		return true
+	}
+	return strings.HasSuffix(key, "_SERVICE_URL")
+}
+
+// serviceEnv is the environment of s in local dev: the inherited environment
+// minus the managed variables, then the wiring. Every service learns the URL
+// of every service in table.
+func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]string, error) {
+	var env []string
+	for _, kv := range inherited {
+		key, _, _ := strings.Cut(kv, "=")
+		if !managedVar(key) {
+			env = append(env, kv)
+		}
+	}
+	logLevel := w.LogLevel
+	if logLevel == "" {
+		logLevel = "info"
+	}
+	env = append(env,
+		"PORT="+strconv.Itoa(s.Port),
+		"ENVIRONMENT=local",
+		"LOG_LEVEL="+logLevel,
+	)
+	if s.Database {
+		dbURL, err := serviceDatabaseURL(w.AdminDatabaseURL, s)
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, "DATABASE_URL="+dbURL)
+	}
+	env = append(env,
+		"REDIS_URL="+w.RedisURL,
+		"INTERNAL_API_TOKEN="+w.InternalToken,
+		"CORS_ALLOWED_ORIGINS=http://localhost:8080",
+	)
+	for _, other := range table {
+		env = append(env, other.URLVar()+"="+other.LocalURL())
+	}
+	return env, nil
+}

@@ -1,0 +1,151 @@
+package devenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// result is the outcome of one module in test or lint.
+type result struct {
+	module   Module
+	skipped  bool     // no packages
+	failed   []string // the steps that failed
+	duration time.Duration
+}
+
+// Test vets and tests (with -race) every workspace module against the
+// PostgreSQL and Redis that EnsureDeps provides. Every module runs even when
+// an earlier one fails; the summary says which failed.
+func (e *Env) Test(ctx context.Context) error {
+	mods, err := Modules(e.Root)
+	if err != nil {
+		return err
+	}
+	flags, err := splitFlags(e.Getenv("TESTFLAGS"))
+	if err != nil {
+		return fmt.Errorf("TESTFLAGS: %w", err)
+	}
+	if cgo, err := e.output(ctx, ".", "go", "env", "CGO_ENABLED"); err != nil {
+		return err
+	} else if cgo != "1" {
+		return errors.New("go test -race needs cgo, which is off (usually: no C compiler found): install gcc (apt-get install gcc)")
+	}
+	deps, err := e.EnsureDeps(ctx)
+	if err != nil {
+		return err
+	}
+	env := []string{EnvDatabaseURL + "=" + deps.DatabaseURL, EnvRedisURL + "=" + deps.RedisURL}
+	testArgs := append([]string{"test", "-race", "-count=1"}, flags...)
+	testArgs = append(testArgs, "./...")
+
+	var results []result
+	for _, m := range mods {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		results = append(results, e.runModule(ctx, m, env, []step{
+			{"go vet", []string{"vet", "./..."}},
+			{"go test", testArgs},
+		}))
+	}
+	return summarize(e.Stdout, "test", results)
+}
+
+type step struct {
+	name string
+	args []string // arguments of the go command
+}
+
+// runModule runs steps in the module, all of them even when one fails.
+func (e *Env) runModule(ctx context.Context, m Module, env []string, steps []step) result {
+	start := time.Now()
+	r := result{module: m}
+	pkgs, err := e.packages(ctx, m.Dir)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, err)
+		r.failed = append(r.failed, "go list")
+		r.duration = time.Since(start)
+		return r
+	}
+	if len(pkgs) == 0 {
+		e.logf("%s: no packages yet, skipped", m.Dir)
+		r.skipped = true
+		r.duration = time.Since(start)
+		return r
+	}
+	for _, s := range steps {
+		e.logf("%s: go %s", m.Dir, strings.Join(s.args, " "))
+		if err := e.command(ctx, m.Dir, env, "go", s.args...).Run(); err != nil {
+			r.failed = append(r.failed, s.name)
+		}
+	}
+	r.duration = time.Since(start)
+	return r
+}
+
+// summarize prints one line per module and returns an error when any failed.
+func summarize(w io.Writer, target string, results []result) error {
+	fmt.Fprintf(w, "\n%s summary:\n", target)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var failed []string
+	for _, r := range results {
+		status, note := "ok", ""
+		switch {
+		case len(r.failed) > 0:
+			status, note = "FAIL", "("+strings.Join(r.failed, ", ")+" failed)"
+			failed = append(failed, r.module.Dir)
+		case r.skipped:
+			note = "(no packages)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.module.Path, status, fmtDuration(r.duration), note)
+	}
+	tw.Flush()
+	if len(failed) > 0 {
+		return fmt.Errorf("%s failed in %s", target, strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// splitFlags splits TESTFLAGS like a shell would for simple cases: words
+// separated by spaces, with single or double quotes grouping ("-run 'A|B'").
+func splitFlags(s string) ([]string, error) {
+	var (
+		args  []string
+		cur   strings.Builder
+		inArg bool
+		quote rune
+	)
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inArg = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inArg {
+				args = append(args, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(r)
+			inArg = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote in %q", quote, s)
+	}
+	if inArg {
+		args = append(args, cur.String())
+	}
+	return args, nil
+}
