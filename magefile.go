@@ -7,6 +7,8 @@ package main
 import (
 	"context"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/peerprep/peerprep/devenv"
 )
 
@@ -28,3 +30,9 @@ func Build(ctx context.Context) error { return devenv.Build(ctx) }
 // with its environment wired, prints their health and stops them all with
 // SIGTERM on Ctrl-C. LOG_LEVEL (default info) is passed on.
 func Dev(ctx context.Context) error { return devenv.Dev(ctx) }
+
+// Bench groups the load benchmarks; results belong in docs/benchmarks.md.
+type Bench mg.Namespace
+
+// User measures user-service: cold start, GET /users/me and GET /health/ready at 64 connections.
+func (Bench) User(ctx context.Context) error { return devenv.BenchUser(ctx) }

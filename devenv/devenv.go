@@ -131,3 +131,6 @@ func fmtDuration(d time.Duration) string {
 	}
 	return d.Round(100 * time.Millisecond).String()
 }
+
+// BenchUser runs the user-service benchmark for the current process.
+func BenchUser(ctx context.Context) error { return run(ctx, (*Env).BenchUser) }
