@@ -85,8 +85,10 @@ func LoadBase(service string, getenv func(string) string, needs Needs) (Base, er
 			b.CORSOrigins = append(b.CORSOrigins, o)
 		}
 	}
-	if needs.Database && b.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is required"))
+	// In AWS the password comes from RDS's managed secret as PGPASSWORD and
+	// the rest as PGHOST/PGDATABASE/…, which pgx reads when the URL is empty.
+	if needs.Database && b.DatabaseURL == "" && getenv("PGHOST") == "" {
+		errs = append(errs, errors.New("DATABASE_URL (or PGHOST and the other libpq variables) is required"))
 	}
 	if needs.Redis {
 		if b.RedisURL == "" {

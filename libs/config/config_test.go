@@ -23,7 +23,7 @@ func TestLoadBase(t *testing.T) {
 			}
 		}},
 		{"production refuses to start without the internal token", map[string]string{"ENVIRONMENT": "production"}, Needs{}, "INTERNAL_API_TOKEN is required", nil},
-		{"database required when needed", map[string]string{}, Needs{Database: true}, "DATABASE_URL is required", nil},
+		{"database required when needed", map[string]string{}, Needs{Database: true}, "DATABASE_URL (or PGHOST", nil},
 		{"redis URL must be redis://", map[string]string{"REDIS_URL": "http://x"}, Needs{Redis: true}, "REDIS_URL must be", nil},
 		{"bad port", map[string]string{"PORT": "http"}, Needs{}, "PORT must be", nil},
 		{"bad environment", map[string]string{"ENVIRONMENT": "prod"}, Needs{}, "ENVIRONMENT must be", nil},
