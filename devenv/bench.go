@@ -108,7 +108,11 @@ func (e *Env) load(ctx context.Context, name, target, header string) error {
 		if err != nil {
 			return fmt.Errorf("wrk: %w\n%s", err, out)
 		}
-		e.logf("%s — wrk %s URL\n%s", name, strings.Join(args, " "), summariseWrk(string(out)))
+		shown := strings.Join(args, " ")
+		if header != "" {
+			shown = strings.Replace(shown, header, "'Authorization: Bearer <token>'", 1)
+		}
+		e.logf("%s — wrk %s URL\n%s", name, shown, summariseWrk(string(out)))
 		return nil
 	}
 	h := http.Header{}
