@@ -1,0 +1,21 @@
+// Command history-service keeps every attempt a user made in a PeerPrep
+// session and answers their history and statistics.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "history-service:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,218 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/services/history/internal/attempt"
+	"github.com/peerprep/peerprep/services/history/internal/peers"
+	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
+	"github.com/peerprep/peerprep/services/history/internal/postgres"
+	"github.com/peerprep/peerprep/services/history/internal/postgres/migrations"
+)
+
+const internalToken = "test-internal-token-0123456789"
+
+// env is the real router, service and store on a fresh database, with
+// stand-ins for question-service and user-service.
+type env struct {
+	t      testing.TB
+	h      http.Handler
+	svc    *attempt.Service
+	pool   *pgxpool.Pool
+	peers  *peerstest.Peers
+	signer *auth.Signer
+	// A question question-service knows.
+	question peerstest.Question
+}
+
+type envOptions struct {
+	questionURL string // overrides the stand-in's URL (e.g. a closed port)
+	retryBase   time.Duration
+}
+
+func newEnv(t testing.TB, opts ...envOptions) *env {
+	t.Helper()
+	var o envOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	priv, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := auth.NewSigner(priv, nil)
+	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(priv)}, nil)
+
+	p := peerstest.New(internalToken)
+	url := p.Start(t)
+	questionURL := url
+	if o.questionURL != "" {
+		questionURL = o.questionURL
+	}
+	q := peerstest.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array", "hash-table"}}
+	p.AddQuestion(q)
+
+	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url}
+	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return vars[k] }, InternalToken: internalToken})
+	pool := pgtest.New(t, migrations.FS)
+	svc := attempt.NewService(postgres.New(pool), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
+		attempt.Options{RetryBase: o.retryBase, QuestionTimeout: 2 * time.Second})
+	srv := server.New(server.Options{Service: "history-service", Prefix: Prefix, MapError: MapError})
+	Routes(srv.Echo, svc, verifier, internalToken)
+	return &env{t: t, h: srv.Echo, svc: svc, pool: pool, peers: p, signer: signer, question: q}
+}
+
+// user makes a user with a username in user-service and returns their
+// id and a bearer token.
+func (e *env) user(name string) (uuid.UUID, string) {
+	e.t.Helper()
+	id := uuid.New()
+	e.peers.SetUser(id, name)
+	tok, _, err := e.signer.Sign(id.String(), auth.RoleUser, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id, tok
+}
+
+type response struct {
+	Code int
+	Body []byte
+	Err  struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"details"`
+	}
+}
+
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+func (r response) fields() []string {
+	var f []string
+	for _, d := range r.Err.Details {
+		f = append(f, d.Field)
+	}
+	return f
+}
+
+// do sends a request; token "" sends none. A body that is not an io.Reader
+// or string is sent as JSON.
+func (e *env) do(method, path, token string, body any) response {
+	e.t.Helper()
+	return e.send(e.t, method, path, token, body)
+}
+
+// send is do reporting to t (inside a fuzz target, the target's t).
+func (e *env) send(t testing.TB, method, path, token string, body any) response {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case io.Reader:
+		r = b
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(js)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	out := response{Code: rec.Code, Body: rec.Body.Bytes()}
+	var eb struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(out.Body, &eb) == nil && eb.Error != nil {
+		_ = json.Unmarshal(eb.Error, &out.Err)
+	}
+	return out
+}
+
+// attemptBody is a valid POST /internal/attempts body for user with partner.
+func (e *env) attemptBody(user, partner uuid.UUID, ended time.Time) map[string]any {
+	return map[string]any{
+		"session_id": uuid.NewString(), "user_id": user.String(), "partner_id": partner.String(),
+		"question_id": e.question.ID, "language": "python", "code": "print('hi')",
+		"started_at": ended.Add(-20 * time.Minute).Format(time.RFC3339), "ended_at": ended.Format(time.RFC3339),
+	}
+}
+
+// record posts body and requires status.
+func (e *env) record(body map[string]any, status int) attemptJSON {
+	e.t.Helper()
+	r := e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
+	if r.Code != status {
+		e.t.Fatalf("record: status %d, want %d: %s", r.Code, status, r.Body)
+	}
+	var a attemptJSON
+	r.decode(e.t, &a)
+	return a
+}
+
+// attemptJSON is an attempt as the API answers it.
+type attemptJSON struct {
+	ID        string `json:"id"`
+	SessionID string `json:"session_id"`
+	UserID    string `json:"user_id"`
+	PartnerID string `json:"partner_id"`
+	Partner   *struct {
+		ID       string  `json:"id"`
+		Username *string `json:"username"`
+	} `json:"partner"`
+	Question struct {
+		ID         string   `json:"id"`
+		Title      *string  `json:"title"`
+		Slug       *string  `json:"slug"`
+		Difficulty *string  `json:"difficulty"`
+		Topics     []string `json:"topics"`
+		Snapshot   string   `json:"snapshot"`
+	} `json:"question"`
+	Language        string    `json:"language"`
+	Code            string    `json:"code"`
+	StartedAt       time.Time `json:"started_at"`
+	EndedAt         time.Time `json:"ended_at"`
+	DurationSeconds int64     `json:"duration_seconds"`
+}
+
+func (e *env) count(where string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.pool.QueryRow(context.Background(), fmt.Sprintf("SELECT count(*) FROM attempts WHERE %s", where), args...).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
