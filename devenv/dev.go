@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,14 +35,21 @@ const (
 // Dev runs every service in the table that exists, on its local port, wired
 // to each other and to local PostgreSQL and Redis, until Ctrl-C.
 func (e *Env) Dev(ctx context.Context) error {
-	table := Services()
+	table, err := LoadServices(e.Root)
+	if err != nil {
+		return err
+	}
+	replicas, err := e.replicas()
+	if err != nil {
+		return err
+	}
 	svcs := presentServices(e.Root, table)
 	if len(svcs) == 0 {
 		return errors.New("no services to run yet: none of services/<name>/cmd/<name>-service exists")
 	}
 	for _, b := range mustBinaries(e.Root) {
 		if !inTable(table, b) {
-			e.logf("%s has no row in the dev service table (devenv.Services); it is built but not started", b.Output())
+			e.logf("%s has no entry in deploy/services.yaml; it is built but not started", b.Output())
 		}
 	}
 	var needPostgres, needRedis bool
@@ -66,25 +75,37 @@ func (e *Env) Dev(ctx context.Context) error {
 		RedisURL:         deps.RedisURL,
 		InternalToken:    randomToken(),
 		LogLevel:         e.Getenv("LOG_LEVEL"),
+		DiscoveryURL:     "http://" + internalGatewayAddr,
 	}
 	var out sync.Mutex // one line at a time from every service
-	procs := make([]*process, 0, len(svcs))
+	procs := make([]*process, 0, len(svcs)*replicas)
+	instances := map[string][]string{}
 	for _, s := range svcs {
-		env, err := serviceEnv(e.Environ(), s, table, w)
-		if err != nil {
-			return err
+		for i := range replicas {
+			inst := s
+			inst.Port = s.Port + 100*i // 8101, 8201, …
+			env, err := serviceEnv(e.Environ(), inst, table, w)
+			if err != nil {
+				return err
+			}
+			label := inst.Binary()
+			if replicas > 1 {
+				label = fmt.Sprintf("%s#%d", inst.Binary(), i+1)
+			}
+			instances[s.Name] = append(instances[s.Name], inst.LocalURL())
+			procs = append(procs, &process{
+				svc:    inst,
+				first:  i == 0,
+				bin:    filepath.Join(e.Root, filepath.FromSlash(s.BinaryPath())),
+				dir:    filepath.Join(e.Root, filepath.FromSlash(s.Dir)),
+				env:    env,
+				stdout: newPrefixWriter(&out, e.Stdout, "["+label+"] "),
+				stderr: newPrefixWriter(&out, e.Stderr, "["+label+"] "),
+			})
 		}
-		procs = append(procs, &process{
-			svc:    s,
-			bin:    filepath.Join(e.Root, filepath.FromSlash(s.BinaryPath())),
-			dir:    filepath.Join(e.Root, filepath.FromSlash(s.Dir)),
-			env:    env,
-			stdout: newPrefixWriter(&out, e.Stdout, "["+s.Binary()+"] "),
-			stderr: newPrefixWriter(&out, e.Stderr, "["+s.Binary()+"] "),
-		})
 	}
 	for _, p := range procs {
-		if !p.svc.Database {
+		if !p.svc.Database || !p.first {
 			continue
 		}
 		e.logf("%s migrate", p.svc.Binary())
@@ -93,12 +114,56 @@ func (e *Env) Dev(ctx context.Context) error {
 		}
 	}
 	e.logf("local INTERNAL_API_TOKEN for this run: %s", w.InternalToken)
+
+	// The ALB stand-in for browsers and the Cloud Map stand-in between
+	// services, both routing by deploy/services.yaml.
+	gctx, stopGateways := context.WithCancel(ctx)
+	defer stopGateways()
+	public := NewGateway(true, instances, svcs)
+	internal := NewGateway(false, instances, svcs)
+	go public.CheckHealth(gctx)
+	go internal.CheckHealth(gctx)
+	addr := e.Getenv("PEERPREP_GATEWAY_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	for _, g := range []struct {
+		addr string
+		h    http.Handler
+	}{{addr, public}, {internalGatewayAddr, internal}} {
+		srv := &http.Server{Addr: g.addr, Handler: g.h, ReadHeaderTimeout: 5 * time.Second}
+		ln, err := net.Listen("tcp", g.addr)
+		if err != nil {
+			return fmt.Errorf("gateway on %s: %w", g.addr, err)
+		}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+	}
+	e.logf("gateway (local ALB) on http://localhost%s; %d instance(s) per service", addr, replicas)
 	return e.supervise(ctx, procs, &out)
+}
+
+// internalGatewayAddr is where services reach each other locally: it
+// spreads calls over every instance, as Cloud Map's multivalue answers do.
+const internalGatewayAddr = "127.0.0.1:8090"
+
+// replicas is PEERPREP_REPLICAS: instances per service, 1–5.
+func (e *Env) replicas() (int, error) {
+	v := e.Getenv("PEERPREP_REPLICAS")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 5 {
+		return 0, fmt.Errorf("PEERPREP_REPLICAS must be 1–5, got %q", v)
+	}
+	return n, nil
 }
 
 // process is one service binary run by Dev.
 type process struct {
 	svc            Service
+	first          bool // the instance that runs migrations
 	bin, dir       string
 	env            []string
 	stdout, stderr *prefixWriter

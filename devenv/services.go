@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"fmt"
+	"github.com/peerprep/peerprep/deploy/config"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -12,23 +13,28 @@ import (
 type Service struct {
 	Name     string // short name: "user"; the binary is "user-service"
 	Dir      string // module directory, relative to the root
-	Port     int    // local port, 81xx
+	Port     int    // local port of the first instance, 81xx
+	Prefix   string // ALB path prefix, "/user-service-api"
+	Priority int    // ALB listener rule priority
 	Database bool   // owns a PostgreSQL database, peerprep_<name>
 	Redis    bool   // uses Redis
 }
 
-// Services is the table the dev target runs. Rows whose
-// <Dir>/cmd/<name>-service does not exist yet are skipped.
-// TODO: read this from the deploy configuration once it exists.
-func Services() []Service {
-	return []Service{
-		{Name: "user", Dir: "services/user", Port: 8101, Database: true, Redis: true},
-		{Name: "question", Dir: "services/question", Port: 8102, Database: true},
-		{Name: "matching", Dir: "services/matching", Port: 8103, Redis: true},
-		{Name: "history", Dir: "services/history", Port: 8104, Database: true},
-		{Name: "collaboration", Dir: "services/collaboration", Port: 8105, Database: true, Redis: true},
-		{Name: "chat", Dir: "services/chat", Port: 8106, Database: true, Redis: true},
+// LoadServices reads the service table from deploy/services.yaml under
+// root, the same file the infrastructure and the pipeline read. Rows whose
+// <Dir>/cmd/<name>-service does not exist yet are skipped by Dev.
+func LoadServices(root string) ([]Service, error) {
+	topo, err := config.LoadTopology(filepath.Join(root, "deploy"))
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Service, 0, len(topo.Services))
+	for _, r := range topo.Services {
+		name := strings.TrimSuffix(r.Name, "-service")
+		out = append(out, Service{Name: name, Dir: "services/" + name, Port: r.LocalPort, Prefix: r.PathPrefix,
+			Priority: r.ListenerPriority, Database: r.Database, Redis: r.Redis})
+	}
+	return out, nil
 }
 
 // Binary is the executable's name, e.g. "user-service".
@@ -68,6 +74,7 @@ type wiring struct {
 	RedisURL         string
 	InternalToken    string
 	LogLevel         string
+	DiscoveryURL     string // when set, every <NAME>_SERVICE_URL points here (the internal gateway)
 }
 
 // serviceDatabaseURL points the admin URL at the service's own database.
@@ -126,7 +133,11 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		"CORS_ALLOWED_ORIGINS=http://localhost:8080",
 	)
 	for _, other := range table {
-		env = append(env, other.URLVar()+"="+other.LocalURL())
+		u := other.LocalURL()
+		if w.DiscoveryURL != "" {
+			u = w.DiscoveryURL
+		}
+		env = append(env, other.URLVar()+"="+u)
 	}
 	return env, nil
 }

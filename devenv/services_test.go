@@ -23,7 +23,7 @@ func envMap(t *testing.T, env []string) map[string]string {
 func TestServiceTable(t *testing.T) {
 	t.Parallel()
 	names, ports := map[string]bool{}, map[int]bool{}
-	for _, s := range Services() {
+	for _, s := range mustLoad(t) {
 		if names[s.Name] || ports[s.Port] {
 			t.Errorf("%s: name or port %d used twice", s.Name, s.Port)
 		}
@@ -32,7 +32,7 @@ func TestServiceTable(t *testing.T) {
 			t.Errorf("%s: dir %s, want services/%s", s.Name, s.Dir, s.Name)
 		}
 	}
-	user := Services()[0]
+	user := mustLoad(t)[0]
 	if user.Binary() != "user-service" || user.Port != 8101 || !user.Database || !user.Redis {
 		t.Errorf("user row = %+v", user)
 	}
@@ -43,7 +43,7 @@ func TestServiceTable(t *testing.T) {
 
 func TestServiceEnv(t *testing.T) {
 	t.Parallel()
-	table := Services()
+	table := mustLoad(t)
 	w := wiring{AdminDatabaseURL: DefaultDatabaseURL, RedisURL: DefaultRedisURL, InternalToken: "tok"}
 	inherited := []string{"PATH=/usr/bin", "HOME=/root", "DATABASE_URL=postgres://elsewhere/prod", "PORT=9999", "USER_SERVICE_URL=http://stale", "LOG_LEVEL=debug"}
 
@@ -125,8 +125,17 @@ func TestPresentServices(t *testing.T) {
 		"services/user/cmd/user-service/main.go": "package main\n",
 		"services/question/go.mod":               "module q\n",
 	})
-	got := presentServices(root, Services())
+	got := presentServices(root, mustLoad(t))
 	if len(got) != 1 || got[0].Name != "user" {
-		t.Errorf("presentServices() = %+v, want only user", got)
+		t.Errorf("presentmustLoad(t) = %+v, want only user", got)
 	}
+}
+
+func mustLoad(t *testing.T) []Service {
+	t.Helper()
+	svcs, err := LoadServices("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svcs
 }
