@@ -134,7 +134,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("listening", "addr", ln.Addr().String(), "service", s.opts.Service)
+	s.log.Info("listening", "addr", ln.Addr().String())
 
 	select {
 	case err := <-errc:
