@@ -9,6 +9,7 @@ require (
 	github.com/peerprep/peerprep/libs v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
 )
 
 require (
