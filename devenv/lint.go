@@ -32,7 +32,19 @@ func (e *Env) Lint(ctx context.Context) error {
 			{"staticcheck", []string{"tool", "staticcheck", "./..."}},
 		}))
 	}
-	return errors.Join(fmtErr, summarize(e.Stdout, "lint", results))
+	return errors.Join(fmtErr, e.actionlint(ctx), summarize(e.Stdout, "lint", results))
+}
+
+// actionlint checks the GitHub workflows (a tool dependency of the root module).
+func (e *Env) actionlint(ctx context.Context) error {
+	if _, err := os.Stat(filepath.Join(e.Root, ".github", "workflows")); err != nil {
+		return nil
+	}
+	e.logf("actionlint .github/workflows")
+	if err := e.command(ctx, ".", nil, "go", "tool", "actionlint").Run(); err != nil {
+		return fmt.Errorf("actionlint: %w", err)
+	}
+	return nil
 }
 
 // gofmt reports the Go files whose formatting differs from gofmt's.

@@ -1,0 +1,248 @@
+package awsfake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// apiOptions short-circuits the query-protocol services (ELBv2, CloudFormation)
+// after the real client has validated its input: the typed input is answered
+// with a typed output, skipping only serialization and HTTP.
+func (f *AWS) apiOptions() []func(*middleware.Stack) error {
+	return []func(*middleware.Stack) error{func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("awsfake.query", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, handled, err := f.query(in.Parameters)
+			if !handled {
+				return next.HandleInitialize(ctx, in)
+			}
+			return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, err
+		}), middleware.After)
+	}}
+}
+
+func (f *AWS) query(params any) (any, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := fmt.Sprintf("%T", params)
+	name = strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "Input")
+	out, handled, err := f.queryOp(params)
+	if handled {
+		f.calls[name]++
+	}
+	return out, handled, err
+}
+
+func (f *AWS) queryOp(params any) (any, bool, error) {
+	switch in := params.(type) {
+	case *cloudformation.DescribeStacksInput:
+		var outs []cfntypes.Output
+		for k, v := range f.outputs {
+			outs = append(outs, cfntypes.Output{OutputKey: aws.String(k), OutputValue: aws.String(v)})
+		}
+		return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{{StackName: in.StackName, StackStatus: cfntypes.StackStatusUpdateComplete, Outputs: outs}}}, true, nil
+	case *elb.DescribeTargetGroupsInput:
+		out := &elb.DescribeTargetGroupsOutput{}
+		for _, n := range in.Names {
+			tg, ok := f.targetGroups[n]
+			if !ok {
+				return nil, true, &elbtypes.TargetGroupNotFoundException{Message: aws.String("One or more target groups not found")}
+			}
+			out.TargetGroups = append(out.TargetGroups, *tg)
+		}
+		return out, true, nil
+	case *elb.CreateTargetGroupInput:
+		n := aws.ToString(in.Name)
+		tg := &elbtypes.TargetGroup{
+			TargetGroupName: in.Name, TargetGroupArn: aws.String(f.arn("elasticloadbalancing", "targetgroup/"+n+"/"+f.id())),
+			Port: in.Port, Protocol: in.Protocol, TargetType: in.TargetType, VpcId: in.VpcId, HealthCheckPath: in.HealthCheckPath,
+			HealthCheckIntervalSeconds: in.HealthCheckIntervalSeconds, HealthCheckTimeoutSeconds: in.HealthCheckTimeoutSeconds,
+			HealthyThresholdCount: in.HealthyThresholdCount, UnhealthyThresholdCount: in.UnhealthyThresholdCount, Matcher: in.Matcher,
+		}
+		f.targetGroups[n] = tg
+		return &elb.CreateTargetGroupOutput{TargetGroups: []elbtypes.TargetGroup{*tg}}, true, nil
+	case *elb.ModifyTargetGroupInput:
+		for _, tg := range f.targetGroups {
+			if *tg.TargetGroupArn == aws.ToString(in.TargetGroupArn) {
+				tg.HealthCheckPath, tg.HealthCheckIntervalSeconds, tg.HealthCheckTimeoutSeconds = in.HealthCheckPath, in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds
+				tg.HealthyThresholdCount, tg.UnhealthyThresholdCount = in.HealthyThresholdCount, in.UnhealthyThresholdCount
+				return &elb.ModifyTargetGroupOutput{TargetGroups: []elbtypes.TargetGroup{*tg}}, true, nil
+			}
+		}
+		return nil, true, &elbtypes.TargetGroupNotFoundException{Message: aws.String("not found")}
+	case *elb.ModifyTargetGroupAttributesInput:
+		for _, tg := range f.targetGroups {
+			if *tg.TargetGroupArn == aws.ToString(in.TargetGroupArn) {
+				f.tgAttributes[*tg.TargetGroupArn] = append(f.tgAttributes[*tg.TargetGroupArn], in.Attributes...)
+				return &elb.ModifyTargetGroupAttributesOutput{Attributes: in.Attributes}, true, nil
+			}
+		}
+		return nil, true, &elbtypes.TargetGroupNotFoundException{Message: aws.String("not found")}
+	case *elb.ModifyRuleInput:
+		for i, r := range f.rules {
+			if aws.ToString(r.RuleArn) == aws.ToString(in.RuleArn) {
+				f.rules[i].Conditions, f.rules[i].Actions = in.Conditions, in.Actions
+				return &elb.ModifyRuleOutput{Rules: []elbtypes.Rule{f.rules[i]}}, true, nil
+			}
+		}
+		return nil, true, &elbtypes.RuleNotFoundException{Message: aws.String("not found")}
+	case *elb.DescribeRulesInput:
+		return &elb.DescribeRulesOutput{Rules: append([]elbtypes.Rule(nil), f.rules...)}, true, nil
+	case *elb.CreateRuleInput:
+		p := fmt.Sprint(aws.ToInt32(in.Priority))
+		for _, r := range f.rules {
+			if aws.ToString(r.Priority) == p {
+				return nil, true, &elbtypes.PriorityInUseException{Message: aws.String("Priority '" + p + "' is currently in use")}
+			}
+		}
+		r := elbtypes.Rule{RuleArn: aws.String(f.arn("elasticloadbalancing", "listener-rule/"+f.id())), Priority: aws.String(p), Conditions: in.Conditions, Actions: in.Actions}
+		f.rules = append(f.rules, r)
+		return &elb.CreateRuleOutput{Rules: []elbtypes.Rule{r}}, true, nil
+	}
+	return nil, false, nil
+}
+
+// BreakRule points the listener rule with priority at another target group, as a hand edit would.
+func (f *AWS) BreakRule(priority string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.rules {
+		if aws.ToString(r.Priority) == priority {
+			f.rules[i].Actions = []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String("arn:elsewhere")}}
+		}
+	}
+}
+
+// TargetGroupAttribute is the last value set for key on the target group named name.
+func (f *AWS) TargetGroupAttribute(name, key string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tg, ok := f.targetGroups[name]
+	if !ok {
+		return ""
+	}
+	v := ""
+	for _, a := range f.tgAttributes[*tg.TargetGroupArn] {
+		if aws.ToString(a.Key) == key {
+			v = aws.ToString(a.Value)
+		}
+	}
+	return v
+}
+
+func (f *AWS) sdListServices(in *servicediscovery.ListServicesInput) (*servicediscovery.ListServicesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &servicediscovery.ListServicesOutput{}
+	for _, s := range f.sdServices {
+		out.Services = append(out.Services, sdtypes.ServiceSummary{Id: s.Id, Arn: s.Arn, Name: s.Name, DnsConfig: s.DnsConfig})
+	}
+	return out, nil
+}
+
+func (f *AWS) sdCreateService(in *servicediscovery.CreateServiceInput) (*servicediscovery.CreateServiceOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := aws.ToString(in.Name)
+	if _, ok := f.sdServices[n]; ok {
+		return nil, errf("ServiceAlreadyExists", "service %s exists", n)
+	}
+	id := "srv-" + f.id()
+	s := &sdtypes.Service{Id: aws.String(id), Arn: aws.String(f.arn("servicediscovery", "service/"+id)), Name: in.Name,
+		NamespaceId: in.NamespaceId, DnsConfig: in.DnsConfig, HealthCheckCustomConfig: in.HealthCheckCustomConfig}
+	f.sdServices[n] = s
+	return &servicediscovery.CreateServiceOutput{Service: s}, nil
+}
+
+func (f *AWS) registerScalableTarget(in *applicationautoscaling.RegisterScalableTargetInput) (*applicationautoscaling.RegisterScalableTargetOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := aws.ToString(in.ResourceId)
+	f.targets[id] = &aastypes.ScalableTarget{ResourceId: in.ResourceId, ServiceNamespace: in.ServiceNamespace,
+		ScalableDimension: in.ScalableDimension, MinCapacity: in.MinCapacity, MaxCapacity: in.MaxCapacity, CreationTime: aws.Time(f.Clock.Now())}
+	return &applicationautoscaling.RegisterScalableTargetOutput{ScalableTargetARN: aws.String(f.arn("application-autoscaling", "scalable-target/"+id))}, nil
+}
+
+func (f *AWS) describeScalableTargets(in *applicationautoscaling.DescribeScalableTargetsInput) (*applicationautoscaling.DescribeScalableTargetsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &applicationautoscaling.DescribeScalableTargetsOutput{}
+	for _, id := range in.ResourceIds {
+		if t, ok := f.targets[id]; ok {
+			out.ScalableTargets = append(out.ScalableTargets, *t)
+		}
+	}
+	return out, nil
+}
+
+func (f *AWS) putScalingPolicy(in *applicationautoscaling.PutScalingPolicyInput) (*applicationautoscaling.PutScalingPolicyOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.targets[aws.ToString(in.ResourceId)]; !ok {
+		return nil, errf("ObjectNotFoundException", "No scalable target registered for %s", aws.ToString(in.ResourceId))
+	}
+	arn := f.arn("autoscaling", "scalingPolicy:"+aws.ToString(in.PolicyName))
+	f.policies[aws.ToString(in.PolicyName)] = &aastypes.ScalingPolicy{PolicyARN: aws.String(arn), PolicyName: in.PolicyName, ResourceId: in.ResourceId,
+		ServiceNamespace: in.ServiceNamespace, ScalableDimension: in.ScalableDimension, PolicyType: in.PolicyType,
+		TargetTrackingScalingPolicyConfiguration: in.TargetTrackingScalingPolicyConfiguration, CreationTime: aws.Time(f.Clock.Now())}
+	return &applicationautoscaling.PutScalingPolicyOutput{PolicyARN: aws.String(arn)}, nil
+}
+
+func (f *AWS) describeScalingPolicies(in *applicationautoscaling.DescribeScalingPoliciesInput) (*applicationautoscaling.DescribeScalingPoliciesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := &applicationautoscaling.DescribeScalingPoliciesOutput{}
+	for _, p := range f.policies {
+		if aws.ToString(p.ResourceId) == aws.ToString(in.ResourceId) {
+			out.ScalingPolicies = append(out.ScalingPolicies, *p)
+		}
+	}
+	return out, nil
+}
+
+// serveHealth is the ALB: /<prefix>/health answers with the version of the
+// task definition the service's tasks are running (the newest deployment
+// with running tasks).
+func (f *AWS) serveHealth(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.advance()
+	prefix := strings.TrimSuffix(r.URL.Path, "/health")
+	for name, s := range f.services {
+		if "/"+strings.TrimSuffix(name, "-service")+"-service-api" != prefix {
+			continue
+		}
+		version := ""
+		for _, d := range s.deployments {
+			if d.d.RunningCount > 0 {
+				img := f.imageOf(*d.d.TaskDefinition)
+				version = img[strings.LastIndex(img, ":")+1:]
+				break
+			}
+		}
+		if f.StaleHealth[name] {
+			version = "0ld0ld"
+		}
+		if version == "" {
+			http.Error(w, `{"status":"unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "healthy", "service": name, "version": version})
+		return
+	}
+	http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+}

@@ -1,0 +1,102 @@
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/peerprep/peerprep/deploy/config"
+)
+
+const lbName = "${LoadBalancer.LoadBalancerFullName}" // resolved by Fn::Sub
+
+func monitoring(env *config.Environment, r m) {
+	r["AlarmTopic"] = res("AWS::SNS::Topic", m{"TopicName": "peerprep-" + env.Name + "-alarms", "DisplayName": "PeerPrep " + env.Name + " alarms"})
+	r["AlarmTopicPolicy"] = res("AWS::SNS::TopicPolicy", m{"Topics": []any{ref("AlarmTopic")},
+		"PolicyDocument": policy(m{"Effect": "Allow", "Principal": m{"Service": []string{"budgets.amazonaws.com", "cloudwatch.amazonaws.com"}},
+			"Action": "sns:Publish", "Resource": ref("AlarmTopic"),
+			"Condition": m{"StringEquals": m{"aws:SourceAccount": ref("AWS::AccountId")}}})})
+
+	alarm := func(desc string, props m) m {
+		p := m{"AlarmDescription": desc, "AlarmActions": []any{ref("AlarmTopic")}, "OKActions": []any{ref("AlarmTopic")},
+			"TreatMissingData": "notBreaching", "ComparisonOperator": "GreaterThanThreshold"}
+		for k, v := range props {
+			p[k] = v
+		}
+		return res("AWS::CloudWatch::Alarm", p)
+	}
+	lb := []m{{"Name": "LoadBalancer", "Value": getAtt("LoadBalancer", "LoadBalancerFullName")}}
+	r["Alb5xxAlarm"] = alarm("more than 10 5xx responses from the services in 5 minutes", m{
+		"Namespace": "AWS/ApplicationELB", "MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": lb,
+		"Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 10})
+	r["AlbLatencyP99Alarm"] = alarm("p99 response time above 1 s for 10 minutes", m{
+		"Namespace": "AWS/ApplicationELB", "MetricName": "TargetResponseTime", "Dimensions": lb,
+		"ExtendedStatistic": "p99", "Period": 60, "EvaluationPeriods": 10, "DatapointsToAlarm": 10, "Threshold": 1})
+	// Target groups belong to the pipeline, so the alarm queries every target
+	// group behind this load balancer (CloudWatch Metrics Insights).
+	r["UnhealthyHostsAlarm"] = alarm("a target group behind the ALB has unhealthy targets for 5 minutes", m{
+		"Metrics": []m{{"Id": "unhealthy", "Period": 60, "ReturnData": true,
+			"Expression": sub(`SELECT MAX(UnHealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer, TargetGroup) WHERE LoadBalancer = '` + lbName + `'`)}},
+		"EvaluationPeriods": 5, "DatapointsToAlarm": 5, "Threshold": 0})
+	for _, s := range env.Services {
+		r[LogicalID(s.Name)+"CpuAlarm"] = alarm(s.Name+" CPU above 85 % for 10 minutes", m{
+			"Namespace": "AWS/ECS", "MetricName": "CPUUtilization",
+			"Dimensions": []m{{"Name": "ClusterName", "Value": env.Cluster()}, {"Name": "ServiceName", "Value": s.Name}},
+			"Statistic":  "Average", "Period": 60, "EvaluationPeriods": 10, "DatapointsToAlarm": 10, "Threshold": 85})
+	}
+
+	// AWS/Billing metrics exist only in us-east-1; a budget works from any region.
+	notify := func(kind string) m {
+		return m{"Notification": m{"NotificationType": kind, "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"},
+			"Subscribers": []m{{"SubscriptionType": "SNS", "Address": ref("AlarmTopic")}}}
+	}
+	budget := res("AWS::Budgets::Budget", m{
+		"Budget": m{"BudgetName": "peerprep-" + env.Name + "-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+			"BudgetLimit": m{"Amount": ref("MonthlyBudgetUsd"), "Unit": "USD"},
+			"CostFilters": m{"TagKeyValue": []string{"user:Environment$" + env.Name}}},
+		"NotificationsWithSubscribers": []m{notify("ACTUAL"), notify("FORECASTED")}})
+	budget["DependsOn"] = "AlarmTopicPolicy"
+	r["BillingAlarm"] = budget
+
+	body, _ := json.Marshal(dashboard(env))
+	r["Dashboard"] = res("AWS::CloudWatch::Dashboard", m{"DashboardName": "peerprep-" + env.Name, "DashboardBody": sub(string(body))})
+}
+
+// dashboard is the golden signals per service: latency (p50/p90/p99),
+// traffic, errors (4xx/5xx) and saturation (CPU/memory). ALB metrics are
+// found by SEARCH on the service name, since the pipeline names the target
+// groups.
+func dashboard(env *config.Environment) m {
+	var widgets []m
+	y := 0
+	widget := func(x int, title string, metrics []any, stat string) {
+		widgets = append(widgets, m{"type": "metric", "x": x, "y": y, "width": 6, "height": 6,
+			"properties": m{"title": title, "region": "${AWS::Region}", "view": "timeSeries", "stat": stat, "period": 60, "metrics": metrics}})
+	}
+	search := func(svc, metric, stat, id string) []any {
+		return []any{m{"expression": fmt.Sprintf(`SEARCH('{AWS/ApplicationELB,LoadBalancer,TargetGroup} MetricName="%s" LoadBalancer="%s" "%s"', '%s', 60)`, metric, lbName, svc, stat),
+			"id": id, "label": stat}}
+	}
+	widgets = append(widgets, m{"type": "metric", "x": 0, "y": 0, "width": 24, "height": 6, "properties": m{
+		"title": "ALB: requests, 4xx, 5xx", "region": "${AWS::Region}", "view": "timeSeries", "stat": "Sum", "period": 60,
+		"metrics": []any{
+			[]any{"AWS/ApplicationELB", "RequestCount", "LoadBalancer", lbName},
+			[]any{".", "HTTPCode_Target_4XX_Count", ".", "."},
+			[]any{".", "HTTPCode_Target_5XX_Count", ".", "."},
+			[]any{".", "HTTPCode_ELB_5XX_Count", ".", "."},
+		}}})
+	for _, s := range env.Services {
+		y += 6
+		widget(0, s.Name+" latency (s)", []any{
+			search(s.Name, "TargetResponseTime", "p50", "p50"),
+			search(s.Name, "TargetResponseTime", "p90", "p90"),
+			search(s.Name, "TargetResponseTime", "p99", "p99")}, "p99")
+		widget(6, s.Name+" requests", []any{search(s.Name, "RequestCount", "Sum", "requests")}, "Sum")
+		widget(12, s.Name+" errors", []any{
+			search(s.Name, "HTTPCode_Target_4XX_Count", "Sum", "e4xx"),
+			search(s.Name, "HTTPCode_Target_5XX_Count", "Sum", "e5xx")}, "Sum")
+		widget(18, s.Name+" CPU / memory (%)", []any{
+			[]any{"AWS/ECS", "CPUUtilization", "ClusterName", env.Cluster(), "ServiceName", s.Name},
+			[]any{".", "MemoryUtilization", ".", ".", ".", "."}}, "Average")
+	}
+	return m{"widgets": widgets}
+}

@@ -1,0 +1,513 @@
+// Package pipeline deploys PeerPrep's services to ECS: publish images, run
+// migrations as one-off tasks, register task definitions, create what is
+// missing, update services in parallel, follow each new deployment to
+// COMPLETED, verify through the ALB, and roll everything back on failure.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/peerprep/peerprep/deploy/config"
+)
+
+// Publisher builds and pushes every service's image for sha, skipping tags
+// already in ECR, and returns service → image URI.
+type Publisher interface {
+	Publish(ctx context.Context, env *config.Environment, sha string) (map[string]string, error)
+}
+
+// Git tells the pipeline what it is deploying.
+type Git interface {
+	Dirty(ctx context.Context) (bool, error)
+	HeadSHA(ctx context.Context) (string, error)
+}
+
+// LocalGit is the repository in Dir.
+type LocalGit struct{ Dir string }
+
+// Dirty reports uncommitted changes (untracked files included).
+func (g LocalGit) Dirty(ctx context.Context) (bool, error) {
+	out, err := g.git(ctx, "status", "--porcelain")
+	return out != "", err
+}
+
+// HeadSHA is the full SHA of HEAD.
+func (g LocalGit) HeadSHA(ctx context.Context) (string, error) {
+	return g.git(ctx, "rev-parse", "HEAD")
+}
+
+func (g LocalGit) git(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = g.Dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Pipeline deploys one environment.
+type Pipeline struct {
+	Env       *config.Environment
+	Publisher Publisher
+	Git       Git
+	Out       io.Writer
+	// HealthURL is the ALB base URL; default https://<env.Domain>.
+	HealthURL string
+	HTTP      *http.Client
+	Clock     Clock
+	// Parallel bounds concurrent service updates (default 4).
+	Parallel int
+	// ConsecutiveOK is how many 200s with the new version verification needs (default 3).
+	ConsecutiveOK int
+	// Confirm asks before production; nil refuses unless Yes.
+	Confirm func(prompt string) bool
+
+	c     *Clients
+	clock Clock
+	mu    sync.Mutex
+}
+
+// New returns a pipeline for env using clients.
+func New(env *config.Environment, c *Clients) *Pipeline {
+	return &Pipeline{Env: env, c: c}
+}
+
+func (p *Pipeline) init() {
+	if p.Clock == nil {
+		p.Clock = realClock{}
+	}
+	p.clock = p.Clock
+	if p.Out == nil {
+		p.Out = io.Discard
+	}
+	if p.HTTP == nil {
+		p.HTTP = &http.Client{Timeout: 10 * time.Second}
+	}
+	if p.Parallel <= 0 {
+		p.Parallel = 4
+	}
+	if p.ConsecutiveOK <= 0 {
+		p.ConsecutiveOK = 3
+	}
+	if p.HealthURL == "" {
+		p.HealthURL = "https://" + p.Env.Domain
+	}
+}
+
+func (p *Pipeline) logf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.Out, format+"\n", args...)
+}
+
+// step runs f as a named step of the summary, logging its duration.
+func (p *Pipeline) step(s *Summary, name string, f func() error) error {
+	start, wall := p.clock.Now(), time.Now()
+	p.logf("==> %s", name)
+	err := f()
+	st := Step{Name: name, Seconds: p.clock.Now().Sub(start).Seconds(), WallSeconds: time.Since(wall).Seconds()}
+	if err != nil {
+		st.Error = err.Error()
+		p.logf("<== %s FAILED after %s", name, fmtDur(st.Seconds))
+	} else {
+		p.logf("<== %s ok (%s)", name, fmtDur(st.Seconds))
+	}
+	s.Steps = append(s.Steps, st)
+	return err
+}
+
+func fmtDur(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Millisecond).String()
+}
+
+// Options choose what Deploy does.
+type Options struct {
+	Services []string // nil: every service
+	Yes      bool     // skip the production confirmation (CI passes it)
+}
+
+// serviceRun is one service's way through a deploy.
+type serviceRun struct {
+	svc      config.Service
+	res      *ServiceResult
+	input    *ecsRegister
+	previous string // task definition before the deploy ("" when the service is new)
+	target   string // task definition to deploy
+	live     bool
+	liveSvc  *ecsService
+	clock    Clock // this service's timeline while its goroutine runs
+}
+
+type ecsRegister = ecs.RegisterTaskDefinitionInput
+
+func (p *Pipeline) selected(names []string) ([]config.Service, error) {
+	if len(names) == 0 {
+		return p.Env.Services, nil
+	}
+	var out []config.Service
+	for _, n := range names {
+		s, ok := p.Env.Service(n)
+		if !ok {
+			return nil, fmt.Errorf("no service %q in %s", n, p.Env.Name)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Deploy runs the whole pipeline. The summary is complete even when err is not nil.
+func (p *Pipeline) Deploy(ctx context.Context, opt Options) (sum *Summary, err error) {
+	p.init()
+	start, wall := p.clock.Now(), time.Now()
+	sum = &Summary{Environment: p.Env.Name, Result: "succeeded"}
+	defer func() {
+		sum.Seconds, sum.WallSeconds = p.clock.Now().Sub(start).Seconds(), time.Since(wall).Seconds()
+		if err != nil {
+			sum.Result, sum.Error = "failed", err.Error()
+			if ctx.Err() != nil {
+				sum.Result = "interrupted"
+			}
+		}
+		p.printTable(sum)
+	}()
+	services, err := p.selected(opt.Services)
+	if err != nil {
+		return sum, err
+	}
+	deadline := start.Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1)) * time.Minute)
+
+	var sha string
+	if err := p.step(sum, "check working tree", func() (err error) {
+		sha, err = p.checkTree(ctx, opt.Yes)
+		return err
+	}); err != nil {
+		return sum, err
+	}
+	sum.SHA = sha
+	var out Outputs
+	if err := p.step(sum, "read stack outputs", func() (err error) { out, err = p.c.StackOutputs(ctx, p.Env); return err }); err != nil {
+		return sum, err
+	}
+	if u := out["LoadBalancerDnsName"]; u != "" && p.HealthURL == "https://"+p.Env.Domain && p.Env.Domain == "" {
+		p.HealthURL = "https://" + u
+	}
+	var images map[string]string
+	if err := p.step(sum, "publish images", func() (err error) {
+		if images, err = p.Publisher.Publish(ctx, p.Env, sha); err != nil {
+			return err
+		}
+		want := map[string]string{}
+		for _, s := range services {
+			if images[s.Name] == "" {
+				return fmt.Errorf("publisher returned no image for %s", s.Name)
+			}
+			want[s.Name] = images[s.Name]
+		}
+		return p.c.checkImages(ctx, want)
+	}); err != nil {
+		return sum, err
+	}
+
+	runs := make([]*serviceRun, len(services))
+	for i, s := range services {
+		runs[i] = &serviceRun{svc: s, res: &ServiceResult{Service: s.Name, Outcome: "unchanged"}}
+		sum.Services = append(sum.Services, runs[i].res)
+	}
+	if err := p.step(sum, "register task definitions", func() error { return p.register(ctx, out, runs, images) }); err != nil {
+		return sum, err
+	}
+	if err := p.step(sum, "run migrations", func() error { return p.migrate(ctx, out, runs, deadline) }); err != nil {
+		return sum, err
+	}
+	// From here on services change: any failure rolls back what was updated.
+	updated := []*serviceRun{}
+	var umu sync.Mutex
+	fail := func(err error) (*Summary, error) {
+		if ctx.Err() != nil {
+			p.logf("interrupted: %s", p.leftState(updated))
+			sum.Error = err.Error()
+			return sum, fmt.Errorf("interrupted; %s", p.leftState(updated))
+		}
+		_ = p.step(sum, "roll back", func() error {
+			return p.rollback(ctx, out, updated, p.clock.Now().Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1))*time.Minute))
+		})
+		return sum, err
+	}
+	if err := p.step(sum, "update services", func() error {
+		return p.each(runs, func(r *serviceRun) error {
+			if err := p.ensure(ctx, out, r); err != nil {
+				return err
+			}
+			if r.target == r.previous {
+				return p.reconcileSettings(ctx, out, r)
+			}
+			id, err := p.startDeployment(ctx, out, r)
+			if err != nil {
+				return err
+			}
+			umu.Lock()
+			updated = append(updated, r)
+			umu.Unlock()
+			r.res.Outcome = "deploying"
+			if err := p.waitDeployment(ctx, r.clock, out["ClusterName"], r.svc.Name, id, deadline); err != nil {
+				r.res.Outcome, r.res.Reason = "failed", err.Error()
+				return fmt.Errorf("%s: %w", r.svc.Name, err)
+			}
+			r.res.Outcome = "deployed"
+			return nil
+		})
+	}); err != nil {
+		return fail(err)
+	}
+	if err := p.step(sum, "verify through the ALB", func() error {
+		return p.each(runs, func(r *serviceRun) error {
+			if err := p.verify(ctx, r.clock, p.HealthURL, r.svc.PathPrefix, sha, deadline); err != nil {
+				r.res.Outcome, r.res.Reason = "failed", "health: "+err.Error()
+				return fmt.Errorf("%s: health: %w", r.svc.Name, err)
+			}
+			r.res.Verified = true
+			return nil
+		})
+	}); err != nil {
+		return fail(err)
+	}
+	return sum, nil
+}
+
+func (p *Pipeline) checkTree(ctx context.Context, yes bool) (string, error) {
+	dirty, err := p.Git.Dirty(ctx)
+	if err != nil {
+		return "", err
+	}
+	if dirty {
+		return "", errors.New("the working tree has uncommitted changes: commit or stash them; a deploy is tagged with the commit it ships")
+	}
+	sha, err := p.Git.HeadSHA(ctx)
+	if err != nil {
+		return "", err
+	}
+	if p.Env.Name == "production" && !yes {
+		if p.Confirm == nil || !p.Confirm(fmt.Sprintf("Deploy %s to production? [y/N] ", sha)) {
+			return "", errors.New("production deploy not confirmed (pass --yes in CI)")
+		}
+	}
+	p.logf("    deploying %s to %s", sha, p.Env.Name)
+	return sha, nil
+}
+
+// register renders every task definition and registers those that differ
+// from what the service runs (or, for a new service, the family's latest).
+func (p *Pipeline) register(ctx context.Context, out Outputs, runs []*serviceRun, images map[string]string) error {
+	return p.each(runs, func(r *serviceRun) error {
+		r.input = renderTaskDefinition(p.Env, out, r.svc, images[r.svc.Name])
+		live, err := p.c.liveService(ctx, out["ClusterName"], r.svc.Name)
+		if err != nil {
+			return err
+		}
+		ref := Family(p.Env, r.svc.Name)
+		if live != nil {
+			r.live, r.liveSvc, r.previous, ref = true, live, aws.ToString(live.TaskDefinition), aws.ToString(live.TaskDefinition)
+			r.res.Previous = r.previous
+		}
+		// What the service runs, then the family's latest (after a rollback
+		// the same commit's revision is reused rather than registered again).
+		for _, ref := range []string{ref, Family(p.Env, r.svc.Name)} {
+			cur, err := p.c.taskDefinition(ctx, ref)
+			if err != nil {
+				return err
+			}
+			if sp, ok := specOfTD(cur); ok && sp.equal(specOfInput(r.input)) {
+				r.target = aws.ToString(cur.TaskDefinitionArn)
+				r.res.TaskDefinition = r.target
+				return nil
+			}
+		}
+		res, err := p.c.ECS.RegisterTaskDefinition(ctx, r.input)
+		if err != nil {
+			return fmt.Errorf("%s: register task definition: %w", r.svc.Name, err)
+		}
+		r.target = aws.ToString(res.TaskDefinition.TaskDefinitionArn)
+		r.res.TaskDefinition, r.res.Registered = r.target, true
+		p.logf("    %-22s registered %s", r.svc.Name, lastSegment(r.target))
+		return nil
+	})
+}
+
+func (p *Pipeline) migrate(ctx context.Context, out Outputs, runs []*serviceRun, deadline time.Time) error {
+	return p.each(runs, func(r *serviceRun) error {
+		if !r.svc.Database || r.target == r.previous {
+			return nil
+		}
+		if err := p.runMigration(ctx, r.clock, out, r.svc.Name, r.target, deadline); err != nil {
+			r.res.Outcome, r.res.Reason = "migration failed", err.Error()
+			return fmt.Errorf("%s: %w (no service was changed)", r.svc.Name, err)
+		}
+		p.logf("    %-22s migrated", r.svc.Name)
+		return nil
+	})
+}
+
+// ensure creates what the service is missing and converges its autoscaling.
+func (p *Pipeline) ensure(ctx context.Context, out Outputs, r *serviceRun) error {
+	var res resources
+	err := p.c.ensureTargetGroup(ctx, p.Env, out, r.svc, &res)
+	if err == nil {
+		err = p.c.ensureRule(ctx, out, r.svc, &res)
+	}
+	if err == nil {
+		err = p.c.ensureDiscovery(ctx, out, r.svc, &res)
+	}
+	if err == nil && !r.live {
+		var svc *ecsService
+		if svc, err = p.c.createService(ctx, p.Env, out, r.svc, r.target, &res); err == nil {
+			r.res.createdDeployment = aws.ToString(svc.Deployments[0].Id)
+		}
+	}
+	if err == nil {
+		err = p.c.ensureAutoscaling(ctx, out, r.svc, &res)
+	}
+	r.res.Created = append(r.res.Created, res.created...)
+	if len(res.created) > 0 {
+		p.logf("    %-22s created %s", r.svc.Name, strings.Join(res.created, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.svc.Name, err)
+	}
+	return nil
+}
+
+// startDeployment points the service at its new task definition and returns
+// the deployment to follow.
+func (p *Pipeline) startDeployment(ctx context.Context, out Outputs, r *serviceRun) (string, error) {
+	if !r.live {
+		return r.res.createdDeployment, nil
+	}
+	in := p.serviceSettings(out, r)
+	in.TaskDefinition = aws.String(r.target)
+	res, err := p.c.ECS.UpdateService(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("update service: %w", err)
+	}
+	return primaryDeployment(res.Service)
+}
+
+// serviceSettings is an update carrying the deployment settings the
+// configuration asks for that the live service lacks (nil fields: unchanged).
+func (p *Pipeline) serviceSettings(out Outputs, r *serviceRun) *ecs.UpdateServiceInput {
+	in := &ecs.UpdateServiceInput{Cluster: aws.String(out["ClusterName"]), Service: aws.String(r.svc.Name)}
+	if r.liveSvc == nil {
+		return in
+	}
+	if grace := int32(p.Env.HealthCheck.GracePeriodSeconds); aws.ToInt32(r.liveSvc.HealthCheckGracePeriodSeconds) != grace {
+		in.HealthCheckGracePeriodSeconds = aws.Int32(grace)
+	}
+	want := deploymentConfiguration()
+	if dc := r.liveSvc.DeploymentConfiguration; dc == nil || dc.DeploymentCircuitBreaker == nil || !dc.DeploymentCircuitBreaker.Enable ||
+		!dc.DeploymentCircuitBreaker.Rollback || aws.ToInt32(dc.MinimumHealthyPercent) != 100 || aws.ToInt32(dc.MaximumPercent) != 200 {
+		in.DeploymentConfiguration = want
+	}
+	return in
+}
+
+// reconcileSettings updates a service whose task definition is unchanged
+// only when its deployment settings drifted; that starts no new deployment.
+func (p *Pipeline) reconcileSettings(ctx context.Context, out Outputs, r *serviceRun) error {
+	in := p.serviceSettings(out, r)
+	if in.HealthCheckGracePeriodSeconds == nil && in.DeploymentConfiguration == nil {
+		return nil
+	}
+	if _, err := p.c.ECS.UpdateService(ctx, in); err != nil {
+		return fmt.Errorf("%s: update service settings: %w", r.svc.Name, err)
+	}
+	r.res.Created = append(r.res.Created, "updated deployment settings")
+	p.logf("    %-22s deployment settings updated", r.svc.Name)
+	return nil
+}
+
+func primaryDeployment(s *ecsService) (string, error) {
+	for _, d := range s.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" {
+			return aws.ToString(d.Id), nil
+		}
+	}
+	return "", errors.New("service has no PRIMARY deployment")
+}
+
+// rollback returns every updated service to its previous task definition and
+// waits for it. New services have nothing to return to and are left as they are.
+func (p *Pipeline) rollback(ctx context.Context, out Outputs, runs []*serviceRun, deadline time.Time) error {
+	var todo []*serviceRun
+	for _, r := range runs {
+		if r.previous != "" {
+			todo = append(todo, r)
+		} else {
+			r.res.Reason += " (new service: nothing to roll back to)"
+		}
+	}
+	return p.each(todo, func(r *serviceRun) error {
+		res, err := p.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(out["ClusterName"]), Service: aws.String(r.svc.Name), TaskDefinition: aws.String(r.previous)})
+		if err == nil {
+			var id string
+			if id, err = primaryDeployment(res.Service); err == nil {
+				err = p.waitDeployment(ctx, r.clock, out["ClusterName"], r.svc.Name, id, deadline)
+			}
+		}
+		if err != nil {
+			r.res.Reason += "; ROLLBACK FAILED: " + err.Error()
+			return fmt.Errorf("%s: roll back: %w", r.svc.Name, err)
+		}
+		r.res.RolledBack = true
+		if r.res.Outcome != "failed" {
+			r.res.Outcome = "rolled back"
+		}
+		p.logf("    %-22s back on %s", r.svc.Name, lastSegment(r.previous))
+		return nil
+	})
+}
+
+func (p *Pipeline) leftState(updated []*serviceRun) string {
+	if len(updated) == 0 {
+		return "no service was changed"
+	}
+	var names []string
+	for _, r := range updated {
+		names = append(names, r.svc.Name)
+	}
+	slices.Sort(names)
+	return fmt.Sprintf("deployments were started for %s and continue in ECS under the circuit breaker (rollback armed); not rolled back — run deploy:status %s, or deploy:rollback", strings.Join(names, ", "), p.Env.Name)
+}
+
+// each runs f for every run, at most Parallel at once, and joins the errors.
+func (p *Pipeline) each(runs []*serviceRun, f func(*serviceRun) error) error {
+	sem := make(chan struct{}, p.Parallel)
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Add(1)
+		sem <- struct{}{}
+		r.clock = p.clock
+		if fk, ok := p.clock.(forker); ok {
+			r.clock = fk.Fork()
+		}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = f(r)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
