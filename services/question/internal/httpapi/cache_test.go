@@ -1,0 +1,71 @@
+package httpapi_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/services/question/internal/postgres/migrations"
+)
+
+// TestCacheFollowsWritesOnOtherReplicas: a replica that cached a question
+// serves the new version soon after another replica changes it, and stops
+// serving it once another replica deletes it.
+func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t, migrations.FS)
+	a, b := replica(t, pool), replica(t, pool)
+	q, err := a.svc.Create(context.Background(), draft("Two Sum", "easy", "arrays"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := base + "/questions/" + q.ID.String()
+	// The create's own change notice may land during the first read and
+	// keep it out of the cache; a later read is cached.
+	eventually(t, func() bool { return a.do(t, "GET", path, a.user, "").Code == 200 && a.cache.Len() == 1 }, "never cached")
+	before := a.do(t, "GET", path, a.user, "")
+	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Header().Get("ETag") != before.Header().Get("ETag") {
+		t.Fatal("cached read by slug differs")
+	}
+
+	if r := b.do(t, "PUT", path, b.admin, body("Two Sum Renamed", "hard", "math")); r.Code != 200 {
+		t.Fatalf("update on the other replica: %d %s", r.Code, r.Body)
+	}
+	eventually(t, func() bool {
+		r := a.do(t, "GET", path, a.user, "")
+		return strings.Contains(r.Body.String(), `"title":"Two Sum Renamed"`)
+	}, "replica A still serves the old version")
+	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Code != 404 {
+		t.Fatalf("old slug after rename: %d", r.Code)
+	}
+
+	if r := b.do(t, "DELETE", path, b.admin, ""); r.Code != 204 {
+		t.Fatalf("delete on the other replica: %d", r.Code)
+	}
+	eventually(t, func() bool { return a.do(t, "GET", path, a.user, "").Code == 404 }, "replica A still serves a deleted question")
+}
+
+func eventually(t *testing.T, ok func() bool, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
+	}
+}
+
+// TestRandomPickIsCached: the matcher's pick is fetched next by both peers,
+// so the random route leaves it in the cache.
+func TestRandomPickIsCached(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	eventually(t, func() bool {
+		r := a.do(t, "GET", base+"/questions/random?topic=trees", a.user, "")
+		return r.Code == 200 && a.cache.Len() == 1
+	}, "the random pick was never cached")
+	if r := a.do(t, "GET", base+"/questions/binary-tree-depth", a.user, ""); r.Code != 200 {
+		t.Fatalf("get after pick: %d", r.Code)
+	}
+}

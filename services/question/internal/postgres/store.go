@@ -1,0 +1,523 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/services/question/internal/question"
+)
+
+// Store implements question.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store over pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+var _ question.Store = (*Store)(nil)
+
+// querier is what a pool and a transaction have in common.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// exampleRow is how an example is kept in the examples jsonb column.
+type exampleRow struct {
+	Input       string `json:"input"`
+	Output      string `json:"output"`
+	Explanation string `json:"explanation,omitempty"`
+}
+
+const questionColumns = `q.id, q.slug, q.title, q.difficulty, q.topics, q.description,
+	q.examples, q.constraints, q.hints, q.starter_code, q.created_at, q.updated_at`
+
+func scanQuestion(row pgx.Row) (question.Question, error) {
+	var (
+		q        question.Question
+		examples []exampleRow
+	)
+	err := row.Scan(&q.ID, &q.Slug, &q.Title, &q.Difficulty, &q.Topics, &q.Description,
+		&examples, &q.Constraints, &q.Hints, &q.StarterCode, &q.CreatedAt, &q.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return question.Question{}, question.ErrNotFound
+	}
+	if err != nil {
+		return question.Question{}, err
+	}
+	q.Examples = make([]question.Example, len(examples))
+	for i, e := range examples {
+		q.Examples[i] = question.Example(e)
+	}
+	q.CreatedAt, q.UpdatedAt = q.CreatedAt.UTC(), q.UpdatedAt.UTC()
+	return q, nil
+}
+
+func examplesRow(in []question.Example) []exampleRow {
+	out := make([]exampleRow, len(in))
+	for i, e := range in {
+		out[i] = exampleRow(e)
+	}
+	return out
+}
+
+// refWhere is the condition selecting the question ref names as q.
+func refWhere(ref question.Ref, arg int) (string, any) {
+	if ref.IsID() {
+		return "q.id = $" + strconv.Itoa(arg), ref.ID
+	}
+	return "q.slug = $" + strconv.Itoa(arg), ref.Slug
+}
+
+// Get implements question.Store.
+func (s *Store) Get(ctx context.Context, ref question.Ref) (question.Question, error) {
+	cond, arg := refWhere(ref, 1)
+	return scanQuestion(s.pool.QueryRow(ctx, `SELECT `+questionColumns+` FROM questions q WHERE `+cond, arg))
+}
+
+// List implements question.Store.
+func (s *Store) List(ctx context.Context, f question.Filter) ([]question.Summary, int, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var where []string
+	if keys, op := facetKeys(f.Difficulty, f.Topics); len(keys) > 0 {
+		where = append(where, "q.facets "+op+" "+arg(keys)+"::text[]")
+	}
+	from := "questions q"
+	if f.Query != "" {
+		from += ", websearch_to_tsquery('english', " + arg(f.Query) + ") AS query"
+		where = append(where, "q.search @@ query")
+	}
+	matches := from
+	if len(where) > 0 {
+		matches += " WHERE " + strings.Join(where, " AND ")
+	}
+	countSQL, countArgs := "SELECT count(*) FROM "+matches, slices.Clone(args)
+
+	var sql string
+	if f.Query == "" {
+		// The matches are the union of draw groups, whose slots count them
+		// without reading a question, and the (title, id) index yields the
+		// page without a sort.
+		d, t := groupKey(f.Difficulty, f.Topics)
+		total := "coalesce((SELECT size FROM draw_groups WHERE difficulty = %s AND topic = %s), 0)"
+		countArgs = []any{d, t}
+		if len(f.Topics) > 1 {
+			total = "(SELECT count(DISTINCT question_id) FROM draw_slots WHERE difficulty = %s AND topic = ANY (%s::text[]))"
+			countArgs = []any{d, f.Topics}
+		}
+		countSQL = "SELECT " + fmt.Sprintf(total, "$1", "$2")
+		sql = `SELECT q.id, q.slug, q.title, q.difficulty, q.topics, q.created_at, q.updated_at, ` +
+			fmt.Sprintf(total, arg(countArgs[0]), arg(countArgs[1])) + ` FROM ` + matches +
+			` ORDER BY q.title, q.id LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset())
+	} else {
+		// A search must see every match to rank and count them: gather the
+		// narrow (id, title, rank) of all matches once through the GIN
+		// indexes, then read the page's rows. A window count(*) would tempt
+		// the planner into walking the title index instead.
+		sql = `WITH m AS MATERIALIZED (SELECT q.id, q.title, ts_rank(q.search, query) AS rank FROM ` + matches + `),
+			p AS (SELECT * FROM m ORDER BY rank DESC, title, id LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset()) + `)
+			SELECT q.id, q.slug, q.title, q.difficulty, q.topics, q.created_at, q.updated_at, (SELECT count(*) FROM m)
+			FROM p JOIN questions q ON q.id = p.id ORDER BY p.rank DESC, p.title, p.id`
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	items := make([]question.Summary, 0, f.Limit)
+	n := 0
+	for rows.Next() {
+		var it question.Summary
+		if err := rows.Scan(&it.ID, &it.Slug, &it.Title, &it.Difficulty, &it.Topics, &it.CreatedAt, &it.UpdatedAt, &n); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(items) == 0 && f.Offset() > 0 {
+		// A page past the end has no row to carry the total.
+		if err := s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&n); err != nil {
+			return nil, 0, err
+		}
+	}
+	return items, n, nil
+}
+
+// facetKeys turns list filters into keys of the facets column (see
+// question_facets in the migration) and the array operator to match them.
+func facetKeys(d question.Difficulty, topics []string) ([]string, string) {
+	switch {
+	case len(topics) == 0 && d == "":
+		return nil, ""
+	case len(topics) == 0:
+		return []string{string(d)}, "@>"
+	case d == "":
+		return topics, "&&"
+	}
+	keys := make([]string, len(topics))
+	for i, t := range topics {
+		keys[i] = t + ":" + string(d)
+	}
+	return keys, "&&"
+}
+
+// groupKey names the draw group of a difficulty and at most one topic.
+func groupKey(d question.Difficulty, topics []string) (string, string) {
+	diff, topic := string(d), "*"
+	if diff == "" {
+		diff = "*"
+	}
+	if len(topics) == 1 {
+		topic = topics[0]
+	}
+	return diff, topic
+}
+
+// TopicCounts implements question.Store.
+func (s *Store) TopicCounts(ctx context.Context) ([]question.TopicCount, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT t.slug, t.name,
+			coalesce(sum(g.size) FILTER (WHERE g.difficulty = '*'), 0),
+			coalesce(sum(g.size) FILTER (WHERE g.difficulty = 'easy'), 0),
+			coalesce(sum(g.size) FILTER (WHERE g.difficulty = 'medium'), 0),
+			coalesce(sum(g.size) FILTER (WHERE g.difficulty = 'hard'), 0)
+		FROM topics t
+		LEFT JOIN draw_groups g ON g.topic = t.slug
+		GROUP BY t.slug, t.name, t.position
+		ORDER BY t.position`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (question.TopicCount, error) {
+		var (
+			tc                      question.TopicCount
+			all, easy, medium, hard int
+		)
+		if err := row.Scan(&tc.Slug, &tc.Name, &all, &easy, &medium, &hard); err != nil {
+			return tc, err
+		}
+		tc.Count = all
+		tc.ByDifficulty = map[question.Difficulty]int{question.Easy: easy, question.Medium: medium, question.Hard: hard}
+		return tc, nil
+	})
+}
+
+// Insert implements question.Store.
+func (s *Store) Insert(ctx context.Context, q question.Question) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO questions (id, slug, title, difficulty, topics, description,
+				examples, constraints, hints, starter_code, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.CreatedAt, q.UpdatedAt)
+		if err != nil {
+			return mapWriteError(err)
+		}
+		if err := syncDraws(ctx, tx, q.ID, nil, groupsOf(q.Difficulty, q.Topics)); err != nil {
+			return err
+		}
+		return notifyChanged(ctx, tx, q.ID)
+	})
+}
+
+// Update implements question.Store.
+func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Question) (question.Question, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		old, err := lockQuestion(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		q.ID, q.CreatedAt = old.ID, old.CreatedAt
+		_, err = tx.Exec(ctx, `
+			UPDATE questions SET slug = $2, title = $3, difficulty = $4, topics = $5,
+				description = $6, examples = $7, constraints = $8, hints = $9,
+				starter_code = $10, updated_at = $11
+			WHERE id = $1`,
+			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.UpdatedAt)
+		if err != nil {
+			return mapWriteError(err)
+		}
+		if err := syncDraws(ctx, tx, q.ID, groupsOf(old.Difficulty, old.Topics), groupsOf(q.Difficulty, q.Topics)); err != nil {
+			return err
+		}
+		return notifyChanged(ctx, tx, q.ID)
+	})
+	if err != nil {
+		return question.Question{}, err
+	}
+	return q, nil
+}
+
+// Delete implements question.Store.
+func (s *Store) Delete(ctx context.Context, ref question.Ref) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		old, err := lockQuestion(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		id = old.ID
+		if err := syncDraws(ctx, tx, old.ID, groupsOf(old.Difficulty, old.Topics), nil); err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, `DELETE FROM questions WHERE id = $1`, old.ID); err != nil {
+			return err
+		}
+		return notifyChanged(ctx, tx, old.ID)
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return id, nil
+}
+
+// lockQuestion reads the question ref names and locks it until the
+// transaction ends.
+func lockQuestion(ctx context.Context, tx pgx.Tx, ref question.Ref) (question.Question, error) {
+	cond, arg := refWhere(ref, 1)
+	var q question.Question
+	err := tx.QueryRow(ctx, `SELECT q.id, q.difficulty, q.topics, q.created_at FROM questions q WHERE `+cond+` FOR UPDATE`, arg).
+		Scan(&q.ID, &q.Difficulty, &q.Topics, &q.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return q, question.ErrNotFound
+	}
+	q.CreatedAt = q.CreatedAt.UTC()
+	return q, err
+}
+
+func mapWriteError(err error) error {
+	if postgres.IsUniqueViolation(err, "questions_slug_key") {
+		return question.ErrSlugTaken
+	}
+	return err
+}
+
+// group is a draw group: a difficulty or "*" with a topic or "*".
+type group struct{ difficulty, topic string }
+
+func (g group) compare(h group) int {
+	if c := strings.Compare(g.difficulty, h.difficulty); c != 0 {
+		return c
+	}
+	return strings.Compare(g.topic, h.topic)
+}
+
+// groupsOf lists the draw groups a question with d and topics belongs to.
+func groupsOf(d question.Difficulty, topics []string) []group {
+	gs := []group{{string(d), "*"}, {"*", "*"}}
+	for _, t := range topics {
+		gs = append(gs, group{string(d), t}, group{"*", t})
+	}
+	return gs
+}
+
+// syncDraws moves question id from the draw groups in from to those in to.
+// Groups are visited in one global order so that concurrent writers lock
+// them in the same order and cannot deadlock.
+func syncDraws(ctx context.Context, tx pgx.Tx, id uuid.UUID, from, to []group) error {
+	all := slices.Concat(from, to)
+	slices.SortFunc(all, group.compare)
+	all = slices.Compact(all)
+	for _, g := range all {
+		inFrom, inTo := slices.Contains(from, g), slices.Contains(to, g)
+		var err error
+		switch {
+		case inFrom && !inTo:
+			err = leaveGroup(ctx, tx, g, id)
+		case inTo && !inFrom:
+			err = joinGroup(ctx, tx, g, id)
+		}
+		if err != nil {
+			return fmt.Errorf("draw group %s/%s: %w", g.difficulty, g.topic, err)
+		}
+	}
+	return nil
+}
+
+// joinGroup gives id the slot after the group's last.
+func joinGroup(ctx context.Context, tx pgx.Tx, g group, id uuid.UUID) error {
+	// The upsert locks the group row, so size is this transaction's to use.
+	_, err := tx.Exec(ctx, `
+		WITH g AS (
+			INSERT INTO draw_groups AS g (difficulty, topic, size) VALUES ($1, $2, 1)
+			ON CONFLICT (difficulty, topic) DO UPDATE SET size = g.size + 1
+			RETURNING size
+		)
+		INSERT INTO draw_slots (difficulty, topic, seq, question_id)
+		SELECT $1, $2, size, $3 FROM g`, g.difficulty, g.topic, id)
+	return err
+}
+
+// leaveGroup frees id's slot and moves the group's last slot into it. Each
+// statement runs after the group row is locked and reads the latest
+// committed slots (READ COMMITTED), so the numbering stays dense.
+func leaveGroup(ctx context.Context, tx pgx.Tx, g group, id uuid.UUID) error {
+	var last, seq int
+	err := tx.QueryRow(ctx, `
+		UPDATE draw_groups SET size = size - 1
+		WHERE difficulty = $1 AND topic = $2
+		RETURNING size + 1`, g.difficulty, g.topic).Scan(&last)
+	if err != nil {
+		return fmt.Errorf("lock group: %w", err)
+	}
+	err = tx.QueryRow(ctx, `
+		DELETE FROM draw_slots WHERE difficulty = $1 AND topic = $2 AND question_id = $3
+		RETURNING seq`, g.difficulty, g.topic, id).Scan(&seq)
+	if err != nil {
+		return fmt.Errorf("free slot: %w", err)
+	}
+	if seq == last {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE draw_slots SET seq = $3
+		WHERE difficulty = $1 AND topic = $2 AND seq = $4`, g.difficulty, g.topic, seq, last)
+	return err
+}
+
+// RebuildDraws renumbers every draw group from the questions table. Bulk
+// loads that bypass Insert (the benchmark generator) call it afterwards.
+func (s *Store) RebuildDraws(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, sql := range []string{
+			`LOCK TABLE questions IN SHARE MODE`, // no writer may run meanwhile
+			`TRUNCATE draw_slots, draw_groups`,
+			`INSERT INTO draw_slots (difficulty, topic, seq, question_id)
+			 SELECT d.difficulty, t.topic,
+			        row_number() OVER (PARTITION BY d.difficulty, t.topic ORDER BY q.id), q.id
+			 FROM questions q
+			 CROSS JOIN LATERAL (VALUES (q.difficulty), ('*')) AS d (difficulty)
+			 CROSS JOIN LATERAL (SELECT unnest(q.topics) UNION ALL SELECT '*') AS t (topic)`,
+			`INSERT INTO draw_groups (difficulty, topic, size)
+			 SELECT difficulty, topic, count(*) FROM draw_slots GROUP BY difficulty, topic`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Random implements question.Store.
+func (s *Store) Random(ctx context.Context, f question.RandomFilter) (question.Question, error) {
+	ex := splitRefs(f.Exclude)
+	if len(f.Topics) <= 1 {
+		d, t := groupKey(f.Difficulty, f.Topics)
+		return drawOne(ctx, s.pool, group{d, t}, ex, rand.Float64())
+	}
+	var q question.Question
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		q, err = drawAmong(ctx, tx, f.Difficulty, f.Topics, ex)
+		return err
+	})
+	return q, err
+}
+
+// exclusion is a list of questions a pick must avoid, by id and by slug.
+type exclusion struct {
+	ids   []uuid.UUID
+	slugs []string
+}
+
+func splitRefs(refs []question.Ref) exclusion {
+	ex := exclusion{ids: []uuid.UUID{}, slugs: []string{}}
+	for _, r := range refs {
+		if r.IsID() {
+			ex.ids = append(ex.ids, r.ID)
+		} else {
+			ex.slugs = append(ex.slugs, r.Slug)
+		}
+	}
+	return ex
+}
+
+// drawOne picks uniformly among the non-excluded questions of g with the
+// draw_question function of the migrations; u in [0, 1) chooses which.
+func drawOne(ctx context.Context, db querier, g group, ex exclusion, u float64) (question.Question, error) {
+	return scanQuestion(db.QueryRow(ctx, `SELECT `+questionColumns+`
+		FROM draw_question($1, $2, $3::uuid[], $4::text[], $5::float8) AS d (id)
+		JOIN questions q ON q.id = d.id`, g.difficulty, g.topic, ex.ids, ex.slugs, u))
+}
+
+// maxDraws bounds the rejection loop of drawAmong. A question has at most
+// five topics, so each round accepts with probability ≥ 1/5 and 200 rounds
+// all fail with probability below 10⁻¹⁹.
+const maxDraws = 200
+
+// drawAmong picks uniformly among the non-excluded questions carrying any of
+// topics (at difficulty d when set). Groups overlap, so it picks a slot
+// uniformly from the union of the groups' slots, then keeps the question
+// with probability 1/(how many of the groups hold it): every question ends
+// up equally likely. tx must be REPEATABLE READ so the sizes hold.
+func drawAmong(ctx context.Context, tx pgx.Tx, d question.Difficulty, topics []string, ex exclusion) (question.Question, error) {
+	diff, _ := groupKey(d, nil)
+	rows, err := tx.Query(ctx, `
+		SELECT coalesce(g.size, 0) - (
+			SELECT count(*) FROM draw_slots s
+			WHERE s.difficulty = $1 AND s.topic = t.topic
+			  AND s.question_id IN (SELECT id FROM questions WHERE id = ANY($3::uuid[]) OR slug = ANY($4::text[])))::integer
+		FROM unnest($2::text[]) WITH ORDINALITY AS t (topic, i)
+		LEFT JOIN draw_groups g ON g.difficulty = $1 AND g.topic = t.topic
+		ORDER BY t.i`, diff, topics, ex.ids, ex.slugs)
+	if err != nil {
+		return question.Question{}, err
+	}
+	free, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return question.Question{}, err
+	}
+	sum := 0
+	for _, m := range free {
+		sum += m
+	}
+	if sum == 0 {
+		return question.Question{}, question.ErrNotFound
+	}
+	for range maxDraws {
+		r := rand.IntN(sum)
+		i := 0
+		for r >= free[i] {
+			r -= free[i]
+			i++
+		}
+		// (r + ½)/m lands strictly inside the r-th of m equal steps.
+		q, err := drawOne(ctx, tx, group{diff, topics[i]}, ex, (float64(r)+0.5)/float64(free[i]))
+		if err != nil {
+			return question.Question{}, err
+		}
+		shared := 0
+		for _, t := range q.Topics {
+			if slices.Contains(topics, t) {
+				shared++
+			}
+		}
+		if shared > 0 && rand.IntN(shared) == 0 {
+			return q, nil
+		}
+	}
+	return question.Question{}, errors.New("random draw did not settle")
+}
