@@ -109,8 +109,14 @@ func (e *Env) Dev(ctx context.Context) error {
 			continue
 		}
 		e.logf("%s migrate", p.svc.Binary())
-		if err := p.migrate(ctx); err != nil {
+		if err := p.oneOff(ctx, "migrate"); err != nil {
 			return fmt.Errorf("%s migrate: %w", p.svc.Binary(), err)
+		}
+		if p.svc.Name == "question" {
+			e.logf("%s seed", p.svc.Binary())
+			if err := p.oneOff(ctx, "seed"); err != nil {
+				return fmt.Errorf("%s seed: %w", p.svc.Binary(), err)
+			}
 		}
 	}
 	e.logf("local INTERNAL_API_TOKEN for this run: %s", w.InternalToken)
@@ -170,10 +176,11 @@ type process struct {
 	cmd            *exec.Cmd
 }
 
-func (p *process) migrate(ctx context.Context) error {
+// oneOff runs a subcommand of the service's binary to completion (migrate, seed).
+func (p *process) oneOff(ctx context.Context, sub string) error {
 	ctx, cancel := context.WithTimeout(ctx, migrateTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.bin, "migrate")
+	cmd := exec.CommandContext(ctx, p.bin, sub)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = p.dir, p.env, p.stdout, p.stderr
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
