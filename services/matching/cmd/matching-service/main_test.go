@@ -1,0 +1,401 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/servicetest"
+
+	"github.com/peerprep/peerprep/services/matching/internal/standin"
+)
+
+// TestMatchAcrossReplicas: two users on two replicas are matched once and
+// both hear of it; the question is one neither attempted; any replica then
+// shows the match, and a reconnect to any replica re-sends it.
+func TestMatchAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	a, b := e.start(t), e.start(t)
+	alice, bob := e.user(t), e.user(t)
+	e.deps.SetAttempted(alice.ID, standin.QuestionID("arrays", "easy", 0))
+	e.deps.SetAttempted(bob.ID, standin.QuestionID("arrays", "easy", 1))
+	want := standin.QuestionID("arrays", "easy", 2)
+
+	sa, sb := dial(t, a.URL, alice), dial(t, b.URL, bob)
+	ta := mustQueue(t, a.URL, alice, "easy", "arrays", "python")
+	if ev := sa.next(t, 2*time.Second); ev.Type != "queued" || ev.TicketID != ta || ev.Criteria.Language != "python" {
+		t.Fatalf("first event %+v", ev)
+	}
+	tb := mustQueue(t, b.URL, bob, "easy", "arrays", "")
+	ma, mb := sa.next(t, 5*time.Second), sb.next(t, 5*time.Second)
+	if ma.Type != "matched" || mb.Type != "matched" {
+		t.Fatalf("events %+v / %+v", ma, mb)
+	}
+	if ma.MatchID == "" || ma.MatchID != mb.MatchID || ma.SessionID != mb.SessionID || ma.QuestionID != want || mb.QuestionID != want {
+		t.Fatalf("matched events differ: %+v / %+v (want question %s)", ma, mb, want)
+	}
+	if ma.TicketID != ta || mb.TicketID != tb || ma.Partner.ID != bob.ID || mb.Partner.ID != alice.ID ||
+		ma.Partner.Username != standin.Username(bob.ID) || mb.Partner.Username != standin.Username(alice.ID) {
+		t.Fatalf("partners: %+v / %+v", ma, mb)
+	}
+	sess, ok := e.deps.Sessions()[ma.MatchID]
+	if !ok || sess.ID != ma.SessionID || sess.QuestionID != want || sess.Language != "python" || sess.UserIDs != [2]string{alice.ID, bob.ID} {
+		t.Fatalf("session %+v", sess)
+	}
+
+	cur := call(t, http.MethodGet, b.URL+prefix+"/tickets/current", alice.Token, nil)
+	if cur.Code != 200 || cur.str("status") != "matched" || cur.str("match", "session_id") != ma.SessionID || cur.str("match", "partner", "username") != standin.Username(bob.ID) {
+		t.Fatalf("current: %d %s", cur.Code, cur.Raw)
+	}
+	del := call(t, http.MethodDelete, a.URL+prefix+"/tickets/current", bob.Token, nil)
+	if del.Code != http.StatusConflict || del.errCode() != "conflict" || del.str("match", "match_id") != ma.MatchID || del.str("ticket", "status") != "matched" {
+		t.Fatalf("cancel after match: %d %s", del.Code, del.Raw)
+	}
+	// A reload, to either replica, gets the match first.
+	for _, base := range []string{a.URL, b.URL} {
+		if ev := dial(t, base, alice).next(t, 2*time.Second); ev.Type != "matched" || ev.MatchID != ma.MatchID {
+			t.Fatalf("reconnect: %+v", ev)
+		}
+	}
+	sa.quiet(t, 100*time.Millisecond)
+	// After a match the user may queue again.
+	mustQueue(t, b.URL, alice, "hard", "graphs", "")
+}
+
+// TestReplicaStoppedDuringSetup stops the replica that runs the post-match
+// steps while it waits on collaboration-service: the other replica takes
+// the job over and both users are notified.
+func TestReplicaStoppedDuringSetup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"LOG_LEVEL": "info"})
+	var hung atomic.Bool
+	hook := func(r *http.Request) int {
+		if hung.CompareAndSwap(false, true) {
+			<-r.Context().Done() // until the caller gives up: its replica stops
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	e.deps.SessionHook.Store(&hook)
+	reps := [2]*replica{{in: e.start(t)}, {in: e.start(t)}}
+	alice, bob := e.user(t), e.user(t)
+	reps[0].sock, reps[1].sock = dial(t, reps[0].in.URL, alice), dial(t, reps[1].in.URL, bob)
+	users := [2]user{alice, bob}
+	mustQueue(t, reps[0].in.URL, alice, "medium", "graphs", "")
+	mustQueue(t, reps[1].in.URL, bob, "medium", "graphs", "go")
+	eventually(t, 5*time.Second, "the first session request", hung.Load)
+
+	// Which replica holds the job? The consumer named in the pending entry.
+	var owner string
+	eventually(t, 5*time.Second, "a pending job", func() bool {
+		p, err := e.rdb.XPendingExt(t.Context(), &redis.XPendingExtArgs{Stream: e.store.Key("jobs"), Group: "setup", Start: "-", End: "+", Count: 10}).Result()
+		if err != nil || len(p) != 1 {
+			return false
+		}
+		owner = p[0].Consumer
+		return true
+	})
+	victim := -1
+	for i, r := range reps {
+		for _, line := range r.in.Logs() {
+			if strings.Contains(line, `"consumer":"`+owner+`"`) {
+				victim = i
+			}
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("no replica logged consumer %s", owner)
+	}
+	survivor := 1 - victim
+	if err := reps[victim].in.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code := reps[victim].sock.closeCode(t, 5*time.Second); code != websocket.StatusServiceRestart {
+		t.Fatalf("close code %d, want 1012", code)
+	}
+	got := reps[survivor].sock.until(t, "matched", 10*time.Second)
+	// The stopped replica's user reconnects (to the survivor) and is told.
+	again := dial(t, reps[survivor].in.URL, users[victim]).until(t, "matched", 5*time.Second)
+	if got.MatchID == "" || again.MatchID != got.MatchID || again.SessionID != got.SessionID {
+		t.Fatalf("matched %+v / %+v", got, again)
+	}
+	if n := len(e.deps.Sessions()); n != 1 {
+		t.Fatalf("%d sessions", n)
+	}
+	if e.deps.Calls("collaboration-service") < 2 {
+		t.Fatal("the session was not requested again")
+	}
+}
+
+type replica struct {
+	in   *servicetest.Instance
+	sock *socket
+}
+
+// TestSetupGivesUp: when the session cannot be created for
+// MATCH_SETUP_TIMEOUT, both tickets fail with a reason and both users may
+// queue again; a vanished account fails at once.
+func TestSetupGivesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"MATCH_SETUP_TIMEOUT": "1s"})
+	in := e.start(t)
+	e.deps.SetDown("collaboration-service", http.StatusServiceUnavailable)
+	alice, bob := e.user(t), e.user(t)
+	sa, sb := dial(t, in.URL, alice), dial(t, in.URL, bob)
+	start := time.Now()
+	mustQueue(t, in.URL, alice, "hard", "trees", "")
+	mustQueue(t, in.URL, bob, "hard", "trees", "")
+	fa, fb := sa.until(t, "failed", 5*time.Second), sb.until(t, "failed", 5*time.Second)
+	if fa.Reason == "" || fb.Reason != fa.Reason || time.Since(start) < 900*time.Millisecond {
+		t.Fatalf("failed %+v / %+v after %v", fa, fb, time.Since(start))
+	}
+	if r := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", bob.Token, nil); r.str("status") != "failed" || r.str("reason") != fa.Reason {
+		t.Fatalf("current: %s", r.Raw)
+	}
+	if e.deps.Calls("collaboration-service") < 3 {
+		t.Fatalf("only %d session attempts", e.deps.Calls("collaboration-service"))
+	}
+	e.deps.SetDown("collaboration-service", 0)
+	mustQueue(t, in.URL, alice, "hard", "trees", "")
+	mustQueue(t, in.URL, bob, "hard", "trees", "")
+	if m := sa.until(t, "matched", 5*time.Second); m.Partner.ID != bob.ID {
+		t.Fatalf("requeue: %+v", m)
+	}
+
+	carol, dave := e.user(t), e.user(t)
+	e.deps.DeleteUser(dave.ID)
+	sc := dial(t, in.URL, carol)
+	mustQueue(t, in.URL, carol, "easy", "math", "")
+	mustQueue(t, in.URL, dave, "easy", "math", "")
+	if f := sc.until(t, "failed", 900*time.Millisecond); !strings.Contains(f.Reason, "no longer exists") {
+		t.Fatalf("deleted partner: %+v", f)
+	}
+}
+
+// TestTicketLifecycle: one live ticket per user, cancel, timeout, every tab
+// hears every event, and a reconnect gets the current state first.
+func TestTicketLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"MATCH_TIMEOUT": "500ms"})
+	in := e.start(t)
+	alice := e.user(t)
+	tab1, tab2 := dial(t, in.URL, alice), dial(t, in.URL, alice)
+
+	id := mustQueue(t, in.URL, alice, "easy", "strings", "java")
+	for _, tab := range []*socket{tab1, tab2} {
+		if ev := tab.next(t, 2*time.Second); ev.Type != "queued" || ev.TicketID != id {
+			t.Fatalf("tab: %+v", ev)
+		}
+	}
+	dup := queue(t, in.URL, alice, "hard", "graphs", "")
+	if dup.Code != http.StatusConflict || dup.str("ticket", "ticket_id") != id || dup.str("ticket", "status") != "queued" {
+		t.Fatalf("second ticket: %d %s", dup.Code, dup.Raw)
+	}
+	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.str("status") != "queued" ||
+		cur.str("criteria", "language") != "java" || cur.str("expires_at") == "" {
+		t.Fatalf("current: %s", cur.Raw)
+	}
+	// Closing a socket does not cancel the ticket.
+	_ = tab2.c.Close(websocket.StatusNormalClosure, "reload")
+	del := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil)
+	if del.Code != 200 || del.str("status") != "cancelled" || del.str("ticket_id") != id {
+		t.Fatalf("cancel: %d %s", del.Code, del.Raw)
+	}
+	if ev := tab1.next(t, 2*time.Second); ev.Type != "cancelled" || ev.TicketID != id {
+		t.Fatalf("cancel event %+v", ev)
+	}
+	if again := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); again.Code != 200 || again.str("status") != "cancelled" {
+		t.Fatalf("cancel twice: %d %s", again.Code, again.Raw)
+	}
+
+	id2 := mustQueue(t, in.URL, alice, "easy", "strings", "")
+	if ev := tab1.next(t, 2*time.Second); ev.Type != "queued" || ev.TicketID != id2 {
+		t.Fatalf("requeue event %+v", ev)
+	}
+	if ev := tab1.next(t, 3*time.Second); ev.Type != "timeout" || ev.TicketID != id2 {
+		t.Fatalf("timeout event %+v", ev)
+	}
+	if d := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); d.Code != http.StatusConflict || d.str("ticket", "status") != "timeout" {
+		t.Fatalf("cancel after timeout: %d %s", d.Code, d.Raw)
+	}
+	if ev := dial(t, in.URL, alice).next(t, 2*time.Second); ev.Type != "timeout" || ev.TicketID != id2 {
+		t.Fatalf("reconnect: %+v", ev)
+	}
+	// Pings are answered; other client messages are ignored.
+	ctx := t.Context()
+	_ = tab1.c.Write(ctx, websocket.MessageText, []byte(`{"type":"hello"}`))
+	_ = tab1.c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
+	if ev := tab1.next(t, 2*time.Second); ev.Type != "pong" {
+		t.Fatalf("ping: %+v", ev)
+	}
+}
+
+// TestRedisDataLoss restarts Redis without persistence: connected users
+// are told their ticket is gone, and the service works on without a
+// restart.
+func TestRedisDataLoss(t *testing.T) {
+	t.Parallel()
+	srv := redistest.NewServer(t)
+	e := newEnv(t, map[string]string{"REDIS_URL": srv.URL(), "REDIS_KEY_PREFIX": "loss:"})
+	a, b := e.start(t), e.start(t)
+	alice, bob := e.user(t), e.user(t)
+	sa := dial(t, a.URL, alice)
+	sa2 := dial(t, b.URL, alice)
+	id := mustQueue(t, a.URL, alice, "medium", "heaps", "")
+	sa.until(t, "queued", 2*time.Second)
+	sa2.until(t, "queued", 2*time.Second)
+
+	srv.Restart(t)
+	for _, s := range []*socket{sa, sa2} {
+		f := s.until(t, "failed", 10*time.Second)
+		if f.TicketID != id || f.Reason == "" {
+			t.Fatalf("lost ticket event %+v", f)
+		}
+	}
+	eventually(t, 5*time.Second, "the ticket to be gone", func() bool {
+		return call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil).Code == http.StatusNotFound
+	})
+	mustQueue(t, a.URL, alice, "medium", "heaps", "")
+	mustQueue(t, b.URL, bob, "medium", "heaps", "")
+	if m := sa.until(t, "matched", 10*time.Second); m.Partner.ID != bob.ID {
+		t.Fatalf("after restart: %+v", m)
+	}
+	for _, in := range []string{a.URL, b.URL} {
+		if r := call(t, http.MethodGet, in+"/health/ready", "", nil); r.Code != 200 {
+			t.Fatalf("ready: %s", r.Raw)
+		}
+	}
+}
+
+// TestRoutesRefuseBadInputAndAuth checks every route's refusals.
+func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	in := e.start(t)
+	u := e.user(t)
+	admin, _, _ := e.signer.Sign(e.user(t).ID, "admin", "")
+	bad := u.Token[:len(u.Token)-4] + "AAAA"
+	notUUID, _, _ := e.signer.Sign("not-a-uuid", "user", "")
+
+	routes := []struct{ method, path string }{
+		{http.MethodPost, "/tickets"}, {http.MethodGet, "/tickets/current"},
+		{http.MethodDelete, "/tickets/current"}, {http.MethodGet, "/ws"},
+	}
+	for _, rt := range routes {
+		for _, tc := range []struct {
+			name, token string
+		}{
+			{"no token", ""}, {"a forged token", bad}, {"the internal token", internalToken}, {"a token without a user id", notUUID},
+		} {
+			t.Run(rt.method+" "+rt.path+" refuses "+tc.name, func(t *testing.T) {
+				r := call(t, rt.method, in.URL+prefix+rt.path, tc.token, nil)
+				if r.Code != http.StatusUnauthorized || r.errCode() != "unauthenticated" {
+					t.Fatalf("%d %s", r.Code, r.Raw)
+				}
+			})
+		}
+	}
+
+	post := func(body string, hdr ...string) response {
+		return call(t, http.MethodPost, in.URL+prefix+"/tickets", u.Token, body, hdr...)
+	}
+	for _, tc := range []struct {
+		name, body string
+		code       int
+		errCode    string
+		fields     []string
+	}{
+		{"malformed JSON", `{"difficulty":`, 400, "invalid_request", nil},
+		{"not an object", `[1]`, 400, "invalid_request", nil},
+		{"unknown field", `{"difficulty":"easy","topic":"arrays","mode":"x"}`, 400, "validation_failed", []string{"mode"}},
+		{"nothing given", `{}`, 400, "validation_failed", []string{"difficulty", "topic"}},
+		{"unknown difficulty", `{"difficulty":"insane","topic":"arrays"}`, 400, "validation_failed", []string{"difficulty"}},
+		{"unknown topic", `{"difficulty":"easy","topic":"quantum-sorting"}`, 400, "validation_failed", []string{"topic"}},
+		{"malformed topic", `{"difficulty":"easy","topic":"Arrays!"}`, 400, "validation_failed", []string{"topic"}},
+		{"unknown language", `{"difficulty":"easy","topic":"arrays","language":"rust"}`, 400, "validation_failed", []string{"language"}},
+		{"every field wrong", `{"difficulty":"x","topic":"","language":"cobol"}`, 400, "validation_failed", []string{"difficulty", "topic", "language"}},
+		{"wrong type", `{"difficulty":1,"topic":"arrays"}`, 400, "validation_failed", []string{"difficulty"}},
+	} {
+		t.Run("POST /tickets refuses "+tc.name, func(t *testing.T) {
+			r := post(tc.body)
+			if r.Code != tc.code || r.errCode() != tc.errCode {
+				t.Fatalf("%d %s", r.Code, r.Raw)
+			}
+			var body struct {
+				Error struct {
+					Details []struct{ Field string }
+				}
+			}
+			_ = json.Unmarshal([]byte(r.Raw), &body)
+			var got []string
+			for _, d := range body.Error.Details {
+				got = append(got, d.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("fields %v, want %v: %s", got, tc.fields, r.Raw)
+			}
+		})
+	}
+	t.Run("POST /tickets refuses a body that is not JSON", func(t *testing.T) {
+		r := call(t, http.MethodPost, in.URL+prefix+"/tickets", u.Token, nil)
+		if r.Code != http.StatusUnsupportedMediaType {
+			t.Fatalf("%d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("without a ticket GET and DELETE answer 404", func(t *testing.T) {
+		for _, m := range []string{http.MethodGet, http.MethodDelete} {
+			if r := call(t, m, in.URL+prefix+"/tickets/current", u.Token, nil); r.Code != 404 || r.errCode() != "not_found" {
+				t.Fatalf("%s: %d %s", m, r.Code, r.Raw)
+			}
+		}
+	})
+	t.Run("a null language means any and admins may queue", func(t *testing.T) {
+		r := call(t, http.MethodPost, in.URL+prefix+"/tickets", admin, `{"difficulty":"easy","topic":"arrays","language":null}`)
+		if r.Code != http.StatusAccepted || r.str("criteria", "language") != "" {
+			t.Fatalf("%d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("GET /ws without an upgrade is refused in the error shape", func(t *testing.T) {
+		r := call(t, http.MethodGet, in.URL+prefix+"/ws", u.Token, nil)
+		if r.Code != http.StatusUpgradeRequired || r.errCode() != "upgrade_required" {
+			t.Fatalf("%d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("the WebSocket takes the token as a subprotocol and echoes it", func(t *testing.T) {
+		ctx := t.Context()
+		c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(in.URL, "http")+prefix+"/ws",
+			&websocket.DialOptions{Subprotocols: []string{"bearer." + u.Token}})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer c.CloseNow()
+		if c.Subprotocol() != "bearer."+u.Token || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("subprotocol %q", c.Subprotocol())
+		}
+	})
+	t.Run("a topic without questions of the difficulty is refused", func(t *testing.T) {
+		e2 := newEnvWithEmpty(t, "math/hard")
+		in2 := e2.start(t)
+		r := queue(t, in2.URL, e2.user(t), "hard", "math", "")
+		if r.Code != 400 || !strings.Contains(r.Raw, "has no hard questions") {
+			t.Fatalf("%d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("question-service down and no topics cached is 503", func(t *testing.T) {
+		e2 := newEnv(t, nil)
+		e2.deps.SetDown("question-service", http.StatusServiceUnavailable)
+		in2 := e2.start(t)
+		r := queue(t, in2.URL, e2.user(t), "easy", "arrays", "")
+		if r.Code != http.StatusServiceUnavailable || r.errCode() != "unavailable" || strings.Contains(r.Raw, "question-service") {
+			t.Fatalf("%d %s", r.Code, r.Raw)
+		}
+	})
+}

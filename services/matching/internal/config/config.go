@@ -1,0 +1,38 @@
+// Package config is matching-service's configuration, read once from the
+// environment.
+package config
+
+import (
+	"errors"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/config"
+)
+
+// Config is matching-service's configuration.
+type Config struct {
+	config.Base
+	RelaxAfter   time.Duration // RELAX_AFTER: a waiting ticket may then match any difficulty; default 10s
+	MatchTimeout time.Duration // MATCH_TIMEOUT: a ticket still waiting then times out; default 30s
+	SetupTimeout time.Duration // MATCH_SETUP_TIMEOUT: post-match steps give up (both tickets failed) after; default 10s
+}
+
+// Load reads the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	base, err := config.LoadBase("matching-service", getenv, config.Needs{Redis: true})
+	c := Config{Base: base}
+	errs := []error{err}
+	c.RelaxAfter, err = config.Duration(getenv, "RELAX_AFTER", 10*time.Second)
+	errs = append(errs, err)
+	c.MatchTimeout, err = config.Duration(getenv, "MATCH_TIMEOUT", 30*time.Second)
+	errs = append(errs, err)
+	if err == nil && c.MatchTimeout <= 0 {
+		errs = append(errs, errors.New("MATCH_TIMEOUT must be positive"))
+	}
+	c.SetupTimeout, err = config.Duration(getenv, "MATCH_SETUP_TIMEOUT", 10*time.Second)
+	errs = append(errs, err)
+	if err == nil && c.SetupTimeout <= 0 {
+		errs = append(errs, errors.New("MATCH_SETUP_TIMEOUT must be positive"))
+	}
+	return c, errors.Join(errs...)
+}

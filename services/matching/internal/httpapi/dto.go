@@ -1,0 +1,83 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+	"github.com/peerprep/peerprep/services/matching/internal/ws"
+)
+
+// ticketRequest is POST /tickets. Language may be absent, null or "" for
+// any language. The values are checked by match.Criteria.Validate so every
+// bad field is named at once.
+type ticketRequest struct {
+	Difficulty string  `json:"difficulty"`
+	Topic      string  `json:"topic"`
+	Language   *string `json:"language"`
+}
+
+func (r ticketRequest) criteria() match.Criteria {
+	c := match.Criteria{Difficulty: r.Difficulty, Topic: r.Topic}
+	if r.Language != nil {
+		c.Language = *r.Language
+	}
+	return c
+}
+
+// createdResponse is the 202 of POST /tickets.
+type createdResponse struct {
+	TicketID  string      `json:"ticket_id"`
+	Status    string      `json:"status"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	QueuedAt  time.Time   `json:"queued_at"`
+	Criteria  ws.Criteria `json:"criteria"`
+}
+
+// ticketResponse is a ticket as GET /tickets/current shows it.
+type ticketResponse struct {
+	TicketID  string         `json:"ticket_id"`
+	Status    string         `json:"status"`
+	Criteria  ws.Criteria    `json:"criteria"`
+	QueuedAt  time.Time      `json:"queued_at"`
+	ExpiresAt time.Time      `json:"expires_at"`
+	Match     *matchResponse `json:"match,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+}
+
+// matchResponse has the fields of the matched event.
+type matchResponse struct {
+	MatchID    string     `json:"match_id"`
+	SessionID  string     `json:"session_id"`
+	QuestionID string     `json:"question_id"`
+	Partner    ws.Partner `json:"partner"`
+}
+
+func toCriteria(c match.Criteria) ws.Criteria {
+	return ws.Criteria{Difficulty: c.Difficulty, Topic: c.Topic, Language: c.Language}
+}
+
+func toTicketResponse(t match.Ticket) ticketResponse {
+	r := ticketResponse{
+		TicketID: t.ID, Status: string(t.Status), Criteria: toCriteria(t.Criteria),
+		QueuedAt: t.QueuedAt, ExpiresAt: t.ExpiresAt, Reason: t.Reason,
+	}
+	if m := t.Match; m != nil {
+		r.Match = &matchResponse{MatchID: m.ID, SessionID: m.SessionID, QuestionID: m.QuestionID,
+			Partner: ws.Partner{ID: m.Partner.ID, Username: m.Partner.Username}}
+	}
+	return r
+}
+
+// conflictResponse is a 409 in the shared error shape plus the ticket (and
+// its match) that caused it.
+type conflictResponse struct {
+	Error     conflictDetail `json:"error"`
+	Ticket    ticketResponse `json:"ticket"`
+	Match     *matchResponse `json:"match,omitempty"`
+	RequestID string         `json:"request_id"`
+}
+
+type conflictDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

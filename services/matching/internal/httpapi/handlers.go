@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/requestid"
+	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+)
+
+type api struct {
+	tickets *match.Service
+}
+
+// requireUser lets through only callers whose token names a user (a UUID).
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cl := auth.ClaimsFrom(c)
+		if cl == nil || uuid.Validate(cl.UserID()) != nil {
+			return httperr.Unauthenticated("a user's access token is required")
+		}
+		return next(c)
+	}
+}
+
+func userID(c echo.Context) string { return auth.ClaimsFrom(c).UserID() }
+
+// create: 202 with the new ticket, 409 with the live one.
+func (a *api) create(c echo.Context) error {
+	var req ticketRequest
+	if err := server.BindJSON(c, &req); err != nil {
+		return err
+	}
+	t, err := a.tickets.Enqueue(c.Request().Context(), userID(c), req.criteria())
+	if err != nil {
+		return a.fail(c, err)
+	}
+	return c.JSON(http.StatusAccepted, createdResponse{
+		TicketID: t.ID, Status: string(match.StatusQueued), ExpiresAt: t.ExpiresAt,
+		QueuedAt: t.QueuedAt, Criteria: toCriteria(t.Criteria),
+	})
+}
+
+func (a *api) current(c echo.Context) error {
+	t, err := a.tickets.Current(c.Request().Context(), userID(c))
+	if err != nil {
+		return a.fail(c, err)
+	}
+	return c.JSON(http.StatusOK, toTicketResponse(t))
+}
+
+// cancel: 200 with the cancelled ticket, 409 with the match (or the end the
+// ticket came to) when it can no longer be cancelled.
+func (a *api) cancel(c echo.Context) error {
+	t, err := a.tickets.Cancel(c.Request().Context(), userID(c))
+	if err != nil {
+		return a.fail(c, err)
+	}
+	return c.JSON(http.StatusOK, toTicketResponse(t))
+}
+
+// fail writes a conflict with its ticket, and hands other errors to the
+// shared error handler.
+func (a *api) fail(c echo.Context, err error) error {
+	var ce *match.ConflictError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	tr := toTicketResponse(ce.Ticket)
+	return c.JSON(http.StatusConflict, conflictResponse{
+		Error:     conflictDetail{Code: "conflict", Message: ce.Message},
+		Ticket:    tr,
+		Match:     tr.Match,
+		RequestID: c.Response().Header().Get(requestid.Header),
+	})
+}

@@ -1,0 +1,34 @@
+// Package httpapi is matching-service's HTTP API (ARCHITECTURE §4
+// matching-service): routes, request and response shapes, and the mapping
+// of domain errors.
+package httpapi
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+)
+
+// Prefix is where the ALB routes matching-service.
+const Prefix = "/matching-service-api"
+
+// Options configure Register.
+type Options struct {
+	Tickets  *match.Service
+	Verifier *auth.Verifier
+	// Socket serves GET /ws once the token is verified (ws.Hub.Handle).
+	Socket echo.HandlerFunc
+}
+
+// Register mounts every route. All of them need a user's access token.
+func Register(e *echo.Echo, o Options) {
+	a := &api{tickets: o.Tickets}
+	g := e.Group(Prefix)
+	user := auth.Authenticate(o.Verifier)
+	g.POST("/tickets", a.create, user, requireUser)
+	g.GET("/tickets/current", a.current, user, requireUser)
+	g.DELETE("/tickets/current", a.cancel, user, requireUser)
+	// The token is checked before the upgrade, so a refusal is a JSON error.
+	g.GET("/ws", o.Socket, auth.AuthenticateWS(o.Verifier), requireUser)
+}

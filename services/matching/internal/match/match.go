@@ -1,0 +1,167 @@
+// Package match is matching-service's domain: tickets, the pairing rules
+// and what a user may do with their ticket. The atomic pairing itself lives
+// in the store (package redisq), which implements the rules written here.
+package match
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Difficulties, languages and statuses of the contract (ARCHITECTURE §4).
+var (
+	Difficulties = []string{"easy", "medium", "hard"}
+	Languages    = []string{"python", "javascript", "java", "cpp", "go"}
+)
+
+// Status is a ticket's public state.
+type Status string
+
+const (
+	StatusQueued    Status = "queued"
+	StatusMatched   Status = "matched"
+	StatusTimeout   Status = "timeout"
+	StatusCancelled Status = "cancelled"
+	StatusFailed    Status = "failed"
+)
+
+// Live reports whether a ticket in this state still holds the user's place:
+// a user has at most one live ticket.
+func (s Status) Live() bool { return s == StatusQueued }
+
+// Criteria is what a user asks to be matched on. An empty Language matches
+// any language.
+type Criteria struct {
+	Difficulty string
+	Topic      string
+	Language   string
+}
+
+// Partner is the other user of a match.
+type Partner struct {
+	ID       string
+	Username string
+}
+
+// MatchInfo is what a matched ticket knows of its match.
+type MatchInfo struct {
+	ID         string
+	SessionID  string
+	QuestionID string
+	Partner    Partner
+}
+
+// Ticket is one request to be matched.
+type Ticket struct {
+	ID       string
+	UserID   string
+	Criteria Criteria
+	Status   Status
+	// Pairing is set while a partner has been found but the session is not
+	// ready yet; Status is still queued. The ticket can no longer be
+	// cancelled: it ends matched or failed.
+	Pairing   bool
+	QueuedAt  time.Time
+	ExpiresAt time.Time
+	Match     *MatchInfo // when Status is matched
+	Reason    string     // when Status is failed
+
+	// Order of the ticket's states, for the WebSocket fan-out: Epoch names
+	// the Redis data set (it changes when Redis loses its data), Seq the
+	// ticket's place in the global FIFO order, Version its state change.
+	Epoch, Seq, Version int64
+}
+
+// Newer reports whether t is a later state than u (of the same or a later
+// ticket).
+func (t Ticket) Newer(u Ticket) bool {
+	if t.Epoch != u.Epoch {
+		return t.Epoch > u.Epoch
+	}
+	if t.Seq != u.Seq {
+		return t.Seq > u.Seq
+	}
+	return t.Version > u.Version
+}
+
+// LanguagesCompatible reports whether tickets asking for languages a and b
+// may share a session ("" is any language).
+func LanguagesCompatible(a, b string) bool { return a == "" || b == "" || a == b }
+
+// Compatible reports whether two waiting tickets may be paired: the same
+// topic, compatible languages, and the same difficulty unless relaxed (one
+// of them has waited RELAX_AFTER).
+func Compatible(a, b Criteria, relaxed bool) bool {
+	return a.Topic == b.Topic && LanguagesCompatible(a.Language, b.Language) &&
+		(relaxed || a.Difficulty == b.Difficulty)
+}
+
+// SessionLanguage is the language of a session between a and b: the one
+// either asked for, or "" when neither did.
+func SessionLanguage(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Errors the store and the service return.
+var (
+	ErrNotFound    = errors.New("no ticket")
+	ErrUnavailable = errors.New("a dependency is unavailable")
+)
+
+// ConflictError is a request that the ticket's state forbids; Ticket is
+// that state (the live ticket, or the match).
+type ConflictError struct {
+	Message string
+	Ticket  Ticket
+}
+
+func (e *ConflictError) Error() string { return "conflict: " + e.Message }
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field, Message string
+}
+
+// ValidationError lists every invalid field of a request.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid request: %d field(s)", len(e.Fields))
+}
+
+func (e *ValidationError) add(field, msg string) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: msg})
+}
+
+// slugPattern is the shape of a topic slug; whether it exists is asked of
+// question-service.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate checks the shape of c (not whether its topic exists).
+func (c Criteria) Validate() error {
+	ve := &ValidationError{}
+	if !slices.Contains(Difficulties, c.Difficulty) {
+		ve.add("difficulty", "must be one of: easy, medium, hard")
+	}
+	switch {
+	case c.Topic == "":
+		ve.add("topic", "is required")
+	case len(c.Topic) > 64 || !slugPattern.MatchString(c.Topic):
+		ve.add("topic", "must be a topic slug such as arrays or dynamic-programming")
+	}
+	if c.Language != "" && !slices.Contains(Languages, c.Language) {
+		ve.add("language", "must be one of: python, javascript, java, cpp, go")
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	return nil
+}

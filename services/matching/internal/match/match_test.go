@@ -1,0 +1,185 @@
+package match
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestCriteriaValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		c      Criteria
+		fields string
+	}{
+		{"complete criteria are valid", Criteria{"easy", "arrays", "go"}, ""},
+		{"any language is valid", Criteria{"hard", "dynamic-programming", ""}, ""},
+		{"nothing names difficulty and topic", Criteria{}, "difficulty,topic"},
+		{"unknown difficulty", Criteria{"expert", "arrays", ""}, "difficulty"},
+		{"upper-case topic", Criteria{"easy", "Arrays", ""}, "topic"},
+		{"topic with a trailing dash", Criteria{"easy", "arrays-", ""}, "topic"},
+		{"overlong topic", Criteria{"easy", strings.Repeat("a", 65), ""}, "topic"},
+		{"unknown language", Criteria{"easy", "arrays", "rust"}, "language"},
+		{"language in capitals", Criteria{"easy", "arrays", "Go"}, "language"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.c.Validate()
+			var ve *ValidationError
+			if tt.fields == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.As(err, &ve) {
+				t.Fatalf("err %v", err)
+			}
+			var got []string
+			for _, f := range ve.Fields {
+				got = append(got, f.Field)
+			}
+			if strings.Join(got, ",") != tt.fields {
+				t.Fatalf("fields %v, want %s", got, tt.fields)
+			}
+		})
+	}
+}
+
+func TestCompatible(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		a, b    Criteria
+		relaxed bool
+		want    bool
+	}{
+		{"identical", Criteria{"easy", "arrays", "go"}, Criteria{"easy", "arrays", "go"}, false, true},
+		{"any language meets a language", Criteria{"easy", "arrays", ""}, Criteria{"easy", "arrays", "go"}, false, true},
+		{"two languages differ", Criteria{"easy", "arrays", "java"}, Criteria{"easy", "arrays", "go"}, true, false},
+		{"difficulties differ before relaxing", Criteria{"easy", "arrays", ""}, Criteria{"hard", "arrays", ""}, false, false},
+		{"difficulties differ after relaxing", Criteria{"easy", "arrays", ""}, Criteria{"hard", "arrays", ""}, true, true},
+		{"topics differ even relaxed", Criteria{"easy", "arrays", ""}, Criteria{"easy", "trees", ""}, true, false},
+	}
+	for _, tt := range tests {
+		if got := Compatible(tt.a, tt.b, tt.relaxed); got != tt.want {
+			t.Errorf("%s: %v", tt.name, got)
+		}
+	}
+	if SessionLanguage("", "go") != "go" || SessionLanguage("java", "") != "java" || SessionLanguage("", "") != "" {
+		t.Error("session language")
+	}
+}
+
+func TestSweepInterval(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ relax, timeout, want time.Duration }{
+		{10 * time.Second, 30 * time.Second, 500 * time.Millisecond},
+		{time.Second, 30 * time.Second, 100 * time.Millisecond},
+		{0, 30 * time.Second, 20 * time.Millisecond},
+		{time.Hour, 200 * time.Millisecond, 20 * time.Millisecond},
+	} {
+		if got := SweepInterval(tt.relax, tt.timeout); got != tt.want {
+			t.Errorf("SweepInterval(%v, %v) = %v, want %v", tt.relax, tt.timeout, got, tt.want)
+		}
+	}
+}
+
+// fakeStore answers Cancel with a pairing ticket that becomes matched
+// after a few reads.
+type fakeStore struct {
+	Store
+	cancelled Ticket
+	reads     atomic.Int32
+	after     int32
+	final     Ticket
+	enqueued  atomic.Int32
+}
+
+func (f *fakeStore) Cancel(context.Context, string) (Ticket, error) { return f.cancelled, nil }
+func (f *fakeStore) Ticket(context.Context, string) (Ticket, error) {
+	if f.reads.Add(1) >= f.after {
+		return f.final, nil
+	}
+	return f.cancelled, nil
+}
+func (f *fakeStore) Enqueue(_ context.Context, id, user string, c Criteria) (Ticket, error) {
+	f.enqueued.Add(1)
+	return Ticket{ID: id, UserID: user, Criteria: c, Status: StatusQueued}, nil
+}
+
+type fakeTopics struct {
+	info TopicInfo
+	err  error
+}
+
+func (f fakeTopics) Lookup(context.Context, string, string) (TopicInfo, error) { return f.info, f.err }
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	pairing := Ticket{ID: "t", Status: StatusQueued, Pairing: true}
+	matched := Ticket{ID: "t", Status: StatusMatched, Match: &MatchInfo{ID: "m"}}
+	tests := []struct {
+		name     string
+		store    *fakeStore
+		wait     time.Duration
+		conflict bool
+		status   Status
+	}{
+		{"a waiting ticket is cancelled", &fakeStore{cancelled: Ticket{Status: StatusCancelled}}, time.Second, false, StatusCancelled},
+		{"a ticket being paired waits for its match", &fakeStore{cancelled: pairing, after: 3, final: matched}, time.Second, true, StatusMatched},
+		{"a pairing that takes too long is still a conflict", &fakeStore{cancelled: pairing, after: 1000, final: matched}, 100 * time.Millisecond, true, StatusQueued},
+		{"a timed-out ticket is a conflict", &fakeStore{cancelled: Ticket{Status: StatusTimeout}}, time.Second, true, StatusTimeout},
+		{"a failed ticket is a conflict", &fakeStore{cancelled: Ticket{Status: StatusFailed}}, time.Second, true, StatusFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := NewService(Deps{Store: tt.store, CancelWait: tt.wait})
+			got, err := s.Cancel(context.Background(), "u")
+			var ce *ConflictError
+			if errors.As(err, &ce) != tt.conflict {
+				t.Fatalf("err %v", err)
+			}
+			if tt.conflict {
+				got = ce.Ticket
+			}
+			if got.Status != tt.status {
+				t.Fatalf("status %s, want %s", got.Status, tt.status)
+			}
+		})
+	}
+}
+
+func TestEnqueueChecksTheTopic(t *testing.T) {
+	t.Parallel()
+	c := Criteria{Difficulty: "easy", Topic: "arrays"}
+	tests := []struct {
+		name   string
+		topics fakeTopics
+		check  func(error) bool
+	}{
+		{"a known topic is queued", fakeTopics{info: TopicInfo{Known: true, HasQuestions: true}}, func(err error) bool { return err == nil }},
+		{"an unknown topic is invalid", fakeTopics{}, func(err error) bool { return errors.As(err, new(*ValidationError)) }},
+		{"a topic without questions of the difficulty is invalid", fakeTopics{info: TopicInfo{Known: true}}, func(err error) bool { return errors.As(err, new(*ValidationError)) }},
+		{"no topic list is unavailable", fakeTopics{err: ErrUnavailable}, func(err error) bool { return errors.Is(err, ErrUnavailable) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := &fakeStore{}
+			_, err := NewService(Deps{Store: st, Topics: tt.topics}).Enqueue(context.Background(), "u", c)
+			if !tt.check(err) {
+				t.Fatalf("err %v", err)
+			}
+			if (err == nil) != (st.enqueued.Load() == 1) {
+				t.Fatal("store called despite an error, or not at all")
+			}
+		})
+	}
+}

@@ -1,0 +1,195 @@
+-- Shared by every matching script (prepended to each). All keys start with
+-- K = ARGV[1], "<REDIS_KEY_PREFIX>matching:{match}:": the hash tag puts every
+-- key in one slot, so each script is one atomic step on one shard.
+--   seq              INCR counter: the FIFO order of tickets (Redis-side, not replica clocks)
+--   mseq             INCR counter behind match ids
+--   epoch            names this data set; remade (Redis TIME in ms) when Redis lost its data
+--   t:<ticket>       hash: one ticket
+--   u:<user>         string: the user's current ticket id
+--   q:<d>:<topic>:<lang|*>  zset by seq: waiting tickets of exactly these criteria
+--   qa:<d>:<topic>          zset by seq: all waiting tickets of (d, topic), any language
+--   r:<topic>:<lang|*>, ra:<topic>  the same for tickets that may match any difficulty
+--   relax, expire    zsets by due time (ms): when a waiting ticket relaxes / times out
+--   m:<match>        hash: one pairing
+--   jobs             stream (consumer group "setup"): pairings whose session must be set up
+--   events           stream: every ticket state change, read by every replica
+local K = ARGV[1]
+local EVENTS_MAXLEN = ARGV[2]
+local RETAIN = ARGV[3]
+local DIFFS = {'easy', 'medium', 'hard'}
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function tkey(id) return K .. 't:' .. id end
+local function lpart(l) if l == '' then return '*' end return l end
+local function qkey(d, topic, l) return K .. 'q:' .. d .. ':' .. topic .. ':' .. lpart(l) end
+local function rkey(topic, l) return K .. 'r:' .. topic .. ':' .. lpart(l) end
+
+-- The queues holding the tickets of (d, topic) a ticket asking for language
+-- l may pair with: for a language, its own queue and the any-language one;
+-- for any language, the queue of all. d == nil: the relaxed queues.
+local function compat_queues(d, topic, l)
+  if d == nil then
+    if l == '' then return {K .. 'ra:' .. topic} end
+    return {rkey(topic, l), rkey(topic, '')}
+  end
+  if l == '' then return {K .. 'qa:' .. d .. ':' .. topic} end
+  return {qkey(d, topic, l), qkey(d, topic, '')}
+end
+
+local function index(t, relaxed)
+  redis.call('ZADD', qkey(t.difficulty, t.topic, t.language), t.seq, t.id)
+  redis.call('ZADD', K .. 'qa:' .. t.difficulty .. ':' .. t.topic, t.seq, t.id)
+  if relaxed then
+    redis.call('ZADD', rkey(t.topic, t.language), t.seq, t.id)
+    redis.call('ZADD', K .. 'ra:' .. t.topic, t.seq, t.id)
+  end
+end
+
+local function epoch(now)
+  local e = redis.call('GET', K .. 'epoch')
+  if not e then
+    e = tostring(now)
+    redis.call('SET', K .. 'epoch', e)
+  end
+  return e
+end
+
+local function load(id)
+  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed')
+  if not v[1] then return nil end
+  return {id = id, user = v[1], difficulty = v[2], topic = v[3], language = v[4], status = v[5],
+          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1'}
+end
+
+-- emit appends a ticket's whole state (its hash's fields) to the events stream.
+local function emit_fields(f)
+  redis.call('XADD', K .. 'events', 'MAXLEN', '~', EVENTS_MAXLEN, '*', unpack(f))
+end
+
+local function emit(id)
+  local f = redis.call('HGETALL', tkey(id))
+  if #f > 0 then emit_fields(f) end
+end
+
+local function unindex(t)
+  redis.call('ZREM', qkey(t.difficulty, t.topic, t.language), t.id)
+  redis.call('ZREM', K .. 'qa:' .. t.difficulty .. ':' .. t.topic, t.id)
+  if t.relaxed then
+    redis.call('ZREM', rkey(t.topic, t.language), t.id)
+    redis.call('ZREM', K .. 'ra:' .. t.topic, t.id)
+  else
+    redis.call('ZREM', K .. 'relax', t.id)
+  end
+  redis.call('ZREM', K .. 'expire', t.id)
+end
+
+-- end_ticket moves a ticket to a final state, keeps it for RETAIN ms (so
+-- GET /tickets/current can still show it) and announces it.
+local function end_ticket(id, status, extra)
+  local tk = tkey(id)
+  redis.call('HSET', tk, 'status', status, 'ended_seq', redis.call('GET', K .. 'seq') or '0', unpack(extra))
+  redis.call('HINCRBY', tk, 'ver', 1)
+  redis.call('PEXPIRE', tk, RETAIN)
+  local uk = K .. 'u:' .. redis.call('HGET', tk, 'user')
+  if redis.call('GET', uk) == id then
+    redis.call('PEXPIRE', uk, RETAIN)
+  end
+  emit(id)
+end
+
+local function expire_ticket(t)
+  unindex(t)
+  end_ticket(t.id, 'timeout', {})
+end
+
+-- head is the oldest ticket of a queue that may pair with (self_id, user):
+-- never the ticket itself, never the same user. Index entries of tickets no
+-- longer waiting are dropped, and overdue tickets are timed out on the way.
+local function head(key, self_id, user, now)
+  local start = 0
+  while true do
+    local ids = redis.call('ZRANGE', key, start, start + 7)
+    if #ids == 0 then return nil end
+    local kept = 0
+    for _, id in ipairs(ids) do
+      local c = nil
+      if id ~= self_id then c = load(id) end
+      if id == self_id then
+        kept = kept + 1
+      elseif not c or c.status ~= 'queued' then
+        redis.call('ZREM', key, id)
+      elseif c.expires_at <= now then
+        expire_ticket(c)
+      elseif c.user == user then
+        kept = kept + 1
+      else
+        return c
+      end
+    end
+    start = start + kept
+  end
+end
+
+-- best is the oldest (lowest seq) candidate across queues.
+local function best(keys, self_id, user, now)
+  local b = nil
+  for _, k in ipairs(keys) do
+    local c = head(k, self_id, user, now)
+    if c and (b == nil or c.seq < b.seq) then b = c end
+  end
+  return b
+end
+
+-- find_partner: an exact match first (same difficulty and topic, compatible
+-- language), FIFO; otherwise, when t itself may relax, any difficulty of the
+-- topic; otherwise a relaxed ticket of the topic.
+local function find_partner(t, now, relaxed)
+  local c = best(compat_queues(t.difficulty, t.topic, t.language), t.id, t.user, now)
+  if c then return c end
+  local keys = {}
+  if relaxed then
+    for _, d in ipairs(DIFFS) do
+      if d ~= t.difficulty then
+        for _, k in ipairs(compat_queues(d, t.topic, t.language)) do keys[#keys + 1] = k end
+      end
+    end
+  else
+    keys = compat_queues(nil, t.topic, t.language)
+  end
+  return best(keys, t.id, t.user, now)
+end
+
+-- new_match_id makes a unique id shaped like a v4 UUID from the epoch and a
+-- counter (scripts have no randomness of their own).
+local function new_match_id(now)
+  local n = redis.call('INCR', K .. 'mseq')
+  local h = redis.sha1hex(K .. epoch(now) .. ':' .. n)
+  local v = tonumber(string.sub(h, 17, 17), 16) % 4
+  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-4' .. string.sub(h, 14, 16) .. '-' ..
+         string.sub('89ab', v + 1, v + 1) .. string.sub(h, 18, 20) .. '-' .. string.sub(h, 21, 32)
+end
+
+-- pair takes a and b out of every queue for good and hands the pairing to
+-- the setup workers. The question is of the longer-waiting ticket's difficulty.
+local function pair(a, b, now)
+  unindex(a)
+  unindex(b)
+  local mid = new_match_id(now)
+  local older, newer = a, b
+  if b.seq < a.seq then older, newer = b, a end
+  local lang = a.language
+  if lang == '' then lang = b.language end
+  for _, x in ipairs({a, b}) do
+    redis.call('HSET', tkey(x.id), 'status', 'pairing', 'match_id', mid)
+    redis.call('HINCRBY', tkey(x.id), 'ver', 1)
+  end
+  redis.call('HSET', K .. 'm:' .. mid, 'id', mid, 'ticket_a', older.id, 'ticket_b', newer.id,
+    'user_a', older.user, 'user_b', newer.user, 'topic', older.topic, 'difficulty', older.difficulty,
+    'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0')
+  redis.call('XADD', K .. 'jobs', '*', 'match', mid)
+  return mid
+end

@@ -1,0 +1,39 @@
+-- ARGV[4..]: ticket id, user id, difficulty, topic, language ('' = any),
+-- relax after (ms), timeout (ms).
+-- Returns {'queued'|'paired', ticket} or {'conflict', live ticket}.
+local id, user, d, topic, l = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local relax, timeout = tonumber(ARGV[9]), tonumber(ARGV[10])
+local now = now_ms()
+local ep = epoch(now)
+local uk = K .. 'u:' .. user
+local cur = redis.call('GET', uk)
+if cur then
+  local st = redis.call('HGET', tkey(cur), 'status')
+  if st == 'queued' or st == 'pairing' then
+    return {'conflict', redis.call('HGETALL', tkey(cur))}
+  end
+end
+local seq = redis.call('INCR', K .. 'seq')
+local tk = tkey(id)
+local relaxed_now = relax == 0
+local relaxed_flag = '0'
+if relaxed_now then relaxed_flag = '1' end
+local fields = {'id', id, 'user', user, 'difficulty', d, 'topic', topic, 'language', l,
+  'status', 'queued', 'seq', tostring(seq), 'ver', '1', 'epoch', ep, 'queued_at', tostring(now),
+  'expires_at', tostring(now + timeout), 'relax_at', tostring(now + relax), 'relaxed', relaxed_flag}
+redis.call('HSET', tk, unpack(fields))
+redis.call('SET', uk, id)
+local me = {id = id, user = user, difficulty = d, topic = topic, language = l, status = 'queued',
+            seq = seq, expires_at = now + timeout, relaxed = relaxed_now}
+local p = find_partner(me, now, relaxed_now)
+if p then
+  pair(me, p, now)
+  return {'paired', redis.call('HGETALL', tk)}
+end
+index(me, relaxed_now)
+if not relaxed_now then
+  redis.call('ZADD', K .. 'relax', now + relax, id)
+end
+redis.call('ZADD', K .. 'expire', now + timeout, id)
+emit_fields(fields)
+return {'queued', fields}

@@ -1,0 +1,2 @@
+-- The current epoch, made if Redis has none.
+return epoch(now_ms())

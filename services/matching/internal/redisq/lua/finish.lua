@@ -1,0 +1,28 @@
+-- ARGV[4..]: match id, outcome ('matched'|'failed'), then for matched:
+-- session id, question id, username of user_a, username of user_b; for
+-- failed: the reason. Settles both tickets once. Returns the match status
+-- after ('done'|'failed') or 'gone'.
+local mid, outcome = ARGV[4], ARGV[5]
+local mk = K .. 'm:' .. mid
+local m = redis.call('HMGET', mk, 'status', 'ticket_a', 'ticket_b', 'user_a', 'user_b')
+if not m[1] then return 'gone' end
+if m[1] ~= 'pending' then return m[1] end
+local tickets, users, names = {m[2], m[3]}, {m[4], m[5]}, {ARGV[8], ARGV[9]}
+for i = 1, 2 do
+  if redis.call('HGET', tkey(tickets[i]), 'status') == 'pairing' then
+    local j = 3 - i
+    if outcome == 'matched' then
+      end_ticket(tickets[i], 'matched', {'session_id', ARGV[6], 'question_id', ARGV[7],
+        'partner_id', users[j], 'partner_name', names[j]})
+    else
+      end_ticket(tickets[i], 'failed', {'reason', ARGV[6]})
+    end
+  end
+end
+if outcome == 'matched' then
+  redis.call('HSET', mk, 'status', 'done', 'session_id', ARGV[6], 'question_id', ARGV[7])
+else
+  redis.call('HSET', mk, 'status', 'failed', 'reason', ARGV[6])
+end
+redis.call('PEXPIRE', mk, RETAIN)
+return redis.call('HGET', mk, 'status')

@@ -1,0 +1,160 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+	"github.com/peerprep/peerprep/services/matching/internal/setup"
+	"github.com/peerprep/peerprep/services/matching/internal/standin"
+)
+
+const token = "remote-test-internal-token-0123456789"
+
+func clients(t *testing.T) (*Services, *standin.Services) {
+	t.Helper()
+	deps := standin.New(t, token)
+	env := deps.Env()
+	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second})
+	return NewServices(disc), deps
+}
+
+func TestServices(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, deps := clients(t)
+	u := uuid.NewString()
+
+	t.Run("usernames, and a deleted user is unknown", func(t *testing.T) {
+		if name, err := s.Username(ctx, u); err != nil || name != standin.Username(u) {
+			t.Fatal(name, err)
+		}
+		gone := uuid.NewString()
+		deps.DeleteUser(gone)
+		if _, err := s.Username(ctx, gone); !errors.Is(err, setup.ErrUnknownUser) {
+			t.Fatal(err)
+		}
+	})
+	t.Run("attempted questions", func(t *testing.T) {
+		deps.SetAttempted(u, "a", "b")
+		if ids, err := s.AttemptedQuestions(ctx, u); err != nil || len(ids) != 2 {
+			t.Fatal(ids, err)
+		}
+	})
+	t.Run("a random question honours exclude and is ErrNoQuestion when all are excluded", func(t *testing.T) {
+		all := []string{standin.QuestionID("trees", "hard", 0), standin.QuestionID("trees", "hard", 1), standin.QuestionID("trees", "hard", 2)}
+		id, err := s.RandomQuestion(ctx, "hard", "trees", all[:2])
+		if err != nil || id != all[2] {
+			t.Fatal(id, err)
+		}
+		if _, err := s.RandomQuestion(ctx, "hard", "trees", all); !errors.Is(err, setup.ErrNoQuestion) {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a bad request is permanent", func(t *testing.T) {
+		_, err := s.RandomQuestion(ctx, "extreme", "trees", nil)
+		var pe *setup.PermanentError
+		if !errors.As(err, &pe) || pe.Reason == "" {
+			t.Fatal(err)
+		}
+	})
+	t.Run("sessions are idempotent by match id and retried on 503", func(t *testing.T) {
+		mid := uuid.NewString()
+		var n atomic.Int32
+		hook := func(r *http.Request) int {
+			if r.Header.Get("Idempotency-Key") != mid {
+				return http.StatusBadRequest
+			}
+			if n.Add(1) == 1 {
+				return http.StatusServiceUnavailable
+			}
+			return 0
+		}
+		deps.SessionHook.Store(&hook)
+		defer deps.SessionHook.Store(nil)
+		users := [2]string{uuid.NewString(), uuid.NewString()}
+		first, err := s.CreateSession(ctx, mid, users, "q", "go")
+		if err != nil || first == "" {
+			t.Fatal(first, err)
+		}
+		again, err := s.CreateSession(ctx, mid, users, "q", "go")
+		if err != nil || again != first || n.Load() != 3 {
+			t.Fatalf("%s %v after %d calls", again, err, n.Load())
+		}
+	})
+}
+
+// fakeCaller serves /topics from a function and counts calls.
+type fakeCaller struct {
+	mu    sync.Mutex
+	calls int
+	fail  bool
+	list  []topicDTO
+}
+
+func (f *fakeCaller) GetJSON(_ context.Context, _, _ string, out any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.fail {
+		return &discovery.StatusError{Service: "question-service", Status: 503}
+	}
+	*(out.(*[]topicDTO)) = append([]topicDTO(nil), f.list...)
+	return nil
+}
+
+func (f *fakeCaller) Do(context.Context, string, *http.Request) (*http.Response, error) {
+	return nil, errors.New("unused")
+}
+
+func TestTopicsCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	fc := &fakeCaller{fail: true}
+	tp := NewTopics(fc, time.Minute, clock, nil)
+
+	if _, err := tp.Lookup(ctx, "arrays", "easy"); !errors.Is(err, match.ErrUnavailable) {
+		t.Fatalf("nothing cached and question-service down: %v", err)
+	}
+	fc.fail = false
+	fc.list = []topicDTO{{Slug: "arrays", ByDifficulty: map[string]int{"easy": 2, "hard": 0}}, {Slug: "trees"}}
+	check := func(slug, d string, want match.TopicInfo) {
+		t.Helper()
+		got, err := tp.Lookup(ctx, slug, d)
+		if err != nil || got != want {
+			t.Fatalf("%s/%s: %+v %v, want %+v", slug, d, got, err, want)
+		}
+	}
+	check("arrays", "easy", match.TopicInfo{Known: true, HasQuestions: true})
+	check("arrays", "hard", match.TopicInfo{Known: true})
+	check("trees", "hard", match.TopicInfo{Known: true, HasQuestions: true}) // counts not reported
+	if fc.calls != 2 {
+		t.Fatalf("%d calls, want the list fetched once after the failure", fc.calls)
+	}
+	// Unknown topics refetch at most every few seconds.
+	check("graphs", "easy", match.TopicInfo{})
+	check("graphs", "easy", match.TopicInfo{})
+	if fc.calls != 2 {
+		t.Fatalf("%d calls", fc.calls)
+	}
+	now = now.Add(6 * time.Second)
+	fc.list = append(fc.list, topicDTO{Slug: "graphs"})
+	check("graphs", "easy", match.TopicInfo{Known: true, HasQuestions: true})
+	// Past the TTL it refetches; when that fails the stale list serves.
+	now = now.Add(2 * time.Minute)
+	fc.fail = true
+	check("arrays", "easy", match.TopicInfo{Known: true, HasQuestions: true})
+	if fc.calls != 4 {
+		t.Fatalf("%d calls", fc.calls)
+	}
+}

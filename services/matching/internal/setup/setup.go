@@ -1,0 +1,105 @@
+// Package setup finishes a match once two tickets are paired: it picks a
+// question neither user has attempted, creates the collaboration session and
+// stores the result, which notifies both users. Pairings arrive as jobs on a
+// Redis stream read by a consumer group, so a replica that dies mid-step has
+// its job claimed and finished by another; every step is idempotent by match
+// id. When the steps keep failing for Options.Timeout (about 10 s), both
+// tickets become failed with a reason and the users may queue again.
+package setup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job is one pairing to finish: an entry of the jobs stream.
+type Job struct {
+	EntryID string
+	MatchID string
+}
+
+// Match is a pairing as the store keeps it.
+type Match struct {
+	ID         string
+	TicketIDs  [2]string
+	UserIDs    [2]string
+	Topic      string
+	Difficulty string // of the longer-waiting ticket
+	Language   string // "" when neither asked for one
+	CreatedAt  time.Time
+	Status     string // StatusPending, StatusDone or StatusFailed
+	QuestionID string // once chosen
+}
+
+// Match states.
+const (
+	StatusPending = "pending"
+	StatusDone    = "done"
+	StatusFailed  = "failed"
+)
+
+// Result is what a finished match tells both users.
+type Result struct {
+	SessionID  string
+	QuestionID string
+	Usernames  [2]string // of Match.UserIDs, in order
+}
+
+// Errors of the store and the services.
+var (
+	ErrGone        = errors.New("match not found")
+	ErrNoGroup     = errors.New("consumer group missing")
+	ErrNoQuestion  = errors.New("no question matches")
+	ErrUnknownUser = errors.New("user not found")
+)
+
+// PermanentError is a failure retrying cannot fix; Reason is shown to users.
+type PermanentError struct {
+	Reason string
+	Err    error
+}
+
+func (e *PermanentError) Error() string { return fmt.Sprintf("%s: %v", e.Reason, e.Err) }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Store keeps matches and the jobs stream (package redisq).
+type Store interface {
+	// EnsureGroup creates the jobs stream and its consumer group if missing.
+	EnsureGroup(ctx context.Context) error
+	// ReadJobs returns new jobs for consumer, waiting up to block; ErrNoGroup.
+	ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error)
+	// ClaimStale takes over jobs no consumer touched for minIdle.
+	ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Job, error)
+	// Touch tells the others that consumer still works on the entries.
+	Touch(ctx context.Context, consumer string, entryIDs []string) error
+	// Release hands the entries to whoever claims next, at once.
+	Release(ctx context.Context, consumer string, entryIDs []string) error
+	// PruneConsumers forgets consumers idle longer than idle that own no
+	// jobs (replicas long gone).
+	PruneConsumers(ctx context.Context, idle time.Duration) (int, error)
+	// Ack removes a finished job.
+	Ack(ctx context.Context, entryID string) error
+	// Match reads a match; ErrGone.
+	Match(ctx context.Context, id string) (Match, error)
+	// SetQuestion records the question unless one was recorded first, and
+	// returns the recorded one; ErrGone.
+	SetQuestion(ctx context.Context, matchID, questionID string) (string, error)
+	// Finish marks the match done and both tickets matched (once).
+	Finish(ctx context.Context, matchID string, r Result) error
+	// Fail marks the match and both tickets failed with reason (once).
+	Fail(ctx context.Context, matchID, reason string) error
+}
+
+// Services are the other PeerPrep services a match needs (package remote).
+type Services interface {
+	// AttemptedQuestions lists the questions userID attempted.
+	AttemptedQuestions(ctx context.Context, userID string) ([]string, error)
+	// RandomQuestion picks a question id; ErrNoQuestion when none matches.
+	RandomQuestion(ctx context.Context, difficulty, topic string, exclude []string) (string, error)
+	// CreateSession creates (or, for the same matchID, finds) the session.
+	CreateSession(ctx context.Context, matchID string, userIDs [2]string, questionID, language string) (string, error)
+	// Username is the user's username; ErrUnknownUser.
+	Username(ctx context.Context, userID string) (string, error)
+}

@@ -1,0 +1,75 @@
+package ws
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+)
+
+// Event is one message the server pushes:
+//
+//	{"type":"queued","ticket_id":…,"criteria":{…},"queued_at":…,"expires_at":…}
+//	{"type":"matched","ticket_id":…,"match_id":…,"session_id":…,"question_id":…,"partner":{"id":…,"username":…}}
+//	{"type":"timeout"|"cancelled","ticket_id":…}
+//	{"type":"failed","ticket_id":…,"reason":…}
+type Event struct {
+	Type       string     `json:"type"`
+	TicketID   string     `json:"ticket_id"`
+	Criteria   *Criteria  `json:"criteria,omitempty"`
+	QueuedAt   *time.Time `json:"queued_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	MatchID    string     `json:"match_id,omitempty"`
+	SessionID  string     `json:"session_id,omitempty"`
+	QuestionID string     `json:"question_id,omitempty"`
+	Partner    *Partner   `json:"partner,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+}
+
+// Criteria is a ticket's criteria on the wire; Language is omitted for any.
+type Criteria struct {
+	Difficulty string `json:"difficulty"`
+	Topic      string `json:"topic"`
+	Language   string `json:"language,omitempty"`
+}
+
+// Partner is the other user of a match.
+type Partner struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+// EventFor is the event announcing t's state.
+func EventFor(t match.Ticket) Event {
+	e := Event{Type: string(t.Status), TicketID: t.ID}
+	switch t.Status {
+	case match.StatusQueued:
+		q, x := t.QueuedAt, t.ExpiresAt
+		e.Criteria = &Criteria{Difficulty: t.Criteria.Difficulty, Topic: t.Criteria.Topic, Language: t.Criteria.Language}
+		e.QueuedAt, e.ExpiresAt = &q, &x
+	case match.StatusMatched:
+		if m := t.Match; m != nil {
+			e.MatchID, e.SessionID, e.QuestionID = m.ID, m.SessionID, m.QuestionID
+			e.Partner = &Partner{ID: m.Partner.ID, Username: m.Partner.Username}
+		}
+	case match.StatusFailed:
+		e.Reason = t.Reason
+	}
+	return e
+}
+
+// ClientMessage is what a client may send: {"type":"ping"} (answered with
+// {"type":"pong"}). Anything else is ignored.
+type ClientMessage struct {
+	Type string `json:"type"`
+}
+
+// ParseClientMessage reads one client message; ok is false for anything
+// that is not a JSON object with a string type of at most 32 bytes.
+func ParseClientMessage(data []byte) (ClientMessage, bool) {
+	var m ClientMessage
+	if len(data) > 4096 || json.Unmarshal(data, &m) != nil || m.Type == "" || len(m.Type) > 32 {
+		return ClientMessage{}, false
+	}
+	return m, true
+}

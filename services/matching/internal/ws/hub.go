@@ -1,0 +1,477 @@
+// Package ws pushes ticket events to users' WebSockets. Every replica reads
+// the events stream (every ticket state change, written by the same script
+// that changes the state) and forwards each event to the sockets it holds
+// for that user, so a user hears of their match whichever replica paired it
+// and whichever replica their socket is on. A (re)connecting socket gets the
+// current state first; states are ordered (epoch, seq, version) so a socket
+// never goes back to an older one.
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/services/matching/internal/match"
+)
+
+// Store is what the hub reads (package redisq).
+type Store interface {
+	EventsTail(ctx context.Context) (string, error)
+	ReadEvents(ctx context.Context, after string, count int64, block time.Duration) ([]match.Ticket, string, error)
+	Current(ctx context.Context, userID string) (match.Ticket, error)
+	// CurrentMany is Current for many users at once; users without a
+	// ticket are left out.
+	CurrentMany(ctx context.Context, userIDs []string) (map[string]match.Ticket, error)
+	Tickets(ctx context.Context, ids []string) (map[string]match.Ticket, error)
+}
+
+// Options configure a Hub. Zero values take the defaults named.
+type Options struct {
+	Store          Store
+	Log            *slog.Logger
+	OriginPatterns []string      // browser origins allowed besides the same origin
+	PingEvery      time.Duration // default 25s (the ALB idle timeout is 60 s)
+	WriteTimeout   time.Duration // per message, default 5s
+	SendQueue      int           // events waiting per socket before it counts as slow; default 32
+}
+
+// Hub holds this replica's sockets.
+type Hub struct {
+	o   Options
+	log *slog.Logger
+
+	mu     sync.RWMutex
+	users  map[string]map[*conn]struct{}
+	closed bool
+	conns  sync.WaitGroup
+	count  atomic.Int64
+	// ready is closed once Run knows where the events stream ends: a
+	// socket registered before then could miss the events in between.
+	ready chan struct{}
+}
+
+// NewHub returns a Hub.
+func NewHub(o Options) *Hub {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.PingEvery <= 0 {
+		o.PingEvery = 25 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 5 * time.Second
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 32
+	}
+	return &Hub{o: o, log: o.Log, users: map[string]map[*conn]struct{}{}, ready: make(chan struct{})}
+}
+
+// Conns is the number of open sockets.
+func (h *Hub) Conns() int64 { return h.count.Load() }
+
+// note is one thing for a socket's writer to consider sending.
+type note struct {
+	ticket *match.Ticket // a ticket state
+	lost   string        // a ticket id that vanished from Redis
+	pong   bool
+}
+
+type conn struct {
+	ws     *websocket.Conn
+	user   string
+	ch     chan note
+	cancel context.CancelFunc
+	slow   atomic.Bool
+	// expires is when the access token the socket opened with expires; the
+	// socket is closed then (checked at each ping) so the client comes back
+	// with a fresh token.
+	expires time.Time
+
+	mu      sync.Mutex
+	last    match.Ticket // the last state sent
+	hasLast bool
+}
+
+func (c *conn) push(n note) {
+	select {
+	case c.ch <- n:
+	default:
+		// A client that does not keep up is dropped rather than let it hold
+		// up anyone else; it reconnects and gets the current state.
+		if c.slow.CompareAndSwap(false, true) {
+			c.cancel()
+		}
+	}
+}
+
+func (c *conn) lastState() (match.Ticket, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last, c.hasLast
+}
+
+func (h *Hub) add(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	set := h.users[c.user]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		h.users[c.user] = set
+	}
+	set[c] = struct{}{}
+	h.conns.Add(1)
+	h.count.Add(1)
+	return true
+}
+
+func (h *Hub) remove(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.users[c.user]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.users, c.user)
+		}
+	}
+	h.count.Add(-1)
+	h.conns.Done()
+}
+
+func (h *Hub) all() []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*conn, 0, h.count.Load())
+	for _, set := range h.users {
+		for c := range set {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// deliver hands a ticket state to every socket of its user here.
+func (h *Hub) deliver(t match.Ticket) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.users[t.UserID] {
+		c.push(note{ticket: &t})
+	}
+}
+
+// Handle upgrades an authenticated request (auth.AuthenticateWS ran) to a
+// WebSocket and serves it until either side closes it.
+func (h *Hub) Handle(c echo.Context) error {
+	claims := auth.ClaimsFrom(c)
+	if claims == nil {
+		return httperr.Unauthenticated("a valid access token is required")
+	}
+	h.mu.RLock()
+	closed := h.closed
+	h.mu.RUnlock()
+	if closed {
+		return httperr.Unavailable(errors.New("shutting down"))
+	}
+	select {
+	case <-h.ready:
+	case <-time.After(3 * time.Second):
+		return httperr.Unavailable(errors.New("events stream not readable yet"))
+	case <-c.Request().Context().Done():
+		return c.Request().Context().Err()
+	}
+	if r := c.Request(); !headerHas(r.Header, "Connection", "upgrade") || !headerHas(r.Header, "Upgrade", "websocket") {
+		// Accept would answer in plain text; keep the JSON error shape.
+		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this route speaks WebSocket only")
+	}
+	opts := &websocket.AcceptOptions{OriginPatterns: h.o.OriginPatterns, CompressionMode: websocket.CompressionDisabled}
+	if _, sub := auth.WSToken(c.Request()); sub != "" {
+		opts.Subprotocols = []string{sub}
+	}
+	wsc, err := websocket.Accept(c.Response(), c.Request(), opts)
+	if err != nil {
+		return nil // Accept answered the handshake already
+	}
+	c.Response().Status = 101 // for the access log
+	wsc.SetReadLimit(4096)
+	// The socket outlives this handler: once hijacked, returning frees the
+	// request, the router's context and the handler's deep stack, which is
+	// most of an idle socket's memory.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
+	cn := &conn{ws: wsc, user: claims.UserID(), ch: make(chan note, h.o.SendQueue), cancel: cancel}
+	if claims.ExpiresAt != nil {
+		cn.expires = claims.ExpiresAt.Time
+	}
+	if !h.add(cn) {
+		cancel()
+		_ = wsc.Close(websocket.StatusServiceRestart, "server restarting")
+		return nil
+	}
+	go h.serve(ctx, cn)
+	return nil
+}
+
+// serve runs one socket until either side closes it.
+func (h *Hub) serve(ctx context.Context, cn *conn) {
+	defer h.remove(cn)
+	defer cn.cancel()
+	go h.read(ctx, cn)
+
+	// Registered first, then the state read: an event racing the read is
+	// queued and sent after it, or dropped as older.
+	sctx, scancel := context.WithTimeout(ctx, 3*time.Second)
+	t, err := h.o.Store.Current(sctx, cn.user)
+	scancel()
+	switch {
+	case err == nil:
+		cn.push(note{ticket: &t})
+	case !errors.Is(err, match.ErrNotFound):
+		h.log.Warn("reading the current ticket for a new socket failed", "error", err.Error())
+		_ = cn.ws.Close(websocket.StatusTryAgainLater, "try again")
+		return
+	}
+	expired := h.write(ctx, cn)
+	switch {
+	case cn.slow.Load():
+		_ = cn.ws.Close(websocket.StatusTryAgainLater, "too slow")
+		return
+	case expired:
+		_ = cn.ws.Close(websocket.StatusPolicyViolation, "access token expired")
+		return
+	}
+	_ = cn.ws.CloseNow()
+}
+
+// read consumes what the client sends: pings are answered, the rest is
+// ignored. It ends the socket when the client goes away.
+func (h *Hub) read(ctx context.Context, c *conn) {
+	defer c.cancel()
+	for {
+		_, data, err := c.ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		if m, ok := ParseClientMessage(data); ok && m.Type == "ping" {
+			c.push(note{pong: true})
+		}
+	}
+}
+
+// write sends c's notes in order and pings the client, until ctx is done
+// or (reported) the socket's access token expired.
+func (h *Hub) write(ctx context.Context, c *conn) (expired bool) {
+	ping := time.NewTicker(h.o.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case now := <-ping.C:
+			if !c.expires.IsZero() && now.After(c.expires) {
+				return true
+			}
+			pctx, cancel := context.WithTimeout(ctx, 2*h.o.WriteTimeout)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil {
+				return false
+			}
+		case n := <-c.ch:
+			msg := c.next(n)
+			if msg == nil {
+				continue
+			}
+			wctx, cancel := context.WithTimeout(ctx, h.o.WriteTimeout)
+			err := c.ws.Write(wctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				return false
+			}
+		}
+	}
+}
+
+const lostReason = "your ticket was lost when the matching service restarted; please queue again"
+
+// next decides what n means for this socket: the encoded message to send,
+// or nil when the socket already has that state or a newer one.
+func (c *conn) next(n note) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var t match.Ticket
+	switch {
+	case n.pong:
+		return []byte(`{"type":"pong"}`)
+	case n.ticket != nil:
+		t = *n.ticket
+		if c.hasLast && !t.Newer(c.last) {
+			return nil
+		}
+	case n.lost != "":
+		if !c.hasLast || c.last.ID != n.lost || !c.last.Status.Live() {
+			return nil
+		}
+		t = c.last
+		t.Status, t.Pairing, t.Reason, t.Version = match.StatusFailed, false, lostReason, t.Version+1
+	default:
+		return nil
+	}
+	c.last, c.hasLast = t, true
+	b, err := json.Marshal(EventFor(t))
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// Run forwards events from the stream to this replica's sockets until ctx
+// is done. After Redis was unreachable it re-reads every socket's state, so
+// nothing is missed, and tells sockets whose ticket vanished.
+func (h *Hub) Run(ctx context.Context) {
+	var after string
+	for ctx.Err() == nil {
+		var err error
+		if after, err = h.o.Store.EventsTail(ctx); err == nil {
+			break
+		}
+		h.log.Warn("reading the events stream failed", "error", err.Error())
+		sleep(ctx, time.Second)
+	}
+	close(h.ready)
+	backoff, failing := 50*time.Millisecond, false
+	for ctx.Err() == nil {
+		evs, next, err := h.o.Store.ReadEvents(ctx, after, 512, 500*time.Millisecond)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !failing {
+				h.log.Warn("reading the events stream failed", "error", err.Error())
+			}
+			failing = true
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		if failing {
+			failing = false
+			h.log.Info("events stream readable again; refreshing every socket")
+			h.Refresh(ctx)
+		}
+		after = next
+		for _, t := range evs {
+			h.deliver(t)
+		}
+	}
+}
+
+// Refresh re-reads the current ticket of every socket's user and sends any
+// newer state; a socket whose live ticket vanished (Redis lost its data)
+// is told it failed.
+func (h *Hub) Refresh(ctx context.Context) {
+	conns := h.all()
+	if len(conns) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var users, live []string
+	seen := map[string]bool{}
+	for _, c := range conns {
+		if !seen[c.user] {
+			seen[c.user] = true
+			users = append(users, c.user)
+		}
+		if t, ok := c.lastState(); ok && t.Status.Live() {
+			live = append(live, t.ID)
+		}
+	}
+	current, err := h.o.Store.CurrentMany(ctx, users)
+	if err != nil {
+		h.log.Warn("refreshing sockets failed", "error", err.Error())
+		return
+	}
+	exist, err := h.o.Store.Tickets(ctx, live)
+	if err != nil {
+		h.log.Warn("refreshing sockets failed", "error", err.Error())
+		return
+	}
+	for _, c := range conns {
+		if last, ok := c.lastState(); ok && last.Status.Live() {
+			if t, found := exist[last.ID]; found {
+				c.push(note{ticket: &t})
+			} else {
+				c.push(note{lost: last.ID})
+			}
+		}
+		if t, ok := current[c.user]; ok {
+			c.push(note{ticket: &t})
+		}
+	}
+}
+
+// Shutdown closes every socket with 1012 (service restart) so clients
+// reconnect to another replica, and waits for them or ctx.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	conns := h.all()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.ws.Close(websocket.StatusServiceRestart, "server restarting")
+			c.cancel()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); h.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, c := range conns {
+			_ = c.ws.CloseNow()
+		}
+	}
+	if len(conns) > 0 {
+		h.log.Info("closed sockets for shutdown", "sockets", len(conns))
+	}
+}
+
+// headerHas reports whether a comma-separated header lists token.
+func headerHas(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
