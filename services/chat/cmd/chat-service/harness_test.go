@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/servicetest"
+	pgstore "github.com/peerprep/peerprep/services/chat/internal/postgres"
+)
+
+const internalToken = "chat-e2e-internal-token-0123456789"
+
+// world is one test's surroundings: PostgreSQL, a Redis prefix, the
+// collaboration-service and user-service stand-ins and a token signer.
+type world struct {
+	t      testing.TB
+	env    map[string]string
+	signer *auth.Signer
+	rdb    *redis.Client
+	prefix string
+	dbURL  string
+
+	mu       sync.Mutex
+	sessions map[string]session // by id
+	names    map[string]string  // user id → username
+}
+
+type session struct {
+	ID      string   `json:"id"`
+	UserIDs []string `json:"user_ids"`
+	Status  string   `json:"status"`
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	priv, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, prefix := redistest.New(t)
+	w := &world{t: t, signer: auth.NewSigner(priv, nil), rdb: rdb, prefix: prefix,
+		sessions: map[string]session{}, names: map[string]string{}}
+	w.dbURL = pgtest.NewURL(t, pgstore.Migrations())
+
+	collab := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		id, ok := strings.CutPrefix(r.URL.Path, "/collaboration-service-api/internal/sessions/")
+		if !ok || r.Method != http.MethodGet || r.Header.Get("Authorization") != "Bearer "+internalToken {
+			http.Error(rw, `{"error":{"code":"not_found","message":"no route"}}`, http.StatusNotFound)
+			return
+		}
+		w.mu.Lock()
+		s, found := w.sessions[id]
+		w.mu.Unlock()
+		if !found {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(rw, `{"error":{"code":"not_found","message":"session not found"}}`)
+			return
+		}
+		writeJSON(rw, map[string]any{"id": s.ID, "user_ids": s.UserIDs, "question_id": uuid.NewString(),
+			"language": "go", "status": s.Status, "created_at": time.Now().UTC().Format(time.RFC3339)})
+	}))
+	t.Cleanup(collab.Close)
+	usersSrv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		id, ok := strings.CutPrefix(r.URL.Path, "/user-service-api/internal/users/")
+		w.mu.Lock()
+		name, found := w.names[id]
+		w.mu.Unlock()
+		if !ok || !found || r.Header.Get("Authorization") != "Bearer "+internalToken {
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(rw, `{"error":{"code":"not_found","message":"user not found"}}`)
+			return
+		}
+		writeJSON(rw, map[string]any{"id": id, "username": name, "display_name": name, "email": name + "@example.com", "role": "user"})
+	}))
+	t.Cleanup(usersSrv.Close)
+
+	w.env = map[string]string{
+		"DATABASE_URL":              w.dbURL,
+		"REDIS_URL":                 redistest.URL(),
+		"REDIS_KEY_PREFIX":          prefix,
+		"INTERNAL_API_TOKEN":        internalToken,
+		"JWT_PUBLIC_KEYS":           base64.StdEncoding.EncodeToString(auth.Public(priv)),
+		"COLLABORATION_SERVICE_URL": collab.URL,
+		"USER_SERVICE_URL":          usersSrv.URL,
+		"CHAT_PRESENCE_TTL":         "1500ms",
+	}
+	return w
+}
+
+func writeJSON(rw http.ResponseWriter, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(rw).Encode(v)
+}
+
+// start boots a replica with the world's environment plus extra.
+func (w *world) start(extra ...string) *servicetest.Instance {
+	w.t.Helper()
+	env := make(map[string]string, len(w.env)+len(extra)/2)
+	for k, v := range w.env {
+		env[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	return servicetest.Start(w.t, run, env)
+}
+
+// user makes a user known to user-service and returns its id and a token.
+func (w *world) user(name string) (id, token string) {
+	w.t.Helper()
+	id = uuid.NewString()
+	w.mu.Lock()
+	w.names[id] = name
+	w.mu.Unlock()
+	tok, _, err := w.signer.Sign(id, auth.RoleUser, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return id, tok
+}
+
+// room creates a collaboration session of users.
+func (w *world) room(status string, users ...string) string {
+	id := uuid.NewString()
+	w.mu.Lock()
+	w.sessions[id] = session{ID: id, UserIDs: users, Status: status}
+	w.mu.Unlock()
+	return id
+}
+
+func (w *world) db() *pgxpool.Pool {
+	w.t.Helper()
+	pool, err := postgres.Connect(context.Background(), w.dbURL)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(pool.Close)
+	return pool
+}
+
+// frame is any server frame.
+type frame struct {
+	Type     string `json:"type"`
+	ID       string `json:"id"`
+	ClientID string `json:"client_id"`
+	From     struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+	} `json:"from"`
+	Text    string `json:"text"`
+	SentAt  string `json:"sent_at"`
+	UserID  string `json:"user_id"`
+	State   string `json:"state"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	raw     string
+}
+
+// client is a test WebSocket client that reads frames in the background.
+type client struct {
+	t      testing.TB
+	c      *websocket.Conn
+	frames chan frame
+	closed chan error // the read error that ended the socket
+}
+
+func wsURL(base, room string) string {
+	return "ws" + strings.TrimPrefix(base, "http") + "/chat-service-api/rooms/" + room + "/ws"
+}
+
+// dial connects with the token as ?token=.
+func dial(t testing.TB, base, room, token string) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, wsURL(base, room)+"?token="+token, nil)
+	if err != nil {
+		body := ""
+		if resp != nil && resp.Body != nil {
+			b, _ := io.ReadAll(resp.Body)
+			body = string(b)
+		}
+		t.Fatalf("dial: %v %s", err, body)
+	}
+	return newClient(t, c)
+}
+
+func newClient(t testing.TB, c *websocket.Conn) *client {
+	cl := &client{t: t, c: c, frames: make(chan frame, 4096), closed: make(chan error, 1)}
+	go func() {
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				cl.closed <- err
+				close(cl.frames)
+				return
+			}
+			var f frame
+			if err := json.Unmarshal(b, &f); err != nil {
+				f.Type = "undecodable"
+			}
+			f.raw = string(b)
+			cl.frames <- f
+		}
+	}()
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return cl
+}
+
+func (cl *client) sendRaw(s string) {
+	cl.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := cl.c.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
+		cl.t.Fatalf("write: %v", err)
+	}
+}
+
+func (cl *client) send(clientID, text string) {
+	cl.t.Helper()
+	b, _ := json.Marshal(map[string]string{"type": "message", "client_id": clientID, "text": text})
+	cl.sendRaw(string(b))
+}
+
+// next returns the next frame for which keep is true, skipping others.
+func (cl *client) next(keep func(frame) bool) frame {
+	cl.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case f, ok := <-cl.frames:
+			if !ok {
+				cl.t.Fatalf("socket closed while waiting: %v", <-cl.closed)
+			}
+			if keep(f) {
+				return f
+			}
+			cl.t.Logf("skipped %s", f.raw)
+		case <-timeout:
+			cl.t.Fatal("no matching frame within 10s")
+		}
+	}
+}
+
+func isType(typ string) func(frame) bool { return func(f frame) bool { return f.Type == typ } }
+
+func presenceOf(user string) func(frame) bool {
+	return func(f frame) bool { return f.Type == "presence" && f.UserID == user }
+}
+
+// quiet asserts no frame of typ arrives within d.
+func (cl *client) quiet(typ string, d time.Duration) {
+	cl.t.Helper()
+	timeout := time.After(d)
+	for {
+		select {
+		case f, ok := <-cl.frames:
+			if !ok {
+				return
+			}
+			if f.Type == typ {
+				cl.t.Fatalf("unexpected %s frame: %s", typ, f.raw)
+			}
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// getJSON GETs url with a bearer token and decodes the JSON answer.
+func getJSON(t testing.TB, url, token string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %d, undecodable body: %v", url, resp.StatusCode, err)
+	}
+	return resp.StatusCode
+}
+
+type historyPage struct {
+	Items      []frame `json:"items"`
+	HasMore    bool    `json:"has_more"`
+	NextBefore string  `json:"next_before"`
+}
+
+func history(t testing.TB, base, room, token, query string) historyPage {
+	t.Helper()
+	var p historyPage
+	if code := getJSON(t, base+"/chat-service-api/rooms/"+room+"/messages"+query, token, &p); code != 200 {
+		t.Fatalf("history %s: %d", query, code)
+	}
+	return p
+}
+
+// eventually retries cond until it holds or 10 s pass.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("%s: not within 10s", what)
+}

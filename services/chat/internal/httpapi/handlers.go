@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/services/chat/internal/chat"
+	"github.com/peerprep/peerprep/services/chat/internal/ws"
+)
+
+// roomSocket is GET /rooms/{session_id}/ws. Everything that can refuse —
+// the token, the session, the caller's place in it, Redis — is checked
+// before the upgrade, so a refusal is an ordinary JSON error.
+func (a *API) roomSocket(c echo.Context) error {
+	req := c.Request()
+	ctx := req.Context()
+	p, err := a.chat.Join(ctx, c.Param("session_id"), auth.ClaimsFrom(c).UserID())
+	if err != nil {
+		return err
+	}
+	if !isUpgrade(req) {
+		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this route is a WebSocket; connect with a WebSocket client")
+	}
+	if !a.originAllowed(req) {
+		return httperr.Forbidden("WebSockets from this origin are not allowed")
+	}
+	conn, err := a.hub.Join(ctx, p)
+	if errors.Is(err, ws.ErrClosing) {
+		return err
+	}
+	if err != nil {
+		return httperr.Unavailable(err)
+	}
+	// The origin was checked above, so a refusal is JSON like the others.
+	opts := &websocket.AcceptOptions{InsecureSkipVerify: true}
+	if _, sub := auth.WSToken(req); sub != "" {
+		opts.Subprotocols = []string{sub}
+	}
+	sock, err := websocket.Accept(c.Response(), req, opts)
+	if err != nil {
+		a.hub.Abort(conn) // Accept has answered the client
+		return nil
+	}
+	a.hub.Serve(conn, sock)
+	return nil
+}
+
+func isUpgrade(r *http.Request) bool {
+	for _, v := range r.Header.Values("Upgrade") {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// originAllowed reports whether a browser on the request's Origin may open
+// a socket: the same host, or an origin in CORS_ALLOWED_ORIGINS (which
+// may use path.Match patterns). Non-browser clients send no Origin.
+func (a *API) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, allowed := range a.origins {
+		target := u.Host
+		if strings.Contains(allowed, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(allowed), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// history is GET /rooms/{session_id}/messages?before=<id>&limit=50.
+func (a *API) history(c echo.Context) error {
+	var fields []httperr.FieldError
+	limit := 50
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > chat.MaxPageSize {
+			fields = append(fields, httperr.FieldError{Field: "limit", Message: "must be a whole number from 1 to " + strconv.Itoa(chat.MaxPageSize)})
+		}
+		limit = n
+	}
+	var before *chat.ID
+	if v := c.QueryParam("before"); v != "" {
+		id, err := chat.ParseID(v)
+		if err != nil {
+			fields = append(fields, httperr.FieldError{Field: "before", Message: "must be a message id"})
+		}
+		before = &id
+	}
+	if len(fields) > 0 {
+		return httperr.Validation(fields...)
+	}
+	page, err := a.chat.History(c.Request().Context(), c.Param("session_id"), auth.ClaimsFrom(c).UserID(), before, limit)
+	if err != nil {
+		return err
+	}
+	out := pageDTO{Items: make([]messageDTO, len(page.Messages)), HasMore: page.HasMore}
+	for i, m := range page.Messages {
+		out.Items[i] = toMessageDTO(m)
+	}
+	if page.HasMore && len(page.Messages) > 0 {
+		out.NextBefore = page.Messages[0].ID.String()
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
