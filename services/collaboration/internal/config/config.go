@@ -1,0 +1,49 @@
+// Package config is collaboration-service's configuration, read once from
+// the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/config"
+)
+
+// Service is this service's name.
+const Service = "collaboration-service"
+
+// Config is collaboration-service's configuration.
+type Config struct {
+	config.Base
+	IdleTimeout     time.Duration // SESSION_IDLE_TIMEOUT: a session nobody is connected to ends after this; default 30m
+	PersistInterval time.Duration // PERSIST_INTERVAL: how often streamed updates are stored in PostgreSQL; default 200ms
+	CompactEvery    int           // COMPACT_EVERY: updates between requests for a client's full document; default 1000
+}
+
+// Load reads the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true, Redis: true})
+	c := Config{Base: base}
+	errs := []error{err}
+	c.IdleTimeout, err = config.Duration(getenv, "SESSION_IDLE_TIMEOUT", 30*time.Minute)
+	errs = append(errs, err)
+	if err == nil && c.IdleTimeout < time.Second {
+		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT must be at least 1s"))
+	}
+	c.PersistInterval, err = config.Duration(getenv, "PERSIST_INTERVAL", 200*time.Millisecond)
+	errs = append(errs, err)
+	if err == nil && c.PersistInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("PERSIST_INTERVAL must be at least 10ms"))
+	}
+	c.CompactEvery = 1000
+	if v := getenv("COMPACT_EVERY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 {
+			errs = append(errs, fmt.Errorf("COMPACT_EVERY must be a number of updates of at least 10, got %q", v))
+		}
+		c.CompactEvery = n
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,332 @@
+package docstream
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
+)
+
+// sink is an in-memory Sink that, like PostgreSQL, stores an entry once.
+type sink struct {
+	mu   sync.Mutex
+	rows map[string]doc.Update
+	fail bool
+}
+
+func (s *sink) PersistUpdates(_ context.Context, ups []doc.Update) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail {
+		return fmt.Errorf("database down")
+	}
+	for _, u := range ups {
+		if _, ok := s.rows[u.EntryID]; !ok {
+			s.rows[u.EntryID] = u
+		}
+	}
+	return nil
+}
+
+func (s *sink) data() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, u := range s.rows {
+		out = append(out, string(u.Data))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func setup(t *testing.T) (*redis.Client, *Streams, string) {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	return rdb, NewStreams(rdb, Keys{Prefix: prefix}), uuid.NewString()
+}
+
+func appendN(t *testing.T, s *Streams, sid string, n int, tag string) []doc.StreamID {
+	t.Helper()
+	var ids []doc.StreamID
+	for i := range n {
+		id, err := s.Append(context.Background(), sid, "conn-"+tag, fmt.Sprintf("%s-%d", tag, i), []byte(fmt.Sprintf("%s%03d", tag, i)), i == 0, doc.StreamID{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestAppendAndRange(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	ctx := context.Background()
+	if last, err := s.LastID(ctx, sid); err != nil || !last.IsZero() {
+		t.Fatalf("empty stream: %v %v", last, err)
+	}
+	ids := appendN(t, s, sid, 3, "u")
+	if !ids[0].Less(ids[1]) || !ids[1].Less(ids[2]) {
+		t.Fatalf("ids out of order: %v", ids)
+	}
+	if last, _ := s.LastID(ctx, sid); last != ids[2] {
+		t.Fatalf("last = %v, want %v", last, ids[2])
+	}
+	got, err := s.Range(ctx, sid, doc.StreamID{}, ids[1])
+	if err != nil || len(got) != 2 || string(got[1].Data) != "u001" || got[1].Origin != "conn-u" || got[1].Nonce != "u-1" {
+		t.Fatalf("range: %+v %v", got, err)
+	}
+	if got, _ := s.Range(ctx, sid, ids[0], ids[2]); len(got) != 2 || string(got[0].Data) != "u001" {
+		t.Fatalf("range after the first: %+v", got)
+	}
+	groups, err := rdb.XInfoGroups(ctx, s.Keys().Doc(sid)).Result()
+	if err != nil || len(groups) != 1 || groups[0].Name != Group {
+		t.Fatalf("the stream was created without its consumer group: %+v %v", groups, err)
+	}
+	if score, err := rdb.ZScore(ctx, s.Keys().Registry(), sid).Result(); err != nil || score == 0 {
+		t.Fatalf("not registered: %v", err)
+	}
+	// A stream Redis lost is recreated with its group by the next append,
+	// its ids above the floor even if Redis's clock is behind it.
+	rdb.Del(ctx, s.Keys().Doc(sid))
+	future := doc.StreamID{Ms: time.Now().Add(time.Hour).UnixMilli()}
+	id, err := s.Append(ctx, sid, "conn", "n", []byte("v"), false, future)
+	if err != nil || !future.Less(id) {
+		t.Fatalf("first id after a loss: %v (floor %v) %v", id, future, err)
+	}
+	if groups, _ := rdb.XInfoGroups(ctx, s.Keys().Doc(sid)).Result(); len(groups) != 1 {
+		t.Fatal("no group after the stream was recreated")
+	}
+	next, err := s.Append(ctx, sid, "conn", "n2", []byte("w"), false, future)
+	if err != nil || !id.Less(next) {
+		t.Fatalf("next id %v after %v: %v", next, id, err)
+	}
+}
+
+func TestReaderRelaysNewEntriesInOrder(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	before := appendN(t, s, sid, 2, "old")
+
+	var mu sync.Mutex
+	var got []string
+	owners := map[any]int{}
+	r := NewReader(rdb, s.Keys(), "replica-"+uuid.NewString()[:8], slog.New(slog.DiscardHandler), func(owner any, es []Entry) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range es {
+			got = append(got, string(e.Data))
+			owners[owner]++
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	owner := new(int)
+	if err := r.Add(ctx, sid, owner, before[1]); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, sid, 5, "new")
+	waitFor(t, "5 entries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 5 })
+	mu.Lock()
+	if fmt.Sprint(got) != "[new000 new001 new002 new003 new004]" || owners[owner] != 5 {
+		t.Fatalf("got %v (owners %v)", got, owners)
+	}
+	mu.Unlock()
+
+	// Another owner takes the session over; the old one's Remove is a no-op.
+	next := new(int)
+	last, _ := s.LastID(ctx, sid)
+	if err := r.Add(ctx, sid, next, last); err != nil {
+		t.Fatal(err)
+	}
+	r.Remove(sid, owner)
+	appendN(t, s, sid, 1, "later")
+	waitFor(t, "the new owner's entry", func() bool { mu.Lock(); defer mu.Unlock(); return owners[next] == 1 })
+
+	r.Remove(sid, next)
+	appendN(t, s, sid, 1, "unfollowed")
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 6 {
+		t.Fatalf("entries after Remove were delivered: %v", got)
+	}
+}
+
+func newPersister(rdb *redis.Client, s *Streams, consumer string, snk Sink, hosted []string) *Persister {
+	return NewPersister(rdb, s.Keys(), consumer, snk, func() []string { return hosted }, slog.New(slog.DiscardHandler),
+		PersisterOptions{Interval: 20 * time.Millisecond, SweepEvery: 50 * time.Millisecond, ClaimIdle: 100 * time.Millisecond})
+}
+
+func run(t *testing.T, p *Persister) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func pending(t *testing.T, rdb *redis.Client, s *Streams, sid string) int64 {
+	t.Helper()
+	p, err := rdb.XPending(context.Background(), s.Keys().Doc(sid), Group).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Count
+}
+
+func TestPersisterStoresHostedSessionsOnce(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	snk := &sink{rows: map[string]doc.Update{}}
+	// Two replicas host the session: each entry is stored (once) by one.
+	run(t, newPersister(rdb, s, "a", snk, []string{sid}))
+	run(t, newPersister(rdb, s, "b", snk, []string{sid}))
+	appendN(t, s, sid, 50, "x")
+	waitFor(t, "50 stored updates", func() bool { return len(snk.data()) == 50 })
+	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+}
+
+// TestPersisterTakesOverADeadReplicasEntries: a replica read entries and
+// died before storing them; another claims them with XAUTOCLAIM.
+func TestPersisterTakesOverADeadReplicasEntries(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	appendN(t, s, sid, 20, "x")
+	// The dead replica took them and never acknowledged.
+	if _, err := rdb.XReadGroup(context.Background(), &redis.XReadGroupArgs{
+		Group: Group, Consumer: "dead", Streams: []string{s.Keys().Doc(sid), ">"}, Count: 100, Block: -1,
+	}).Result(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(t, rdb, s, sid); n != 20 {
+		t.Fatalf("%d pending", n)
+	}
+	snk := &sink{rows: map[string]doc.Update{}}
+	run(t, newPersister(rdb, s, "alive", snk, []string{sid}))
+	waitFor(t, "the dead replica's entries stored", func() bool { return len(snk.data()) == 20 })
+	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+}
+
+// TestPersisterStoresSessionsNobodyHosts: entries of a session whose
+// sockets are all gone are found through the registry.
+func TestPersisterStoresSessionsNobodyHosts(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	appendN(t, s, sid, 10, "x")
+	// Registered over two seconds ago, so the sweep treats it as abandoned.
+	rdb.ZAdd(context.Background(), s.Keys().Registry(), redis.Z{Score: float64(time.Now().Add(-3 * time.Second).UnixMilli()), Member: sid})
+	snk := &sink{rows: map[string]doc.Update{}}
+	run(t, newPersister(rdb, s, "sweeper", snk, nil))
+	waitFor(t, "orphaned entries stored", func() bool { return len(snk.data()) == 10 })
+}
+
+// TestPersisterRetriesWhenTheDatabaseFails: entries are not acknowledged
+// until stored, and are claimed again.
+func TestPersisterRetriesWhenTheDatabaseFails(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	snk := &sink{rows: map[string]doc.Update{}, fail: true}
+	run(t, newPersister(rdb, s, "a", snk, []string{sid}))
+	appendN(t, s, sid, 5, "x")
+	time.Sleep(100 * time.Millisecond)
+	if n := pending(t, rdb, s, sid); n != 5 {
+		t.Fatalf("%d pending while the database is down", n)
+	}
+	snk.mu.Lock()
+	snk.fail = false
+	snk.mu.Unlock()
+	waitFor(t, "stored after recovery", func() bool { return len(snk.data()) == 5 })
+	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+}
+
+func TestFlushStoresEverythingAndDeletesTheStream(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	appendN(t, s, sid, 7, "x")
+	// Three are held by a live replica that has not stored them yet.
+	_, _ = rdb.XReadGroup(context.Background(), &redis.XReadGroupArgs{
+		Group: Group, Consumer: "other", Streams: []string{s.Keys().Doc(sid), ">"}, Count: 3, Block: -1,
+	}).Result()
+	snk := &sink{rows: map[string]doc.Update{}}
+	p := newPersister(rdb, s, "ender", snk, nil)
+	if err := p.Flush(context.Background(), sid); err != nil {
+		t.Fatal(err)
+	}
+	if got := snk.data(); len(got) != 7 {
+		t.Fatalf("stored %v", got)
+	}
+	if n, _ := rdb.Exists(context.Background(), s.Keys().Doc(sid)).Result(); n != 0 {
+		t.Fatal("the stream still exists")
+	}
+	if err := rdb.ZScore(context.Background(), s.Keys().Registry(), sid).Err(); err != redis.Nil {
+		t.Fatalf("still registered: %v", err)
+	}
+	// Storing a session whose stream is gone is not an error and does not
+	// bring the stream back.
+	p.PersistSession(context.Background(), sid)
+	if n, _ := rdb.Exists(context.Background(), s.Keys().Doc(sid)).Result(); n != 0 {
+		t.Fatal("the stream was recreated")
+	}
+}
+
+func TestTrimKeepsUnpersistedEntries(t *testing.T) {
+	t.Parallel()
+	rdb, s, sid := setup(t)
+	ctx := context.Background()
+	appendN(t, s, sid, 300, "x")
+	snk := &sink{rows: map[string]doc.Update{}}
+	p := NewPersister(rdb, s.Keys(), "a", snk, func() []string { return nil }, slog.New(slog.DiscardHandler),
+		PersisterOptions{KeepFor: time.Nanosecond})
+	// Store the first 250 only.
+	if _, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: Group, Consumer: "a", Streams: []string{s.Keys().Doc(sid), ">"}, Count: 250, Block: -1}).Result(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.persistNew(ctx, []string{sid}, "0", false); err != nil {
+		t.Fatal(err)
+	}
+	p.trim(ctx, []string{sid}, time.Now())
+	n, _ := rdb.XLen(ctx, s.Keys().Doc(sid)).Result()
+	if n >= 300 || n < 50 {
+		t.Fatalf("%d entries left; want the persisted ones trimmed (approximately) and the last 50 kept", n)
+	}
+	rest, _ := rdb.XRange(ctx, s.Keys().Doc(sid), "-", "+").Result()
+	if string(rest[len(rest)-50].Values["d"].(string)) != "x250" {
+		t.Fatal("an unpersisted entry was trimmed")
+	}
+}
+
+// BenchmarkAppend is the per-update cost of a socket's read loop: one
+// round trip running the append script.
+func BenchmarkAppend(b *testing.B) {
+	rdb, prefix := redistest.New(b)
+	s := NewStreams(rdb, Keys{Prefix: prefix})
+	sid, data := uuid.NewString(), make([]byte, 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Append(context.Background(), sid, "conn", "nonce", data, false, doc.StreamID{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/services/collaboration/internal/session"
+)
+
+func TestRecord(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	a := session.Attempt{SessionID: "s1", UserID: "u1", PartnerID: "u2", QuestionID: "q1", Language: "go",
+		Code: "package main", StartedAt: start, EndedAt: start.Add(time.Hour)}
+	cases := []struct {
+		name      string
+		status    int
+		permanent bool
+		ok        bool
+	}{
+		{"created", 201, false, true},
+		{"already recorded", 200, false, true},
+		{"refused as invalid", 400, true, false},
+		{"too large", 413, true, false},
+		{"token being rotated", 401, false, false},
+		{"history down", 503, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				var body map[string]any
+				if r.URL.Path != attemptsPath || r.Header.Get("Authorization") != "Bearer internal-token-0123456789" ||
+					r.Header.Get("Idempotency-Key") == "" || json.NewDecoder(r.Body).Decode(&body) != nil ||
+					body["started_at"] != "2025-05-01T12:00:00Z" || body["code"] != "package main" || body["partner_id"] != "u2" {
+					w.WriteHeader(http.StatusTeapot)
+					return
+				}
+				w.WriteHeader(tc.status)
+			}))
+			defer srv.Close()
+			disc := discovery.New(discovery.Options{InternalToken: "internal-token-0123456789",
+				Getenv: func(k string) string {
+					if k == "HISTORY_SERVICE_URL" {
+						return srv.URL
+					}
+					return ""
+				}})
+			err := New(disc).Record(context.Background(), a)
+			var perm *session.PermanentError
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("err = %v", err)
+			case !tc.ok && err == nil:
+				t.Fatal("no error")
+			case tc.permanent != errors.As(err, &perm):
+				t.Fatalf("permanent = %v for %v", !tc.permanent, err)
+			}
+			if tc.status == 503 && calls.Load() < 2 {
+				t.Fatalf("a 503 was not retried (%d calls)", calls.Load())
+			}
+		})
+	}
+}

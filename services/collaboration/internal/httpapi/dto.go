@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/peerprep/peerprep/services/collaboration/internal/session"
+)
+
+// createRequest is the body of POST /internal/sessions. Fields are checked
+// by the domain, which names each bad one.
+type createRequest struct {
+	MatchID    string   `json:"match_id"`
+	UserIDs    []string `json:"user_ids"`
+	QuestionID string   `json:"question_id"`
+	Language   string   `json:"language"`
+}
+
+type createResponse struct {
+	SessionID string `json:"session_id"`
+}
+
+// sessionDTO is a session as docs/internal-apis.md describes it.
+type sessionDTO struct {
+	ID         string     `json:"id"`
+	UserIDs    [2]string  `json:"user_ids"`
+	QuestionID string     `json:"question_id"`
+	Language   string     `json:"language"` // the editors' current language
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+}
+
+func toSessionDTO(s session.Session) sessionDTO {
+	return sessionDTO{ID: s.ID, UserIDs: s.UserIDs, QuestionID: s.QuestionID, Language: s.CurrentLanguage(),
+		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt}
+}
+
+// participantSessionDTO is what a participant sees: the session, who has
+// left, and the latest plain-text snapshot (for an ended session, the
+// final code to show read-only).
+type participantSessionDTO struct {
+	sessionDTO
+	LeftUserIDs   []string   `json:"left_user_ids"`
+	Code          string     `json:"code"`
+	CodeUpdatedAt *time.Time `json:"code_updated_at,omitempty"`
+}
+
+func toParticipantDTO(s session.Session) participantSessionDTO {
+	d := participantSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: []string{}, Code: s.Code, CodeUpdatedAt: s.CodeUpdatedAt}
+	for i, u := range s.UserIDs {
+		if s.LeftAt[i] != nil {
+			d.LeftUserIDs = append(d.LeftUserIDs, u)
+		}
+	}
+	return d
+}
+
+// snapshotRequest is the body of PUT /sessions/{id}/snapshot.
+type snapshotRequest struct {
+	Code     *string `json:"code" validate:"required"`
+	Language string  `json:"language" validate:"required"`
+}

@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/services/collaboration/internal/session"
+)
+
+// MapError turns collaboration-service's domain errors into API errors.
+func MapError(err error) *httperr.Error {
+	var ve *session.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		details := make([]httperr.FieldError, len(ve.Fields))
+		for i, f := range ve.Fields {
+			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
+		}
+		return httperr.Validation(details...)
+	case errors.Is(err, session.ErrNotFound):
+		return httperr.NotFound("session not found")
+	case errors.Is(err, session.ErrNotParticipant):
+		return httperr.Forbidden("you are not a participant of this session")
+	case errors.Is(err, session.ErrEnded):
+		return httperr.New(http.StatusGone, "gone", "the session has ended")
+	case errors.Is(err, session.ErrLeft):
+		return httperr.New(http.StatusGone, "gone", "you left this session")
+	case errors.Is(err, session.ErrMatchConflict):
+		return httperr.Conflict("this match already has a session with other participants")
+	case errors.Is(err, session.ErrCodeTooLarge):
+		return httperr.New(http.StatusRequestEntityTooLarge, "payload_too_large",
+			fmt.Sprintf("the code exceeds %d bytes", session.MaxCodeBytes))
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/services/collaboration/internal/room"
+	"github.com/peerprep/peerprep/services/collaboration/internal/session"
+)
+
+func (a *API) createSession(c echo.Context) error {
+	var in createRequest
+	if err := server.BindJSON(c, &in); err != nil {
+		return err
+	}
+	s, created, err := a.sessions.Create(c.Request().Context(), session.NewSession{
+		MatchID: in.MatchID, UserIDs: in.UserIDs, QuestionID: in.QuestionID, Language: in.Language,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, createResponse{SessionID: s.ID})
+}
+
+func (a *API) internalSession(c echo.Context) error {
+	s, err := a.sessions.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSessionDTO(s))
+}
+
+func userID(c echo.Context) string { return auth.ClaimsFrom(c).UserID() }
+
+func (a *API) getSession(c echo.Context) error {
+	s, err := a.sessions.GetFor(c.Request().Context(), c.Param("id"), userID(c))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, toParticipantDTO(s))
+}
+
+func (a *API) currentSession(c echo.Context) error {
+	s, err := a.sessions.Current(c.Request().Context(), userID(c))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, toParticipantDTO(s))
+}
+
+func (a *API) saveSnapshot(c echo.Context) error {
+	var in snapshotRequest
+	if err := server.BindJSON(c, &in); err != nil {
+		return err
+	}
+	err := a.sessions.SaveSnapshot(c.Request().Context(), c.Param("id"), userID(c),
+		session.Snapshot{Code: *in.Code, Language: in.Language})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (a *API) leave(c echo.Context) error {
+	s, err := a.sessions.Leave(c.Request().Context(), c.Param("id"), userID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toParticipantDTO(s))
+}
+
+// socket opens the shared editor. Everything that can refuse it — token,
+// participant, session still active, this replica able to serve it — is
+// decided before the upgrade, so refusals are JSON errors.
+func (a *API) socket(c echo.Context) error {
+	req := c.Request()
+	user := userID(c)
+	s, err := a.sessions.Authorize(req.Context(), c.Param("id"), user)
+	if err != nil {
+		return err
+	}
+	if !isUpgrade(req) {
+		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this endpoint speaks WebSocket")
+	}
+	if req.Header.Get("Sec-WebSocket-Version") != "13" || req.Header.Get("Sec-WebSocket-Key") == "" {
+		return httperr.BadRequest("a WebSocket handshake needs Sec-WebSocket-Version 13 and a Sec-WebSocket-Key")
+	}
+	if !a.originAllowed(req) {
+		return httperr.Forbidden("this origin may not open the editor")
+	}
+	conn, err := a.hub.Join(req.Context(), s.ID, user)
+	if errors.Is(err, room.ErrEnded) {
+		return session.ErrEnded
+	}
+	if err != nil {
+		return httperr.Unavailable(err)
+	}
+	_, subprotocol := auth.WSToken(req)
+	conn.Serve(c.Response(), req, subprotocol)
+	return nil
+}
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
+}
+
+// originAllowed is the browser origin check, done here so a refusal is a
+// JSON error: no Origin (not a browser), the service's own host, or one of
+// the configured CORS origins' hosts.
+func (a *API) originAllowed(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, h := range a.origins {
+		if strings.EqualFold(u.Host, h) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,62 @@
+// Package httpapi is collaboration-service's HTTP API (ARCHITECTURE §4
+// collaboration-service, docs/internal-apis.md): routes, request and
+// response shapes, and the mapping of domain errors.
+package httpapi
+
+import (
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/services/collaboration/internal/room"
+	"github.com/peerprep/peerprep/services/collaboration/internal/session"
+)
+
+// Prefix is where the ALB routes collaboration-service.
+const Prefix = "/collaboration-service-api"
+
+// Options configure Register.
+type Options struct {
+	Sessions      *session.Service
+	Hub           *room.Hub
+	Verifier      *auth.Verifier
+	InternalToken string
+	CORSOrigins   []string // browser origins allowed to open sockets besides the service's own host
+}
+
+// API holds what the handlers need.
+type API struct {
+	sessions *session.Service
+	hub      *room.Hub
+	origins  []string // hosts besides our own that may open sockets from a browser
+}
+
+// Register mounts every route.
+func Register(e *echo.Echo, o Options) {
+	a := &API{sessions: o.Sessions, hub: o.Hub, origins: originHosts(o.CORSOrigins)}
+	g := e.Group(Prefix)
+
+	internal := auth.InternalOnly(o.InternalToken)
+	g.POST("/internal/sessions", a.createSession, internal)
+	g.GET("/internal/sessions/:id", a.internalSession, internal)
+
+	user := auth.Authenticate(o.Verifier)
+	g.GET("/sessions/current", a.currentSession, user)
+	g.GET("/sessions/:id", a.getSession, user)
+	g.PUT("/sessions/:id/snapshot", a.saveSnapshot, user)
+	g.POST("/sessions/:id/leave", a.leave, user)
+	// Authorised before the upgrade: refusals are JSON errors.
+	g.GET("/sessions/:id/ws", a.socket, auth.AuthenticateWS(o.Verifier))
+}
+
+// originHosts turns CORS origins ("https://app.example.com") into hosts.
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
+}

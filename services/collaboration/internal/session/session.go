@@ -1,0 +1,216 @@
+// Package session is the life of a collaboration session: created for a
+// match, joined by its two participants, ended when both have left or when
+// nobody has been connected for the idle timeout, and then recorded once in
+// each participant's history. It knows nothing of HTTP, SQL or Redis.
+package session
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Statuses of a session.
+const (
+	StatusActive = "active"
+	StatusEnded  = "ended"
+)
+
+// Why a session ended.
+const (
+	EndLeft = "left" // both participants left
+	EndIdle = "idle" // nobody connected for the idle timeout
+)
+
+// DefaultLanguage is the language of a session created without one.
+const DefaultLanguage = "python"
+
+// Languages a session can be held in (docs/internal-apis.md, shared values).
+var Languages = []string{"python", "javascript", "java", "cpp", "go"}
+
+// MaxCodeBytes is the largest plain-text snapshot kept; history-service
+// refuses larger code, so a bigger snapshot could never be recorded.
+const MaxCodeBytes = 100 << 10
+
+// MaxMatchIDLength bounds the opaque match id of matching-service.
+const MaxMatchIDLength = 128
+
+// Errors the service returns; httpapi maps them to statuses.
+var (
+	ErrNotFound       = errors.New("session not found")
+	ErrNotParticipant = errors.New("not a participant of the session")
+	ErrEnded          = errors.New("the session has ended")
+	ErrLeft           = errors.New("the participant left the session")
+	ErrMatchConflict  = errors.New("the match already has a session with other participants")
+	ErrCodeTooLarge   = fmt.Errorf("code is larger than %d bytes", MaxCodeBytes)
+)
+
+// FieldError names one invalid input field.
+type FieldError struct{ Field, Message string }
+
+// ValidationError lists the invalid fields of an input.
+type ValidationError struct{ Fields []FieldError }
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Session is one shared editing session between two users.
+type Session struct {
+	ID         string
+	MatchID    string
+	UserIDs    [2]string
+	QuestionID string
+	Language   string // the language the session started in
+	Status     string
+	EndReason  string
+	CreatedAt  time.Time
+	EndedAt    *time.Time
+	LeftAt     [2]*time.Time // when each of UserIDs left, if they did
+
+	// The latest plain-text snapshot the clients sent.
+	Code          string
+	CodeLanguage  string // the editors' current language
+	CodeUpdatedAt *time.Time
+}
+
+// Participant reports whether user is one of the two participants.
+func (s Session) Participant(user string) bool { return s.index(user) >= 0 }
+
+func (s Session) index(user string) int {
+	for i, u := range s.UserIDs {
+		if u == user {
+			return i
+		}
+	}
+	return -1
+}
+
+// HasLeft reports whether user left the session.
+func (s Session) HasLeft(user string) bool {
+	i := s.index(user)
+	return i >= 0 && s.LeftAt[i] != nil
+}
+
+// Partner returns the other participant.
+func (s Session) Partner(user string) string {
+	if s.UserIDs[0] == user {
+		return s.UserIDs[1]
+	}
+	return s.UserIDs[0]
+}
+
+// CurrentLanguage is the language the editors use now: the snapshot's, or
+// the starting one before any snapshot.
+func (s Session) CurrentLanguage() string {
+	if s.CodeLanguage != "" {
+		return s.CodeLanguage
+	}
+	return s.Language
+}
+
+// NewSession is what matching-service asks for.
+type NewSession struct {
+	MatchID    string
+	UserIDs    []string
+	QuestionID string
+	Language   string // "" means DefaultLanguage
+}
+
+// validate checks n and normalises ids and the language.
+func (n *NewSession) validate() error {
+	var bad []FieldError
+	if n.MatchID == "" {
+		bad = append(bad, FieldError{"match_id", "is required"})
+	} else if len(n.MatchID) > MaxMatchIDLength || !utf8.ValidString(n.MatchID) || strings.ContainsFunc(n.MatchID, isControl) {
+		bad = append(bad, FieldError{"match_id", fmt.Sprintf("must be at most %d printable characters", MaxMatchIDLength)})
+	}
+	if len(n.UserIDs) != 2 {
+		bad = append(bad, FieldError{"user_ids", "must hold exactly two user ids"})
+	} else {
+		for i, u := range n.UserIDs {
+			id, err := uuid.Parse(u)
+			if err != nil {
+				bad = append(bad, FieldError{fmt.Sprintf("user_ids[%d]", i), "must be a UUID"})
+				continue
+			}
+			n.UserIDs[i] = id.String()
+		}
+		if len(bad) == 0 && n.UserIDs[0] == n.UserIDs[1] {
+			bad = append(bad, FieldError{"user_ids", "must be two different users"})
+		}
+	}
+	if id, err := uuid.Parse(n.QuestionID); err != nil {
+		bad = append(bad, FieldError{"question_id", "must be a UUID"})
+	} else {
+		n.QuestionID = id.String()
+	}
+	if n.Language == "" {
+		n.Language = DefaultLanguage
+	} else if !ValidLanguage(n.Language) {
+		bad = append(bad, FieldError{"language", "must be one of: " + strings.Join(Languages, ", ")})
+	}
+	if len(bad) > 0 {
+		return &ValidationError{Fields: bad}
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// ValidLanguage reports whether l is a session language.
+func ValidLanguage(l string) bool { return slices.Contains(Languages, l) }
+
+// Snapshot is the latest plain text of the shared editor.
+type Snapshot struct {
+	Code     string
+	Language string
+}
+
+func (s Snapshot) validate() error {
+	if len(s.Code) > MaxCodeBytes {
+		return ErrCodeTooLarge
+	}
+	if !ValidLanguage(s.Language) {
+		return &ValidationError{Fields: []FieldError{{"language", "must be one of: " + strings.Join(Languages, ", ")}}}
+	}
+	return nil
+}
+
+// Attempt is what history-service records for one participant when a
+// session ends.
+type Attempt struct {
+	SessionID  string
+	UserID     string
+	PartnerID  string
+	QuestionID string
+	Language   string
+	Code       string
+	StartedAt  time.Time
+	EndedAt    time.Time
+}
+
+// Attempts returns the two attempts an ended session records.
+func (s Session) Attempts() []Attempt {
+	var ended time.Time
+	if s.EndedAt != nil {
+		ended = *s.EndedAt
+	}
+	out := make([]Attempt, 0, 2)
+	for _, u := range s.UserIDs {
+		out = append(out, Attempt{
+			SessionID: s.ID, UserID: u, PartnerID: s.Partner(u), QuestionID: s.QuestionID,
+			Language: s.CurrentLanguage(), Code: s.Code, StartedAt: s.CreatedAt, EndedAt: ended,
+		})
+	}
+	return out
+}

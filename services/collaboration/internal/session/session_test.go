@@ -1,0 +1,122 @@
+package session
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	userA    = "6f0a7f3e-2d1b-4c55-9d7e-0a1b2c3d4e5f"
+	userB    = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+	question = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+)
+
+func TestNewSessionValidation(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		in     NewSession
+		fields []string // invalid fields, none when valid
+		lang   string   // language after normalising
+	}{
+		{"valid", NewSession{MatchID: "m", UserIDs: []string{userA, userB}, QuestionID: question, Language: "go"}, nil, "go"},
+		{"no language starts in python", NewSession{MatchID: "m", UserIDs: []string{userA, userB}, QuestionID: question}, nil, "python"},
+		{"upper-case UUIDs are normalised", NewSession{MatchID: "m", UserIDs: []string{strings.ToUpper(userA), userB}, QuestionID: question}, nil, "python"},
+		{"missing match id", NewSession{UserIDs: []string{userA, userB}, QuestionID: question}, []string{"match_id"}, ""},
+		{"match id with a control character", NewSession{MatchID: "m\n", UserIDs: []string{userA, userB}, QuestionID: question}, []string{"match_id"}, ""},
+		{"match id too long", NewSession{MatchID: strings.Repeat("m", 129), UserIDs: []string{userA, userB}, QuestionID: question}, []string{"match_id"}, ""},
+		{"three users", NewSession{MatchID: "m", UserIDs: []string{userA, userB, userA}, QuestionID: question}, []string{"user_ids"}, ""},
+		{"the same user twice", NewSession{MatchID: "m", UserIDs: []string{userA, strings.ToUpper(userA)}, QuestionID: question}, []string{"user_ids"}, ""},
+		{"a user id that is not a UUID", NewSession{MatchID: "m", UserIDs: []string{"ada", userB}, QuestionID: question}, []string{"user_ids[0]"}, ""},
+		{"everything wrong", NewSession{Language: "cobol"}, []string{"match_id", "user_ids", "question_id", "language"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := tc.in
+			err := in.validate()
+			if len(tc.fields) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.Language != tc.lang || in.UserIDs[0] != userA {
+					t.Fatalf("normalised to %+v", in)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v", err)
+			}
+			var got []string
+			for _, f := range ve.Fields {
+				got = append(got, f.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("invalid fields %v, want %v", got, tc.fields)
+			}
+		})
+	}
+}
+
+func TestSnapshotValidation(t *testing.T) {
+	t.Parallel()
+	if err := (Snapshot{Code: strings.Repeat("x", MaxCodeBytes), Language: "cpp"}).validate(); err != nil {
+		t.Fatalf("largest code refused: %v", err)
+	}
+	if err := (Snapshot{Code: strings.Repeat("x", MaxCodeBytes+1), Language: "cpp"}).validate(); !errors.Is(err, ErrCodeTooLarge) {
+		t.Fatalf("oversized code: %v", err)
+	}
+	var ve *ValidationError
+	if err := (Snapshot{Language: "rust"}).validate(); !errors.As(err, &ve) {
+		t.Fatalf("unknown language: %v", err)
+	}
+}
+
+func TestAttemptsOfAnEndedSession(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	s := Session{ID: "s", UserIDs: [2]string{userA, userB}, QuestionID: question, Language: "python",
+		CreatedAt: start, EndedAt: &end, Code: "print(1)", CodeLanguage: "go"}
+	got := s.Attempts()
+	if len(got) != 2 {
+		t.Fatalf("%d attempts", len(got))
+	}
+	for i, a := range got {
+		if a.UserID != s.UserIDs[i] || a.PartnerID != s.UserIDs[1-i] || a.Language != "go" || a.Code != "print(1)" ||
+			!a.StartedAt.Equal(start) || !a.EndedAt.Equal(end) || a.QuestionID != question || a.SessionID != "s" {
+			t.Fatalf("attempt %d: %+v", i, a)
+		}
+	}
+	s.CodeLanguage = ""
+	if s.Attempts()[0].Language != "python" {
+		t.Fatal("without a snapshot the starting language is recorded")
+	}
+}
+
+// FuzzNewSession feeds arbitrary create requests to validation: it never
+// panics, and what it accepts is normalised and within the limits.
+func FuzzNewSession(f *testing.F) {
+	f.Add("m", userA, userB, question, "")
+	f.Add("", "x", "", "", "cobol")
+	f.Add(strings.Repeat("é", 80), strings.ToUpper(userA), userA, question, "go")
+	f.Add("m\x00", userA, userB, "{"+question+"}", "python")
+	f.Fuzz(func(t *testing.T, match, a, b, q, lang string) {
+		in := NewSession{MatchID: match, UserIDs: []string{a, b}, QuestionID: q, Language: lang}
+		if err := in.validate(); err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if !ValidLanguage(in.Language) || in.UserIDs[0] == in.UserIDs[1] || len(in.MatchID) > MaxMatchIDLength ||
+			!utf8.ValidString(in.MatchID) || len(in.UserIDs[0]) != 36 || len(in.QuestionID) != 36 {
+			t.Fatalf("accepted %+v", in)
+		}
+	})
+}
