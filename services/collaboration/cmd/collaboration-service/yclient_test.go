@@ -216,11 +216,6 @@ func (c *yclient) typeText(s string, delay time.Duration) {
 	c.do("type", map[string]any{"text": s, "delay": delay.Milliseconds()})
 }
 
-func (c *yclient) text() string {
-	c.t.Helper()
-	return c.do("text", nil)["text"].(string)
-}
-
 // waitText waits until the text contains every part (and has length n
 // when n >= 0) and returns it.
 func (c *yclient) waitText(n int, parts ...string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,17 +22,27 @@ func TestConcurrentEditsConvergeAcrossReplicas(t *testing.T) {
 	ca.connect()
 	cb.connect()
 
+	// Both type at the same time, one before and one after a separator
+	// (as two people editing different lines), each keystroke an update.
+	ca.typeText("|", 0)
+	cb.waitText(1, "|")
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); ca.typeText("alpha-alpha-alpha ", 2*time.Millisecond) }()
-	go func() { defer wg.Done(); cb.typeText("bravo-bravo-bravo ", 2*time.Millisecond) }()
+	go func() {
+		defer wg.Done()
+		ca.do("type", map[string]any{"text": "alpha-alpha-alpha ", "at": "start", "delay": 2})
+	}()
+	go func() {
+		defer wg.Done()
+		cb.do("type", map[string]any{"text": "bravo-bravo-bravo ", "at": "end", "delay": 2})
+	}()
 	wg.Wait()
 
-	n := 2 * len("alpha-alpha-alpha ")
-	ta := ca.waitText(n, "alpha-alpha-alpha", "bravo-bravo-bravo")
-	tb := cb.waitText(n, "alpha-alpha-alpha", "bravo-bravo-bravo")
-	if ta != tb {
-		t.Fatalf("texts differ:\n a: %q\n b: %q", ta, tb)
+	const want = "alpha-alpha-alpha |bravo-bravo-bravo "
+	n := len(want)
+	ta, tb := ca.waitText(n), cb.waitText(n)
+	if ta != want || tb != want {
+		t.Fatalf("texts:\n a: %q\n b: %q\n want %q", ta, tb, want)
 	}
 
 	// The shared language lives in the document too.
@@ -56,9 +67,27 @@ func TestConcurrentEditsConvergeAcrossReplicas(t *testing.T) {
 	if got := late.waitText(n); got != ta {
 		t.Fatalf("late joiner has %q, want %q", got, ta)
 	}
-	if !strings.Contains(ta, "alpha") {
-		t.Fatal("sanity")
+
+	// Leaving closes the leaver's editors with 4403 and, once both have
+	// left, the partner's with 4410; y-websocket then stops reconnecting.
+	closedWith := func(c *yclient, code int) {
+		t.Helper()
+		eventually(t, 5*time.Second, func() error {
+			if codes := c.closeCodes(); !slices.Contains(codes, code) {
+				return errorf("%s saw close codes %v, want %d", c.name, codes, code)
+			}
+			return nil
+		})
 	}
+	if res := call(t, "POST", r1.URL+api+"/sessions/"+sid+"/leave", e.token(a), nil); res.Status != 200 {
+		t.Fatalf("leave: %d %s", res.Status, res.Raw)
+	}
+	closedWith(ca, 4403)
+	closedWith(late, 4403)
+	if res := call(t, "POST", r2.URL+api+"/sessions/"+sid+"/leave", e.token(b), nil); res.Status != 200 || res.Body["status"] != "ended" {
+		t.Fatalf("leave: %d %s", res.Status, res.Raw)
+	}
+	closedWith(cb, 4410)
 }
 
 // TestKilledReplicaClientReconnectsElsewhere: the replica a client is on

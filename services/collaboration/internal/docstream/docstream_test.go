@@ -105,6 +105,9 @@ func TestAppendAndRange(t *testing.T) {
 	if score, err := rdb.ZScore(ctx, s.Keys().Registry(), sid).Result(); err != nil || score == 0 {
 		t.Fatalf("not registered: %v", err)
 	}
+	if ttl, _ := rdb.PTTL(ctx, s.Keys().Doc(sid)).Result(); ttl <= 0 {
+		t.Fatalf("the stream does not expire (%v)", ttl)
+	}
 	// A stream Redis lost is recreated with its group by the next append,
 	// its ids above the floor even if Redis's clock is behind it.
 	rdb.Del(ctx, s.Keys().Doc(sid))

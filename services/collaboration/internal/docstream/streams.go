@@ -82,11 +82,14 @@ func (k Keys) CompactLock(sid string) string { return k.Prefix + "collab:compact
 // first id is placed above ARGV[6] (the highest id the session is known to
 // have reached): ids must keep growing across a Redis that lost its data
 // or came back with a clock behind, since storage and the readers rely on
-// the order.
+// the order. The expiry is renewed when ARGV[4] is not 0 (about once a
+// second) and always set on a new stream.
 var appendScript = redis.NewScript(`
 local id = '*'
+local ttl = ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[5], '0', 'MKSTREAM')
+  ttl = ARGV[7]
 end
 if redis.call('XLEN', KEYS[1]) == 0 then
   local t = redis.call('TIME')
@@ -100,7 +103,9 @@ local ok, res = pcall(redis.call, 'XADD', KEYS[1], id, 'o', ARGV[1], 'n', ARGV[2
 if not ok then
   res = redis.call('XADD', KEYS[1], '*', 'o', ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if ttl ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
 return res
 `)
 
@@ -129,8 +134,12 @@ func (s *Streams) Append(ctx context.Context, sid, origin, nonce string, data []
 			return doc.StreamID{}, fmt.Errorf("register stream: %w", err)
 		}
 	}
+	ttl := int64(0)
+	if register {
+		ttl = streamTTL.Milliseconds()
+	}
 	res, err := appendScript.Run(ctx, s.rdb, []string{s.keys.Doc(sid)},
-		origin, nonce, data, streamTTL.Milliseconds(), Group, floor.Ms).Text()
+		origin, nonce, data, ttl, Group, floor.Ms, streamTTL.Milliseconds()).Text()
 	if err != nil {
 		return doc.StreamID{}, fmt.Errorf("append update: %w", err)
 	}
