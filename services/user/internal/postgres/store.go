@@ -248,13 +248,16 @@ func (s *Store) RevokeFamily(ctx context.Context, hash []byte, now time.Time) er
 }
 
 // LocalSigningKey returns the key every local replica shares, storing
-// candidate when there is none yet (first replica wins).
+// candidate when there is none yet (first replica wins). Two statements,
+// not one: when replicas start together, the losers' INSERT waits for the
+// winner's commit and does nothing, and only a statement begun after that
+// commit can see the winner's row.
 func (s *Store) LocalSigningKey(ctx context.Context, candidate string) (string, error) {
+	if _, err := s.db.Exec(ctx, `INSERT INTO local_signing_key (id, private_pem) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, candidate); err != nil {
+		return "", fmt.Errorf("local signing key: %w", err)
+	}
 	var pem string
-	err := s.db.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO local_signing_key (id, private_pem) VALUES (1, $1) ON CONFLICT (id) DO NOTHING RETURNING private_pem)
-		SELECT private_pem FROM ins UNION ALL SELECT private_pem FROM local_signing_key WHERE id = 1 LIMIT 1`, candidate).Scan(&pem)
-	if err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT private_pem FROM local_signing_key WHERE id = 1`).Scan(&pem); err != nil {
 		return "", fmt.Errorf("local signing key: %w", err)
 	}
 	return pem, nil
