@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -108,7 +110,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("JWT_SIGNING_KEY not set: using the local development key kept in the database")
 	}
 	signer := auth.NewSigner(priv, nil)
-	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(priv)}, nil)
+	// The signing key first, then the rotation's other keys: all are
+	// published and accepted, so replicas signing with the old and the new
+	// key during a rotation verify each other's tokens.
+	keys := auth.StaticKeys{signer.KeyID(): auth.Public(priv)}
+	jwks := signer.JWKS()
+	for _, kid := range slices.Sorted(maps.Keys(cfg.ExtraPublicKeys)) {
+		if _, dup := keys[kid]; !dup {
+			keys[kid] = cfg.ExtraPublicKeys[kid]
+			jwks.Keys = append(jwks.Keys, auth.NewJWK(cfg.ExtraPublicKeys[kid]))
+		}
+	}
+	verifier := auth.NewVerifier(keys, nil)
 
 	hasher, err := password.NewHasher(password.Default, 2*runtime.GOMAXPROCS(0))
 	if err != nil {
@@ -129,13 +142,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MapError: httpapi.MapError,
 	})
 	httpapi.Register(srv.Echo, httpapi.Options{
-		Users: users, Verifier: verifier, JWKS: signer.JWKS(),
+		Users: users, Verifier: verifier, JWKS: jwks,
 		InternalToken: cfg.InternalToken, InsecureCookie: cfg.InsecureCookie,
 	})
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {
 		return err
 	}
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	defer stopPurge()
+	go store.PurgeLoop(purgeCtx, log, time.Hour)
 	return srv.Serve(ctx, ln)
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
@@ -212,4 +215,84 @@ func waitListening(t *testing.T, r io.Reader) string {
 		t.Fatal("binary never logged its address")
 		return ""
 	}
+}
+
+// TestKeyRotation: mid-rotation, one replica signs with the old key and
+// publishes the new one, the other signs with the new key and publishes the
+// old one; each accepts the other's tokens, both JWKS list both keys with
+// the signing key first, and a token from any other key is refused.
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey, stranger := mustKey(t), mustKey(t), mustKey(t)
+	envOld, envNew := testEnv(t), map[string]string{}
+	for k, v := range envOld {
+		envNew[k] = v
+	}
+	envOld["JWT_SIGNING_KEY"], envOld["JWT_EXTRA_PUBLIC_KEYS"] = pemOf(t, oldKey), pubOf(newKey)
+	envNew["JWT_SIGNING_KEY"], envNew["JWT_EXTRA_PUBLIC_KEYS"] = pemOf(t, newKey), pubOf(oldKey)
+	a := servicetest.Start(t, run, envOld)
+	b := servicetest.Start(t, run, envNew)
+
+	tokens := map[string]string{}
+	var someUser string
+	for name, in := range map[string]*servicetest.Instance{"old": a, "new": b} {
+		code, body := postJSON(t, in.URL+"/user-service-api/auth/signup", map[string]string{
+			"username": "rot_" + name, "email": "rot_" + name + "@example.com", "password": "Rotation-secret-" + name + "-42"})
+		if code != 201 {
+			t.Fatalf("signup on %s: %d %v", name, code, body)
+		}
+		tokens[name] = body["access_token"].(string)
+		someUser = body["user"].(map[string]any)["id"].(string)
+	}
+	for _, in := range []*servicetest.Instance{a, b} {
+		for name, tok := range tokens {
+			if code, body := getJSON(t, in.URL+"/user-service-api/users/me", tok); code != 200 {
+				t.Fatalf("token signed with the %s key refused: %d %v", name, code, body)
+			}
+		}
+	}
+	for in, first := range map[*servicetest.Instance]ed25519.PrivateKey{a: oldKey, b: newKey} {
+		_, body := getJSON(t, in.URL+"/user-service-api/.well-known/jwks.json", "")
+		keys, _ := body["keys"].([]any)
+		if len(keys) != 2 || keys[0].(map[string]any)["kid"] != auth.KeyID(auth.Public(first)) {
+			t.Fatalf("JWKS: %v", body)
+		}
+	}
+	forged, _, err := auth.NewSigner(stranger, nil).Sign(someUser, auth.RoleUser, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := getJSON(t, a.URL+"/user-service-api/users/me", forged); code != 401 {
+		t.Fatalf("a token from an unpublished key: %d", code)
+	}
+	if err := run(context.Background(), []string{"serve"}, func(k string) string {
+		if k == "JWT_EXTRA_PUBLIC_KEYS" {
+			return "not-a-key"
+		}
+		return envOld[k]
+	}, io.Discard); err == nil || !strings.Contains(err.Error(), "JWT_EXTRA_PUBLIC_KEYS") {
+		t.Fatalf("a malformed JWT_EXTRA_PUBLIC_KEYS: %v", err)
+	}
+}
+
+func mustKey(t *testing.T) ed25519.PrivateKey {
+	t.Helper()
+	k, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func pemOf(t *testing.T, k ed25519.PrivateKey) string {
+	t.Helper()
+	s, err := auth.MarshalPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func pubOf(k ed25519.PrivateKey) string {
+	return base64.StdEncoding.EncodeToString(auth.Public(k))
 }

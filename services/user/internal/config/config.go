@@ -7,16 +7,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/config"
 )
 
 // Config is user-service's configuration.
 type Config struct {
 	config.Base
-	SigningKey     string        // JWT_SIGNING_KEY: PEM or base64 Ed25519; required in staging/production
-	AdminEmails    []string      // ADMIN_EMAILS: comma-separated, promoted to admin
-	RefreshTTL     time.Duration // REFRESH_TOKEN_TTL, default 720h
-	InsecureCookie bool          // COOKIE_INSECURE=true drops the Secure attribute (plain-HTTP local use only)
+	SigningKey string // JWT_SIGNING_KEY: PEM or base64 Ed25519; required in staging/production
+	// ExtraPublicKeys (JWT_EXTRA_PUBLIC_KEYS) are published in the JWKS and
+	// accepted besides the signing key's: the next key before a rotation,
+	// the previous one until its tokens have expired.
+	ExtraPublicKeys auth.StaticKeys
+	AdminEmails     []string      // ADMIN_EMAILS: comma-separated, promoted to admin
+	RefreshTTL      time.Duration // REFRESH_TOKEN_TTL, default 720h
+	InsecureCookie  bool          // COOKIE_INSECURE=true drops the Secure attribute (plain-HTTP local use only)
 }
 
 // Load reads the configuration through getenv.
@@ -33,6 +38,13 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, err)
 	if c.SigningKey == "" && c.Deployed() {
 		errs = append(errs, errors.New("JWT_SIGNING_KEY is required in "+c.Environment))
+	}
+	if v := getenv("JWT_EXTRA_PUBLIC_KEYS"); strings.TrimSpace(v) != "" {
+		keys, err := auth.ParseStaticKeys(v)
+		if err != nil {
+			errs = append(errs, errors.New("JWT_EXTRA_PUBLIC_KEYS: "+err.Error()))
+		}
+		c.ExtraPublicKeys = keys
 	}
 	c.InsecureCookie = getenv("COOKIE_INSECURE") == "true"
 	if c.InsecureCookie && c.Deployed() {
