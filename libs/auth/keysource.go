@@ -2,22 +2,32 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
 // JWKSPath is where user-service publishes its keys (behind its prefix).
 const JWKSPath = "/user-service-api/.well-known/jwks.json"
 
+// ServiceGetter fetches JSON from another service by name (libs/discovery's
+// Client).
+type ServiceGetter interface {
+	GetJSON(ctx context.Context, service, path string, out any) error
+}
+
 // KeysFromConfig returns the static keys of JWT_PUBLIC_KEYS when set, or a
-// JWKSClient that loads user-service's JWKS through getJSON (a discovery
-// client's GetJSON bound to "user-service").
-func KeysFromConfig(static string, getJSON func(ctx context.Context, path string, out any) error, now func() time.Time) (KeySource, error) {
+// JWKSClient that loads user-service's JWKS through services.
+func KeysFromConfig(static string, services ServiceGetter, now func() time.Time) (KeySource, error) {
 	if static != "" {
-		return ParseStaticKeys(static)
+		keys, err := ParseStaticKeys(static)
+		if err != nil {
+			return nil, fmt.Errorf("JWT_PUBLIC_KEYS: %w", err)
+		}
+		return keys, nil
 	}
 	return NewJWKSClient(func(ctx context.Context) (JWKS, error) {
 		var set JWKS
-		err := getJSON(ctx, JWKSPath, &set)
+		err := services.GetJSON(ctx, "user-service", JWKSPath, &set)
 		return set, err
 	}, now), nil
 }

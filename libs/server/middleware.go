@@ -67,7 +67,17 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req, res := c.Request(), c.Response()
 		level := slog.LevelInfo
-		if res.Status >= 500 {
+		switch {
+		case isHealthRoute(c.Path()):
+			// Load balancer and container probes arrive every few seconds
+			// per instance: quiet when healthy, and a 503 (draining, or a
+			// dependency down, which health logs itself) is a warning, not
+			// an error to page on during every deploy.
+			level = slog.LevelDebug
+			if res.Status >= 500 {
+				level = slog.LevelWarn
+			}
+		case res.Status >= 500:
 			level = slog.LevelError
 		}
 		if !s.log.Enabled(req.Context(), level) {
@@ -92,6 +102,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.log.LogAttrs(req.Context(), level, "request", attrs...)
 		return nil
 	}
+}
+
+// isHealthRoute matches the routes libs/health registers, at the root and
+// under the service's prefix.
+func isHealthRoute(route string) bool {
+	return strings.HasSuffix(route, "/health") || strings.HasSuffix(route, "/health/live") || strings.HasSuffix(route, "/health/ready")
 }
 
 // recoverPanic turns a handler panic into a generic 500 and logs the stack.

@@ -161,8 +161,8 @@ func TestErrorShapes(t *testing.T) {
 func TestRequestIDAndAccessLog(t *testing.T) {
 	t.Parallel()
 	s, logs := newTestServer(t)
-	rec, _ := do(t, s.Echo, "GET", "/test-service-api/health/live?token=secret-jwt&x=1", "", "", "X-Request-ID", "abc-123")
-	if rec.Code != 200 || rec.Header().Get("X-Request-ID") != "abc-123" {
+	rec, _ := do(t, s.Echo, "GET", "/test-service-api/missing?token=secret-jwt&x=1", "", "", "X-Request-ID", "abc-123")
+	if rec.Code != 404 || rec.Header().Get("X-Request-ID") != "abc-123" {
 		t.Fatalf("status %d id %q", rec.Code, rec.Header().Get("X-Request-ID"))
 	}
 	rec, _ = do(t, s.Echo, "GET", "/health/live", "", "", "X-Request-ID", "bad id\nwith newline")
@@ -182,8 +182,30 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 			t.Fatalf("log line lacks %s: %s", k, out)
 		}
 	}
-	if line["request_id"] != "abc-123" || line["route"] != "/test-service-api/health/live" {
+	if line["request_id"] != "abc-123" || line["route"] != "/test-service-api/missing" {
 		t.Fatalf("log line %v", line)
+	}
+}
+
+// TestHealthProbesAreQuiet: healthy probes are not logged at info; a 503
+// (draining) is a warning, not an error.
+func TestHealthProbesAreQuiet(t *testing.T) {
+	t.Parallel()
+	s, logs := newTestServer(t)
+	for _, path := range []string{"/health/live", "/health/ready", "/test-service-api/health", "/test-service-api/health/ready"} {
+		if rec, _ := do(t, s.Echo, "GET", path, "", ""); rec.Code != 200 {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+	}
+	if out := logs.String(); out != "" {
+		t.Fatalf("healthy probes logged at info:\n%s", out)
+	}
+	s.opts.Health.SetDraining()
+	if rec, _ := do(t, s.Echo, "GET", "/health/ready", "", ""); rec.Code != 503 {
+		t.Fatalf("draining readiness: %d", rec.Code)
+	}
+	if out := logs.String(); !strings.Contains(out, `"level":"WARN"`) || strings.Contains(out, `"level":"ERROR"`) {
+		t.Fatalf("a draining probe should log one warning:\n%s", out)
 	}
 }
 

@@ -97,11 +97,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer rdb.Close()
 
 	disc := discovery.New(discovery.Options{Namespace: cfg.DiscoveryNamespace, Getenv: getenv, InternalToken: cfg.InternalToken})
-	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, func(ctx context.Context, path string, out any) error {
-		return disc.GetJSON(ctx, "user-service", path, out)
-	}, nil)
+	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, disc, nil)
 	if err != nil {
-		return fmt.Errorf("JWT_PUBLIC_KEYS: %w", err)
+		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
 

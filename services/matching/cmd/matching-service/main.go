@@ -86,11 +86,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Namespace: cfg.DiscoveryNamespace, Getenv: getenv, InternalToken: cfg.InternalToken,
 		Timeout: 2 * time.Second,
 	})
-	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, func(ctx context.Context, path string, out any) error {
-		return disc.GetJSON(ctx, "user-service", path, out)
-	}, nil)
+	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, disc, nil)
 	if err != nil {
-		return fmt.Errorf("JWT_PUBLIC_KEYS: %w", err)
+		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
 

@@ -145,11 +145,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 	defer pool.Close()
 
 	disc := discovery.New(discovery.Options{Namespace: cfg.DiscoveryNamespace, Getenv: getenv, InternalToken: cfg.InternalToken})
-	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, func(ctx context.Context, path string, out any) error {
-		return disc.GetJSON(ctx, "user-service", path, out)
-	}, nil)
+	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, disc, nil)
 	if err != nil {
-		return fmt.Errorf("JWT_PUBLIC_KEYS: %w", err)
+		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
 
