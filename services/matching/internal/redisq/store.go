@@ -245,21 +245,25 @@ func (s *Store) EventsTail(ctx context.Context) (string, error) {
 }
 
 // ReadEvents returns the ticket states written after the event id after,
-// waiting up to block for one, and the id to read after next time.
-func (s *Store) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) ([]match.Ticket, string, error) {
+// waiting up to block for one, and the id to read after next time. gap
+// reports that the stream was trimmed past after before this read (the
+// reader fell more than EventsMaxLen events behind), so some states were
+// never seen and the caller must re-read what it cares about.
+func (s *Store) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) (out []match.Ticket, next string, gap bool, err error) {
+	key := s.base + "events"
 	streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{
-		Streams: []string{s.base + "events", after}, Count: count, Block: block,
+		Streams: []string{key, after}, Count: count, Block: block,
 	}).Result()
 	if errors.Is(err, redis.Nil) {
-		return nil, after, nil
+		return nil, after, false, nil
 	}
 	if err != nil {
-		return nil, after, fmt.Errorf("read events: %w", err)
+		return nil, after, false, fmt.Errorf("read events: %w", err)
 	}
-	var out []match.Ticket
+	next = after
 	for _, st := range streams {
 		for _, m := range st.Messages {
-			after = m.ID
+			next = m.ID
 			f := make(map[string]string, len(m.Values))
 			for k, v := range m.Values {
 				if sv, ok := v.(string); ok {
@@ -271,7 +275,42 @@ func (s *Store) ReadEvents(ctx context.Context, after string, count int64, block
 			}
 		}
 	}
-	return out, after, nil
+	if next != after && after != "0-0" {
+		// Only a reader that got something can have missed something.
+		oldest, err := s.rdb.XRangeN(ctx, key, "-", "+", 1).Result()
+		if err != nil {
+			return nil, after, false, fmt.Errorf("read events: oldest entry: %w", err)
+		}
+		gap = len(oldest) > 0 && streamIDLess(after, oldest[0].ID)
+	}
+	return out, next, gap, nil
+}
+
+// streamIDLess compares two stream ids ("<ms>-<seq>"); an id that does
+// not parse is less than everything.
+func streamIDLess(a, b string) bool {
+	am, as, aok := parseStreamID(a)
+	bm, bs, bok := parseStreamID(b)
+	switch {
+	case !aok:
+		return bok
+	case !bok:
+		return false
+	case am != bm:
+		return am < bm
+	default:
+		return as < bs
+	}
+}
+
+func parseStreamID(id string) (ms, seq uint64, ok bool) {
+	m, q, found := strings.Cut(id, "-")
+	ms, err1 := strconv.ParseUint(m, 10, 64)
+	if !found {
+		return ms, 0, err1 == nil
+	}
+	seq, err2 := strconv.ParseUint(q, 10, 64)
+	return ms, seq, err1 == nil && err2 == nil
 }
 
 // EnsureGroup implements setup.Store.

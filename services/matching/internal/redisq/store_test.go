@@ -520,9 +520,9 @@ func TestEventsFollowEveryStateChange(t *testing.T) {
 	if _, _, err := s.Expire(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
-	evs, next, err := s.ReadEvents(ctx, tail, 100, 0)
-	if err != nil {
-		t.Fatal(err)
+	evs, next, gap, err := s.ReadEvents(ctx, tail, 100, 0)
+	if err != nil || gap {
+		t.Fatal(gap, err)
 	}
 	var got []string
 	for _, e := range evs {
@@ -535,8 +535,53 @@ func TestEventsFollowEveryStateChange(t *testing.T) {
 	if !evs[3].Newer(evs[0]) || evs[0].Newer(evs[3]) || !evs[1].Newer(evs[0]) {
 		t.Fatal("event order")
 	}
-	if more, _, _ := s.ReadEvents(ctx, next, 100, 10*time.Millisecond); len(more) != 0 {
+	if more, _, _, _ := s.ReadEvents(ctx, next, 100, 10*time.Millisecond); len(more) != 0 {
 		t.Fatalf("read again: %v", more)
+	}
+}
+
+// TestEventsGapWhenTrimmed: a reader that falls further behind than the
+// stream keeps is told so; one that keeps up is not.
+func TestEventsGapWhenTrimmed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t, Options{RelaxAfter: time.Hour, EventsMaxLen: 10})
+	enqueue(t, s, crit("easy", "arrays", ""))
+	behind, err := s.EventsTail(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// MAXLEN ~ trims whole stream nodes (100 entries by default).
+	for range 400 {
+		enqueue(t, s, crit("easy", "arrays", "")) // pairs: queued, matched…
+	}
+	upToDate, err := s.EventsTail(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _, gap, err := s.ReadEvents(ctx, behind, 1000, 0)
+	if err != nil || !gap || len(evs) == 0 {
+		t.Fatalf("reader far behind: %d events, gap %v, %v", len(evs), gap, err)
+	}
+	enqueue(t, s, crit("hard", "graphs", ""))
+	evs, _, gap, err = s.ReadEvents(ctx, upToDate, 1000, 0)
+	if err != nil || gap || len(evs) != 1 {
+		t.Fatalf("reader up to date: %d events, gap %v, %v", len(evs), gap, err)
+	}
+}
+
+func TestStreamIDLess(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"1-0", "1-1", true}, {"1-1", "1-0", false}, {"9-5", "10-0", true}, {"10-0", "9-5", false},
+		{"5-5", "5-5", false}, {"7", "7-1", true}, {"x", "1-0", true}, {"1-0", "x", false},
+	} {
+		if got := streamIDLess(c.a, c.b); got != c.want {
+			t.Errorf("streamIDLess(%q, %q) = %v", c.a, c.b, got)
+		}
 	}
 }
 

@@ -29,7 +29,9 @@ import (
 // Store is what the hub reads (package redisq).
 type Store interface {
 	EventsTail(ctx context.Context) (string, error)
-	ReadEvents(ctx context.Context, after string, count int64, block time.Duration) ([]match.Ticket, string, error)
+	// ReadEvents also reports a gap: events after `after` were trimmed
+	// before they were read.
+	ReadEvents(ctx context.Context, after string, count int64, block time.Duration) (evs []match.Ticket, next string, gap bool, err error)
 	Current(ctx context.Context, userID string) (match.Ticket, error)
 	// CurrentMany is Current for many users at once; users without a
 	// ticket are left out.
@@ -339,8 +341,9 @@ func (c *conn) next(n note) []byte {
 }
 
 // Run forwards events from the stream to this replica's sockets until ctx
-// is done. After Redis was unreachable it re-reads every socket's state, so
-// nothing is missed, and tells sockets whose ticket vanished.
+// is done. After Redis was unreachable, or when the stream was trimmed past
+// what this replica had read, it re-reads every socket's state, so nothing
+// is missed, and tells sockets whose ticket vanished.
 func (h *Hub) Run(ctx context.Context) {
 	var after string
 	for ctx.Err() == nil {
@@ -354,7 +357,7 @@ func (h *Hub) Run(ctx context.Context) {
 	close(h.ready)
 	backoff, failing := 50*time.Millisecond, false
 	for ctx.Err() == nil {
-		evs, next, err := h.o.Store.ReadEvents(ctx, after, 512, 500*time.Millisecond)
+		evs, next, gap, err := h.o.Store.ReadEvents(ctx, after, 512, 500*time.Millisecond)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -376,6 +379,12 @@ func (h *Hub) Run(ctx context.Context) {
 		after = next
 		for _, t := range evs {
 			h.deliver(t)
+		}
+		if gap {
+			// This replica fell further behind than the stream keeps:
+			// states it never saw are re-read from the tickets themselves.
+			h.log.Warn("events were trimmed before this replica read them; refreshing every socket")
+			h.Refresh(ctx)
 		}
 	}
 }

@@ -23,14 +23,14 @@ type chanStore struct {
 }
 
 func (chanStore) EventsTail(context.Context) (string, error) { return "0-0", nil }
-func (s chanStore) ReadEvents(ctx context.Context, after string, _ int64, block time.Duration) ([]match.Ticket, string, error) {
+func (s chanStore) ReadEvents(ctx context.Context, after string, _ int64, block time.Duration) ([]match.Ticket, string, bool, error) {
 	select {
 	case t := <-s.events:
-		return []match.Ticket{t}, after, nil
+		return []match.Ticket{t}, after, false, nil
 	case <-time.After(block):
-		return nil, after, nil
+		return nil, after, false, nil
 	case <-ctx.Done():
-		return nil, after, ctx.Err()
+		return nil, after, false, ctx.Err()
 	}
 }
 func (chanStore) Current(context.Context, string) (match.Ticket, error) {
@@ -50,12 +50,20 @@ type socketEnv struct {
 
 func newSocketEnv(t *testing.T, o Options) socketEnv {
 	t.Helper()
+	st := chanStore{events: make(chan match.Ticket, 16)}
+	o.Store = st
+	se := startHub(t, o)
+	se.events = st.events
+	return se
+}
+
+// startHub runs a hub over o.Store behind an echo server with a token check.
+func startHub(t *testing.T, o Options) socketEnv {
+	t.Helper()
 	priv, err := auth.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := chanStore{events: make(chan match.Ticket, 16)}
-	o.Store = st
 	hub := NewHub(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -76,7 +84,7 @@ func newSocketEnv(t *testing.T, o Options) socketEnv {
 		}
 		return id, tok
 	}
-	return socketEnv{hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws", signer: sign, events: st.events}
+	return socketEnv{hub: hub, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws", signer: sign}
 }
 
 func (se socketEnv) dial(t *testing.T, token string, pings *atomic.Int32) *websocket.Conn {
@@ -159,5 +167,61 @@ func TestShutdownClosesWith1012(t *testing.T) {
 	}
 	if _, _, err := websocket.Dial(ctx, se.url+"?token="+tok, nil); err == nil {
 		t.Fatal("a socket was accepted after shutdown")
+	}
+}
+
+// gapStore reports a gap in the events stream when told to, and then has
+// a newer state for the user than any event brought.
+type gapStore struct {
+	chanStore
+	gap     chan struct{}
+	current match.Ticket
+}
+
+func (s gapStore) ReadEvents(ctx context.Context, after string, _ int64, block time.Duration) ([]match.Ticket, string, bool, error) {
+	select {
+	case <-s.gap:
+		return nil, after, true, nil
+	case <-time.After(block):
+		return nil, after, false, nil
+	case <-ctx.Done():
+		return nil, after, false, ctx.Err()
+	}
+}
+
+func (s gapStore) CurrentMany(_ context.Context, users []string) (map[string]match.Ticket, error) {
+	out := map[string]match.Ticket{}
+	for _, u := range users {
+		t := s.current
+		t.UserID = u
+		out[u] = t
+	}
+	return out, nil
+}
+
+// TestGapInEventsRefreshesSockets: when the replica fell behind what the
+// events stream keeps, each socket is sent its user's current state.
+func TestGapInEventsRefreshesSockets(t *testing.T) {
+	t.Parallel()
+	st := gapStore{chanStore: chanStore{events: make(chan match.Ticket)}, gap: make(chan struct{}, 1),
+		current: match.Ticket{ID: "t1", Status: match.StatusMatched, Epoch: 1, Seq: 1, Version: 3,
+			Match: &match.MatchInfo{ID: "m1", SessionID: "s1", QuestionID: "q1"}}}
+	se := startHub(t, Options{Store: st, PingEvery: time.Minute})
+	_, tok := se.signer(time.Hour)
+	var pings atomic.Int32
+	c := se.dial(t, tok, &pings)
+	for se.hub.Conns() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	st.gap <- struct{}{}
+	rctx, rcancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer rcancel()
+	_, data, err := c.Read(rctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev Event
+	if json.Unmarshal(data, &ev) != nil || ev.Type != "matched" || ev.SessionID != "s1" {
+		t.Fatalf("after a gap the socket got %s", data)
 	}
 }
