@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/peerprep/peerprep/deploy/config"
 )
@@ -457,13 +458,23 @@ func (p *Pipeline) rollback(ctx context.Context, out Outputs, runs []*serviceRun
 			r.res.Reason += " (new service: nothing to roll back to)"
 		}
 	}
+	cluster := out["ClusterName"]
 	return p.each(todo, func(r *serviceRun) error {
-		res, err := p.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(out["ClusterName"]), Service: aws.String(r.svc.Name), TaskDefinition: aws.String(r.previous)})
-		if err == nil {
-			var id string
-			if id, err = primaryDeployment(res.Service); err == nil {
-				err = p.waitDeployment(ctx, r.clock, out["ClusterName"], r.svc.Name, id, deadline)
+		// When the circuit breaker has already started ECS's own rollback
+		// (a PRIMARY deployment of the previous task definition), follow it:
+		// a second UpdateService would only replace it with an identical one.
+		id, err := p.ecsRollback(ctx, cluster, r)
+		if err == nil && id == "" {
+			var res *ecs.UpdateServiceOutput
+			res, err = p.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.svc.Name), TaskDefinition: aws.String(r.previous)})
+			if err == nil {
+				id, err = primaryDeployment(res.Service)
 			}
+		} else if err == nil {
+			p.logf("    %-22s following ECS's own rollback (deployment %s)", r.svc.Name, id)
+		}
+		if err == nil {
+			err = p.waitDeployment(ctx, r.clock, cluster, r.svc.Name, id, deadline)
 		}
 		if err != nil {
 			r.res.Reason += "; ROLLBACK FAILED: " + err.Error()
@@ -476,6 +487,22 @@ func (p *Pipeline) rollback(ctx context.Context, out Outputs, runs []*serviceRun
 		p.logf("    %-22s back on %s", r.svc.Name, lastSegment(r.previous))
 		return nil
 	})
+}
+
+// ecsRollback is the id of a rollback ECS started itself for r (a PRIMARY
+// deployment of r's previous task definition that has not failed), or "".
+func (p *Pipeline) ecsRollback(ctx context.Context, cluster string, r *serviceRun) (string, error) {
+	svc, err := p.c.liveService(ctx, cluster, r.svc.Name)
+	if err != nil || svc == nil {
+		return "", err
+	}
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" && aws.ToString(d.TaskDefinition) == r.previous &&
+			d.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+			return aws.ToString(d.Id), nil
+		}
+	}
+	return "", nil
 }
 
 func (p *Pipeline) leftState(updated []*serviceRun) string {

@@ -264,6 +264,7 @@ func TestFailingTasksRollEveryUpdatedServiceBack(t *testing.T) {
 	w := newWorld(t, "staging")
 	w.mustDeploy(t, sha1)
 	w.aws.UnhealthyImages[w.image("chat-service", sha2)] = "GET /health/ready: dial tcp 127.0.0.1:8000: connection refused"
+	updatesBefore := w.aws.Calls("UpdateService")
 	sum, err := w.deploy(t, sha2)
 	if err == nil {
 		t.Fatal("deploy succeeded")
@@ -286,6 +287,14 @@ func TestFailingTasksRollEveryUpdatedServiceBack(t *testing.T) {
 	}
 	if !strings.Contains(w.out.String(), "roll back") || !strings.Contains(w.out.String(), "chat-service: deployment") {
 		t.Errorf("output:\n%s", w.out)
+	}
+	// The circuit breaker had rolled chat-service back already: the pipeline
+	// follows that deployment and updates only the other services again.
+	if !strings.Contains(w.out.String(), "chat-service") || !strings.Contains(w.out.String(), "following ECS's own rollback") {
+		t.Errorf("chat-service's ECS rollback not followed:\n%s", w.out)
+	}
+	if got, want := w.aws.Calls("UpdateService"), updatesBefore+2*(len(sum.Services))-1; got != want {
+		t.Errorf("UpdateService called %d times, want %d (one per service to deploy, one per rollback but chat-service's)", got, want)
 	}
 }
 
