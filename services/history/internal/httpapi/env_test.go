@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,17 +11,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/discovery"
-	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/peers"
 	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
-	"github.com/peerprep/peerprep/services/history/internal/postgres"
-	"github.com/peerprep/peerprep/services/history/internal/postgres/migrations"
+	"github.com/peerprep/peerprep/services/history/internal/postgres/postgrestest"
 )
 
 const internalToken = "test-internal-token-0123456789"
@@ -34,7 +29,7 @@ type env struct {
 	t      testing.TB
 	h      http.Handler
 	svc    *attempt.Service
-	pool   *pgxpool.Pool
+	db     *postgrestest.DB
 	peers  *peerstest.Peers
 	signer *auth.Signer
 	// A question question-service knows.
@@ -70,12 +65,12 @@ func newEnv(t testing.TB, opts ...envOptions) *env {
 
 	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url}
 	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return vars[k] }, InternalToken: internalToken})
-	pool := pgtest.New(t, migrations.FS)
-	svc := attempt.NewService(postgres.New(pool), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
+	db := postgrestest.New(t)
+	svc := attempt.NewService(db.Store(), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
 		attempt.Options{RetryBase: o.retryBase, QuestionTimeout: 2 * time.Second})
 	srv := server.New(server.Options{Service: "history-service", Prefix: Prefix, MapError: MapError})
 	Routes(srv.Echo, svc, verifier, internalToken)
-	return &env{t: t, h: srv.Echo, svc: svc, pool: pool, peers: p, signer: signer, question: q}
+	return &env{t: t, h: srv.Echo, svc: svc, db: db, peers: p, signer: signer, question: q}
 }
 
 // user makes a user with a username in user-service and returns their
@@ -210,9 +205,5 @@ type attemptJSON struct {
 
 func (e *env) count(where string, args ...any) int {
 	e.t.Helper()
-	var n int
-	if err := e.pool.QueryRow(context.Background(), fmt.Sprintf("SELECT count(*) FROM attempts WHERE %s", where), args...).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return e.db.CountAttempts(where, args...)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/services/question/internal/postgres"
 	"github.com/peerprep/peerprep/services/question/internal/postgres/migrations"
 )
 
@@ -15,8 +16,8 @@ import (
 // serving it once another replica deletes it.
 func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.New(t, migrations.FS)
-	a, b := replica(t, pool), replica(t, pool)
+	store := postgres.NewStore(pgtest.New(t, migrations.FS))
+	a, b := replica(t, store), replica(t, store)
 	q, err := a.svc.Create(context.Background(), draft("Two Sum", "easy", "arrays"))
 	if err != nil {
 		t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/server"
@@ -37,7 +35,7 @@ type api struct {
 // in production, over a fresh database holding two questions.
 func newAPI(t testing.TB) *api {
 	t.Helper()
-	a := replica(t, pgtest.New(t, migrations.FS))
+	a := replica(t, postgres.NewStore(pgtest.New(t, migrations.FS)))
 	var err error
 	ctx := context.Background()
 	if a.twoSum, err = a.svc.Create(ctx, draft("Two Sum", "easy", "arrays", "hash-tables")); err != nil {
@@ -49,11 +47,10 @@ func newAPI(t testing.TB) *api {
 	return a
 }
 
-// replica is one service instance over pool; several may share a pool's
-// database, as replicas share one in production.
-func replica(t testing.TB, pool *pgxpool.Pool) *api {
+// replica is one service instance over store; several may share one
+// database, as replicas do in production.
+func replica(t testing.TB, store *postgres.Store) *api {
 	t.Helper()
-	store := postgres.NewStore(pool)
 	svc := question.NewService(store, nil, nil)
 	priv, err := auth.GenerateKey()
 	if err != nil {
