@@ -449,7 +449,7 @@ func TestLoadJoinLargeDocument(t *testing.T) {
 		c.do("waitText", map[string]any{"length": wantLen, "contains": []string{}, "timeout": 60000})
 		t.Logf("%s, Node y-websocket client: connect to text complete (Yjs applying it included): %s",
 			label, time.Since(t0).Round(time.Millisecond))
-		c.close()
+		c.Close()
 	}
 	goJoin("50,000 stored updates")
 	// A real client joining answers the server's step 1 with its whole
@@ -494,8 +494,8 @@ func TestLoadJoinLargeDocument(t *testing.T) {
 		}
 		return nil
 	})
-	typist.close()
-	watcher.close()
+	typist.Close()
+	watcher.Close()
 	t.Logf("after typing, the stored history is %d update(s)", rows)
 	goJoin("50,000 keystrokes typed through the service")
 	nodeJoin("50,000 keystrokes typed through the service", n)

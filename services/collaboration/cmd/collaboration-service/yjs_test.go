@@ -144,8 +144,8 @@ func TestAllReplicasRestartedDocumentFromPostgres(t *testing.T) {
 	cb.waitText(26, "replica one")
 	cb.typeText("persisted by replica two; ", 0)
 	want := ca.waitText(52, "replica one", "replica two")
-	ca.close()
-	cb.close()
+	ca.Close()
+	cb.Close()
 	if err := r1.stop(); err != nil {
 		t.Fatal(err)
 	}
