@@ -1,7 +1,11 @@
 package devenv
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -9,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -17,10 +22,19 @@ import (
 // Public false, for Cloud Map between services (internal routes pass).
 // Routes are the prefixes and priorities of deploy/services.yaml; each
 // prefix round-robins over its instances that pass /health/ready.
+//
+// A request that never reached an instance (the connection was refused: it
+// had stopped or was restarting) is sent to the next healthy one, whatever
+// its method; the ALB achieves the same by
+// deregistering a task before ECS stops it. Bodies up to maxReplayBody are
+// buffered for that; larger ones are streamed and not retried.
 type Gateway struct {
-	Public   bool
-	pools    []*pool // by listener priority
-	interval time.Duration
+	Public bool
+	// OnUnreached, when set, hears of every request that could not be
+	// delivered to an instance (and was offered to the next one).
+	OnUnreached func(instance string, err error)
+	pools       []*pool // by listener priority
+	interval    time.Duration
 }
 
 type pool struct {
@@ -38,6 +52,12 @@ type backend struct {
 
 // NewGateway routes each service's prefix to its instances' base URLs.
 func NewGateway(public bool, instances map[string][]string, svcs []Service) *Gateway {
+	// Like the ALB, keep connections to the instances open: the default
+	// two idle connections per host would mean a new connection for most
+	// requests under load, and ports stuck in TIME_WAIT.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 1024
+	tr.MaxIdleConnsPerHost = 256
 	g := &Gateway{Public: public, interval: 2 * time.Second}
 	for _, s := range svcs {
 		p := &pool{prefix: s.Prefix, priority: s.Priority}
@@ -52,9 +72,23 @@ func NewGateway(public bool, instances map[string][]string, svcs []Service) *Gat
 					r.SetURL(u)
 					r.SetXForwarded()
 				},
+				Transport:     tr,
 				FlushInterval: -1, // stream, as the ALB does
-				ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
-					b.healthy.Store(false)
+				ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+					if !unreached(err) {
+						writeGatewayError(w, http.StatusBadGateway, "bad_gateway", "the service instance did not answer")
+						return
+					}
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						b.healthy.Store(false) // until the next check says otherwise
+					}
+					if g.OnUnreached != nil {
+						g.OnUnreached(base, err)
+					}
+					if a, ok := r.Context().Value(attemptKey{}).(*attempt); ok {
+						a.failed = true // ServeHTTP tries the next instance
+						return
+					}
 					writeGatewayError(w, http.StatusBadGateway, "bad_gateway", "the service instance did not answer")
 				},
 			}
@@ -82,11 +116,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != p.prefix && !strings.HasPrefix(r.URL.Path, p.prefix+"/") {
 			continue
 		}
-		if b := p.pick(); b != nil {
-			b.proxy.ServeHTTP(w, r)
-			return
-		}
-		writeGatewayError(w, http.StatusServiceUnavailable, "unavailable", "no healthy instance of this service")
+		g.forward(w, r, p)
 		return
 	}
 	if !g.Public {
@@ -97,43 +127,128 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(placeholderPage))
 }
 
+// maxReplayBody is the largest request body buffered so that a request can
+// be retried on another instance: the services' own limit.
+const maxReplayBody = 1 << 20
+
+// maxAttempts bounds the instances one request is offered to.
+const maxAttempts = 3
+
+// attempt is how the proxy's error handler tells forward that the request
+// never reached the instance.
+type attempt struct{ failed bool }
+
+type attemptKey struct{}
+
+// forward proxies r to a healthy instance of p, moving on to the next one
+// while the request did not reach an instance.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, p *pool) {
+	var body []byte
+	replayable := r.Body == nil || r.Body == http.NoBody || (r.ContentLength >= 0 && r.ContentLength <= maxReplayBody)
+	if replayable && r.Body != nil && r.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxReplayBody+1))
+		if err != nil {
+			writeGatewayError(w, http.StatusBadRequest, "bad_request", "the request body could not be read")
+			return
+		}
+		if len(body) > maxReplayBody { // a lying Content-Length: let the service refuse it
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+			replayable = false
+		}
+	}
+	for i := range maxAttempts {
+		b := p.pick()
+		if b == nil {
+			writeGatewayError(w, http.StatusServiceUnavailable, "unavailable", "no healthy instance of this service")
+			return
+		}
+		if !replayable || i == maxAttempts-1 {
+			b.proxy.ServeHTTP(w, r)
+			return
+		}
+		a := &attempt{}
+		rr := r.WithContext(context.WithValue(r.Context(), attemptKey{}, a))
+		if body != nil {
+			rr.Body = io.NopCloser(bytes.NewReader(body))
+			rr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
+		b.proxy.ServeHTTP(w, rr)
+		if !a.failed {
+			return
+		}
+	}
+}
+
+// unreached reports whether err means the request never got to the
+// instance: dialing it failed. (A reset after the request was written is
+// not: the instance may have acted on it.)
+func unreached(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// Healthy reports whether the gateway currently routes to the instance at base.
+func (g *Gateway) Healthy(base string) bool {
+	for _, p := range g.pools {
+		for _, b := range p.backends {
+			if b.base == base {
+				return b.healthy.Load()
+			}
+		}
+	}
+	return false
+}
+
 // pick is round robin over healthy instances.
 func (p *pool) pick() *backend {
-	n := len(p.backends)
-	for range n {
-		b := p.backends[int(p.next.Add(1)-1)%n]
-		if b.healthy.Load() {
+	n := uint64(len(p.backends))
+	// One counter step per request, then a scan from there: stepping the
+	// shared counter per candidate would let concurrent requests skip
+	// the one healthy instance between them.
+	start := p.next.Add(1) - 1
+	for i := range n {
+		if b := p.backends[(start+i)%n]; b.healthy.Load() {
 			return b
 		}
 	}
 	return nil
 }
 
-// CheckHealth probes every instance's /health/ready until ctx ends.
+// CheckHealth probes every instance's /health/ready every interval, and
+// the instances it does not route to eight times as often, so one that
+// starts (or restarts) gets traffic within a fraction of the interval,
+// while one that stops being ready is still noticed within it. It runs
+// until ctx ends.
 func (g *Gateway) CheckHealth(ctx context.Context) {
 	client := &http.Client{Timeout: time.Second}
-	check := func() {
+	check := func(all bool) {
 		var wg sync.WaitGroup
 		for _, p := range g.pools {
 			for _, b := range p.backends {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				if !all && b.healthy.Load() {
+					continue
+				}
+				wg.Go(func() {
 					resp, err := client.Get(b.base + "/health/ready")
 					ok := err == nil && resp.StatusCode == http.StatusOK
 					if err == nil {
 						resp.Body.Close()
 					}
 					b.healthy.Store(ok)
-				}()
+				})
 			}
 		}
 		wg.Wait()
 	}
-	t := time.NewTicker(g.interval)
+	const quick = 8
+	t := time.NewTicker(g.interval / quick)
 	defer t.Stop()
-	for {
-		check()
+	for tick := 0; ; tick++ {
+		check(tick%quick == 0)
 		select {
 		case <-ctx.Done():
 			return

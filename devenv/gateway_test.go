@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -124,5 +126,97 @@ func TestGatewayProxiesUpgrades(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if got, _ := br.ReadString('\n'); got != "echo:hello\n" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestGatewayRetriesUnreachedInstances: an instance that refuses connections
+// (stopped, restarting) costs no request, POSTs with bodies included; an
+// instance that fails after receiving the request is not retried.
+func TestGatewayRetriesUnreachedInstances(t *testing.T) {
+	t.Parallel()
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, _ = io.WriteString(w, r.Method+" "+string(b))
+	}))
+	t.Cleanup(good.Close)
+	gone := httptest.NewServer(named("gone"))
+	gone.Close() // its port now refuses connections
+	svcs := []Service{{Name: "user", Prefix: "/user-service-api", Priority: 10}}
+	g := NewGateway(true, map[string][]string{"user": {gone.URL, good.URL}}, svcs)
+	for i := range 6 {
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, httptest.NewRequest("POST", "/user-service-api/auth/login", strings.NewReader(`{"n":1}`)))
+		if rec.Code != 200 || rec.Body.String() != `POST {"n":1}` {
+			t.Fatalf("request %d: %d %q", i, rec.Code, rec.Body.String())
+		}
+	}
+	if g.Healthy(gone.URL) || !g.Healthy(good.URL) {
+		t.Fatal("the refusing instance should be marked down until the next check")
+	}
+
+	var hits atomic.Int32
+	hangup := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		conn, _, _ := http.NewResponseController(w).Hijack()
+		_ = conn.Close() // received, then gone without an answer
+	}))
+	t.Cleanup(hangup.Close)
+	g = NewGateway(true, map[string][]string{"user": {hangup.URL, good.URL}}, svcs)
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest("POST", "/user-service-api/tickets", strings.NewReader(`{}`)))
+	if rec.Code != http.StatusBadGateway || hits.Load() != 1 {
+		t.Fatalf("a request the instance received must not be replayed: %d, %d hits", rec.Code, hits.Load())
+	}
+}
+
+// TestPickFindsTheHealthyInstanceUnderConcurrency: with one of two
+// instances down, no concurrent request may find "no healthy instance".
+func TestPickFindsTheHealthyInstanceUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	p := &pool{backends: []*backend{{base: "down"}, {base: "up"}}}
+	p.backends[1].healthy.Store(true)
+	var wg sync.WaitGroup
+	var misses atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 20000 {
+				if b := p.pick(); b == nil || b.base != "up" {
+					misses.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if misses.Load() != 0 {
+		t.Fatalf("%d picks found no healthy instance", misses.Load())
+	}
+}
+
+// TestGatewayRoutesToAStartedInstanceQuickly: an instance that was not
+// ready at a check is routed again well before the next full interval.
+func TestGatewayRoutesToAStartedInstanceQuickly(t *testing.T) {
+	t.Parallel()
+	var ready atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	g := NewGateway(true, map[string][]string{"user": {srv.URL}}, []Service{{Name: "user", Prefix: "/user-service-api", Priority: 10}})
+	g.interval = 4 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go g.CheckHealth(ctx)
+	for g.Healthy(srv.URL) { // the first check finds it not ready
+		time.Sleep(5 * time.Millisecond)
+	}
+	ready.Store(true)
+	start := time.Now()
+	for !g.Healthy(srv.URL) {
+		if time.Since(start) > 2*time.Second {
+			t.Fatal("not routed again within half the interval")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
