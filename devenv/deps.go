@@ -39,8 +39,10 @@ const (
 	startTimeout = 20 * time.Second // from starting a server until it answers
 )
 
-const installHint = "install them (apt-get install postgresql redis-server) or set " +
-	EnvDatabaseURL + " / " + EnvRedisURL + " to reachable servers"
+const installHint = "install them (apt-get install postgresql redis-server), or with Docker run " +
+	"`docker compose -f docker/compose.yaml up -d --wait postgres redis` and set " +
+	EnvDatabaseURL + "=postgres://peerprep:peerprep@127.0.0.1:5432/peerprep?sslmode=disable, or point " +
+	EnvDatabaseURL + " / " + EnvRedisURL + " at reachable servers"
 
 // Deps are the servers in use after EnsureDeps.
 type Deps struct {

@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,12 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 const (
@@ -35,17 +38,77 @@ const (
 // Dev runs every service in the table that exists, on its local port, wired
 // to each other and to local PostgreSQL and Redis, until Ctrl-C.
 func (e *Env) Dev(ctx context.Context) error {
-	table, err := LoadServices(e.Root)
+	replicas, err := e.replicas(1)
 	if err != nil {
 		return err
 	}
-	replicas, err := e.replicas()
+	pl, err := e.preparePlatform(ctx, platformConfig{
+		Replicas:     replicas,
+		PublicAddr:   cmp.Or(e.Getenv("PEERPREP_GATEWAY_ADDR"), ":8080"),
+		InternalAddr: internalGatewayAddr,
+		Stdout:       e.Stdout,
+		Stderr:       e.Stderr,
+	})
 	if err != nil {
 		return err
+	}
+	defer pl.close()
+	e.logf("local INTERNAL_API_TOKEN for this run: %s", pl.wiring.InternalToken)
+	e.logf("gateway (local ALB) on %s; %d instance(s) per service", pl.PublicURL, replicas)
+	return e.supervise(ctx, pl.procs, pl.out, pl.PublicURL, pl.routed)
+}
+
+// internalGatewayAddr is where services reach each other locally: it
+// spreads calls over every instance, as Cloud Map's multivalue answers do.
+const internalGatewayAddr = "127.0.0.1:8090"
+
+// replicas is PEERPREP_REPLICAS: instances per service, 1–5 (def when unset).
+func (e *Env) replicas(def int) (int, error) {
+	v := e.Getenv("PEERPREP_REPLICAS")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 5 {
+		return 0, fmt.Errorf("PEERPREP_REPLICAS must be 1–5, got %q", v)
+	}
+	return n, nil
+}
+
+// platformConfig says how to lay out a local platform.
+type platformConfig struct {
+	Replicas     int
+	PublicAddr   string // the ALB stand-in: ":8080", or "127.0.0.1:0" for any free port
+	InternalAddr string // the Cloud Map stand-in
+	FreePorts    bool   // instances on free ports instead of 81xx, 82xx, …
+	// Namespace, when set, gives the platform databases peerprep_<ns>_<name>
+	// and the Redis key prefix peerprep-<ns>:, both emptied first, so a
+	// test run starts from nothing and never touches `mage dev`'s data.
+	Namespace      string
+	Stdout, Stderr io.Writer // where the services' prefixed log lines go
+}
+
+// platform is a prepared local deployment: databases migrated and seeded,
+// binaries built, gateways listening, service processes ready to start.
+type platform struct {
+	PublicURL        string
+	public, internal *Gateway
+	procs            []*process
+	out              *sync.Mutex // one log line at a time from every service
+	wiring           wiring
+	closers          []func()
+	unreached        atomic.Int64 // requests the gateways could not deliver to the instance they picked
+}
+
+// preparePlatform does everything up to starting the services.
+func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platform, err error) {
+	table, err := LoadServices(e.Root)
+	if err != nil {
+		return nil, err
 	}
 	svcs := presentServices(e.Root, table)
 	if len(svcs) == 0 {
-		return errors.New("no services to run yet: none of services/<name>/cmd/<name>-service exists")
+		return nil, errors.New("no services to run yet: none of services/<name>/cmd/<name>-service exists")
 	}
 	for _, b := range mustBinaries(e.Root) {
 		if !inTable(table, b) {
@@ -59,121 +122,159 @@ func (e *Env) Dev(ctx context.Context) error {
 	}
 	deps, err := e.ensure(ctx, needPostgres, needRedis)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if needPostgres {
-		if err := e.createDatabases(ctx, deps.DatabaseURL, svcs); err != nil {
-			return err
+	pl := &platform{out: &sync.Mutex{}}
+	defer func() {
+		if err != nil {
+			pl.close()
 		}
-	}
-	if _, err := e.Build(ctx); err != nil {
-		return err
-	}
-
-	w := wiring{
+	}()
+	pl.wiring = wiring{
 		AdminDatabaseURL: deps.DatabaseURL,
 		RedisURL:         deps.RedisURL,
 		InternalToken:    randomToken(),
 		LogLevel:         e.Getenv("LOG_LEVEL"),
-		DiscoveryURL:     "http://" + internalGatewayAddr,
 	}
-	var out sync.Mutex // one line at a time from every service
-	procs := make([]*process, 0, len(svcs)*replicas)
+	if cfg.Namespace != "" {
+		pl.wiring.DatabasePrefix = "peerprep_" + cfg.Namespace + "_"
+		pl.wiring.RedisKeyPrefix = "peerprep-" + cfg.Namespace + ":"
+		if err := e.resetNamespace(ctx, pl.wiring, svcs, needPostgres, needRedis); err != nil {
+			return nil, err
+		}
+	}
+	if needPostgres {
+		if err := e.createDatabases(ctx, deps.DatabaseURL, pl.wiring, svcs); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := e.Build(ctx); err != nil {
+		return nil, err
+	}
+
+	// Listen first: the services must know where discovery is, and with
+	// free ports the public address is only known now.
+	publicLn, err := net.Listen("tcp", cfg.PublicAddr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway on %s: %w", cfg.PublicAddr, err)
+	}
+	pl.closers = append(pl.closers, func() { _ = publicLn.Close() })
+	internalLn, err := net.Listen("tcp", cfg.InternalAddr)
+	if err != nil {
+		return nil, fmt.Errorf("internal gateway on %s: %w", cfg.InternalAddr, err)
+	}
+	pl.closers = append(pl.closers, func() { _ = internalLn.Close() })
+	pl.PublicURL = "http://" + localAddr(publicLn.Addr())
+	pl.wiring.DiscoveryURL = "http://" + internalLn.Addr().String()
+	pl.wiring.CORSOrigin = pl.PublicURL
+
 	instances := map[string][]string{}
+	ports := newPortPicker()
 	for _, s := range svcs {
-		for i := range replicas {
+		for i := range cfg.Replicas {
 			inst := s
 			inst.Port = s.Port + 100*i // 8101, 8201, …
-			env, err := serviceEnv(e.Environ(), inst, table, w)
+			if cfg.FreePorts {
+				if inst.Port, err = ports.next(); err != nil {
+					return nil, err
+				}
+			}
+			env, err := serviceEnv(e.Environ(), inst, table, pl.wiring)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			label := inst.Binary()
-			if replicas > 1 {
+			if cfg.Replicas > 1 {
 				label = fmt.Sprintf("%s#%d", inst.Binary(), i+1)
 			}
 			instances[s.Name] = append(instances[s.Name], inst.LocalURL())
-			procs = append(procs, &process{
+			pl.procs = append(pl.procs, &process{
 				svc:    inst,
+				label:  label,
 				first:  i == 0,
 				bin:    filepath.Join(e.Root, filepath.FromSlash(s.BinaryPath())),
 				dir:    filepath.Join(e.Root, filepath.FromSlash(s.Dir)),
 				env:    env,
-				stdout: newPrefixWriter(&out, e.Stdout, "["+label+"] "),
-				stderr: newPrefixWriter(&out, e.Stderr, "["+label+"] "),
+				stdout: newPrefixWriter(pl.out, cfg.Stdout, "["+label+"] "),
+				stderr: newPrefixWriter(pl.out, cfg.Stderr, "["+label+"] "),
 			})
 		}
 	}
-	for _, p := range procs {
+	for _, p := range pl.procs {
 		if !p.svc.Database || !p.first {
 			continue
 		}
 		e.logf("%s migrate", p.svc.Binary())
 		if err := p.oneOff(ctx, "migrate"); err != nil {
-			return fmt.Errorf("%s migrate: %w", p.svc.Binary(), err)
+			return nil, fmt.Errorf("%s migrate: %w", p.svc.Binary(), err)
 		}
 		if p.svc.Name == "question" {
 			e.logf("%s seed", p.svc.Binary())
 			if err := p.oneOff(ctx, "seed"); err != nil {
-				return fmt.Errorf("%s seed: %w", p.svc.Binary(), err)
+				return nil, fmt.Errorf("%s seed: %w", p.svc.Binary(), err)
 			}
 		}
 	}
-	e.logf("local INTERNAL_API_TOKEN for this run: %s", w.InternalToken)
 
 	// The ALB stand-in for browsers and the Cloud Map stand-in between
 	// services, both routing by deploy/services.yaml.
-	gctx, stopGateways := context.WithCancel(ctx)
-	defer stopGateways()
-	public := NewGateway(true, instances, svcs)
-	internal := NewGateway(false, instances, svcs)
-	go public.CheckHealth(gctx)
-	go internal.CheckHealth(gctx)
-	addr := e.Getenv("PEERPREP_GATEWAY_ADDR")
-	if addr == "" {
-		addr = ":8080"
+	gctx, stopChecks := context.WithCancel(context.WithoutCancel(ctx))
+	pl.closers = append(pl.closers, stopChecks)
+	pl.public = NewGateway(true, instances, svcs)
+	pl.internal = NewGateway(false, instances, svcs)
+	gwLog := newPrefixWriter(pl.out, cfg.Stderr, "[gateway] ")
+	for _, g := range []*Gateway{pl.public, pl.internal} {
+		g.OnUnreached = func(instance string, err error) {
+			pl.unreached.Add(1)
+			fmt.Fprintf(gwLog, "%s unreachable (%v); request offered to another instance\n", instance, err)
+		}
 	}
 	for _, g := range []struct {
-		addr string
-		h    http.Handler
-	}{{addr, public}, {internalGatewayAddr, internal}} {
-		srv := &http.Server{Addr: g.addr, Handler: g.h, ReadHeaderTimeout: 5 * time.Second}
-		ln, err := net.Listen("tcp", g.addr)
-		if err != nil {
-			return fmt.Errorf("gateway on %s: %w", g.addr, err)
-		}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
+		ln net.Listener
+		g  *Gateway
+	}{{publicLn, pl.public}, {internalLn, pl.internal}} {
+		go g.g.CheckHealth(gctx)
+		srv := &http.Server{Handler: g.g, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(g.ln) }()
+		pl.closers = append(pl.closers, func() { _ = srv.Close() })
 	}
-	e.logf("gateway (local ALB) on http://localhost%s; %d instance(s) per service", addr, replicas)
-	return e.supervise(ctx, procs, &out)
+	return pl, nil
 }
 
-// internalGatewayAddr is where services reach each other locally: it
-// spreads calls over every instance, as Cloud Map's multivalue answers do.
-const internalGatewayAddr = "127.0.0.1:8090"
-
-// replicas is PEERPREP_REPLICAS: instances per service, 1–5.
-func (e *Env) replicas() (int, error) {
-	v := e.Getenv("PEERPREP_REPLICAS")
-	if v == "" {
-		return 1, nil
+// close stops the gateways.
+func (pl *platform) close() {
+	for i := len(pl.closers) - 1; i >= 0; i-- {
+		pl.closers[i]()
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 5 {
-		return 0, fmt.Errorf("PEERPREP_REPLICAS must be 1–5, got %q", v)
-	}
-	return n, nil
+	pl.closers = nil
 }
 
-// process is one service binary run by Dev.
+// routed reports whether both gateways route to the instance now.
+func (pl *platform) routed(p *process) bool {
+	return pl.public.Healthy(p.svc.LocalURL()) && pl.internal.Healthy(p.svc.LocalURL())
+}
+
+// localAddr turns a wildcard listener address into one a client can dial.
+func localAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+}
+
+// process is one service instance run by Dev and the end-to-end targets.
 type process struct {
 	svc            Service
-	first          bool // the instance that runs migrations
+	label          string // user-service, or user-service#2 with replicas
+	first          bool   // the instance that runs migrations
 	bin, dir       string
 	env            []string
 	stdout, stderr *prefixWriter
-	cmd            *exec.Cmd
+
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when cmd has exited
+	stopping atomic.Bool   // its exit was asked for: not a failure
 }
 
 // oneOff runs a subcommand of the service's binary to completion (migrate, seed).
@@ -189,13 +290,28 @@ func (p *process) oneOff(ctx context.Context, sub string) error {
 	return err
 }
 
-func (p *process) start() error {
+// start runs `serve`; when it exits on its own, exits hears of it.
+func (p *process) start(exits chan<- exit) error {
 	p.cmd = exec.Command(p.bin, "serve")
 	p.cmd.Dir, p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = p.dir, p.env, p.stdout, p.stderr
 	// Own process group: Ctrl-C in the terminal reaches only us, and we stop
 	// the services in order with SIGTERM.
 	setProcAttr(p.cmd)
-	return p.cmd.Start()
+	p.stopping.Store(false)
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	p.done = make(chan struct{})
+	cmd, done := p.cmd, p.done
+	go func() {
+		err := cmd.Wait()
+		p.stdout.Flush()
+		p.stderr.Flush()
+		requested := p.stopping.Load() // before done: restart resets it after
+		close(done)
+		exits <- exit{p, err, requested}
+	}()
+	return nil
 }
 
 func (p *process) signal(sig os.Signal) {
@@ -204,48 +320,136 @@ func (p *process) signal(sig os.Signal) {
 	}
 }
 
+// stop sends SIGTERM and waits for the exit, killing the process after
+// timeout.
+func (p *process) stop(timeout time.Duration) {
+	p.stopping.Store(true)
+	p.signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// restart stops the instance with SIGTERM, starts it again and waits until
+// it answers /health/ready and routed says the gateways send it traffic.
+func (p *process) restart(ctx context.Context, exits chan<- exit, routed func(*process) bool) error {
+	p.stop(stopTimeout)
+	if err := p.start(exits); err != nil {
+		return fmt.Errorf("starting %s again: %w", p.label, err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	if r := waitHealthy(hctx, p.svc); !r.ok {
+		return fmt.Errorf("%s not healthy after restart: %s", p.label, r.detail)
+	}
+	return waitRouted(ctx, p, routed)
+}
+
+// waitRouted waits up to healthTimeout until routed(p): the gateways have
+// seen the instance healthy and send it traffic.
+func waitRouted(ctx context.Context, p *process, routed func(*process) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	for !routed(p) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s is healthy but the gateway did not route to it within %s", p.label, healthTimeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 type exit struct {
-	p   *process
-	err error
+	p         *process
+	err       error
+	requested bool // stop or restart asked for it
+}
+
+// startAll starts procs; exits gets one value per process exit.
+func startAll(procs []*process, exits chan<- exit) ([]*process, error) {
+	var started []*process
+	for _, p := range procs {
+		if err := p.start(exits); err != nil {
+			return started, fmt.Errorf("starting %s: %w", p.svc.Binary(), err)
+		}
+		started = append(started, p)
+	}
+	return started, nil
+}
+
+// stopAll sends SIGTERM to every process still running and waits, killing
+// what is left after stopTimeout or when kill fires. It returns the
+// processes that did not exit cleanly.
+func stopAll(procs []*process, kill <-chan os.Signal, note func(format string, args ...any)) (unclean []string) {
+	var running []*process
+	for _, p := range procs {
+		select {
+		case <-p.done:
+		default:
+			p.stopping.Store(true)
+			p.signal(syscall.SIGTERM)
+			running = append(running, p)
+		}
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	note("==> sent SIGTERM to %d service(s); waiting up to %s\n", len(running), stopTimeout)
+	timeout := time.NewTimer(stopTimeout)
+	defer timeout.Stop()
+	for _, p := range running {
+	wait:
+		for {
+			select {
+			case <-p.done:
+				break wait
+			case <-kill:
+				note("==> second interrupt: killing what is left\n")
+				killAll(running)
+			case <-timeout.C:
+				note("==> services still running after %s: killing them\n", stopTimeout)
+				killAll(running)
+			}
+		}
+		if st := p.cmd.ProcessState; st != nil && !st.Success() {
+			unclean = append(unclean, fmt.Sprintf("%s: %s", p.label, st.String()))
+		}
+	}
+	return unclean
 }
 
 // supervise starts procs, prints their health, and on SIGINT/SIGTERM, on
 // ctx's end or when one exits, stops them all with SIGTERM and waits.
-func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex) error {
-	exited := make(chan exit, len(procs))
-	var started []*process
-	var startErr error
-	for _, p := range procs {
-		if err := p.start(); err != nil {
-			startErr = fmt.Errorf("starting %s: %w", p.svc.Binary(), err)
-			break
-		}
-		started = append(started, p)
-		go func() {
-			err := p.cmd.Wait()
-			p.stdout.Flush()
-			p.stderr.Flush()
-			exited <- exit{p, err}
-		}()
-	}
+// gateway, when set, is the public address the table shows each service
+// at, and routed says whether it sends an instance traffic: an instance is
+// shown healthy once it answers and is routed.
+func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex, gateway string, routed func(*process) bool) error {
+	exits := make(chan exit, 4*len(procs))
+	started, failure := startAll(procs, exits)
 
-	// mage's own SIGINT handler gives a target 5 s to return after Ctrl-C,
-	// less than a service needs to drain. Ignore detaches that handler (it
-	// undoes every earlier Notify for these signals) before ours is installed.
-	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	sigs := interrupts()
 	defer signal.Stop(sigs)
 
 	healthCtx, stopHealth := context.WithCancel(ctx)
 	defer stopHealth()
 	health := make(chan []healthResult, 1)
-	if startErr == nil {
-		go func() { health <- pollHealth(healthCtx, started) }()
+	if failure == nil {
+		go func() {
+			rs := pollHealth(healthCtx, started)
+			for i, p := range started {
+				if rs[i].ok && routed != nil {
+					if err := waitRouted(healthCtx, p, routed); err != nil {
+						rs[i].ok, rs[i].detail = false, "healthy, but the gateway does not route to it"
+					}
+				}
+			}
+			health <- rs
+		}()
 	}
-
-	running := len(started)
-	failure := startErr
 	if failure == nil {
 	wait:
 		for {
@@ -256,44 +460,20 @@ func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex) 
 			case <-ctx.Done():
 				e.printLocked(out, "==> %v, stopping services\n", ctx.Err())
 				break wait
-			case x := <-exited:
-				running--
-				failure = fmt.Errorf("%s exited unexpectedly: %v", x.p.svc.Binary(), exitText(x.err))
+			case x := <-exits:
+				if x.requested {
+					continue
+				}
+				failure = fmt.Errorf("%s exited unexpectedly: %v", x.p.label, exitText(x.err))
 				e.printLocked(out, "==> %v; stopping the others\n", failure)
 				break wait
 			case rs := <-health:
-				e.printLocked(out, "%s", statusTable(rs))
+				e.printLocked(out, "%s", statusTable(rs, gateway))
 			}
 		}
 	}
 	stopHealth()
-
-	// Stop everything still running: SIGTERM, then SIGKILL after stopTimeout
-	// or on a second Ctrl-C.
-	for _, p := range started {
-		p.signal(syscall.SIGTERM) // one that already exited returns ErrProcessDone
-	}
-	if running > 0 {
-		e.printLocked(out, "==> sent SIGTERM to %d service(s); waiting up to %s\n", running, stopTimeout)
-	}
-	timeout := time.NewTimer(stopTimeout)
-	defer timeout.Stop()
-	var unclean []string
-	for running > 0 {
-		select {
-		case x := <-exited:
-			running--
-			if x.err != nil {
-				unclean = append(unclean, fmt.Sprintf("%s: %s", x.p.svc.Binary(), exitText(x.err)))
-			}
-		case <-sigs:
-			e.printLocked(out, "==> second interrupt: killing what is left\n")
-			killAll(started)
-		case <-timeout.C:
-			e.printLocked(out, "==> services still running after %s: killing them\n", stopTimeout)
-			killAll(started)
-		}
-	}
+	unclean := stopAll(started, sigs, func(format string, args ...any) { e.printLocked(out, format, args...) })
 	if failure != nil {
 		return failure
 	}
@@ -302,6 +482,17 @@ func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex) 
 	}
 	e.printLocked(out, "==> all services stopped\n")
 	return nil
+}
+
+// interrupts takes over SIGINT and SIGTERM. mage's own SIGINT handler gives
+// a target 5 s to return after Ctrl-C, less than a service needs to drain;
+// Ignore detaches that handler (it undoes every earlier Notify for these
+// signals) before ours is installed.
+func interrupts() chan os.Signal {
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	return sigs
 }
 
 func killAll(procs []*process) {
@@ -325,6 +516,7 @@ func (e *Env) printLocked(mu *sync.Mutex, format string, args ...any) {
 
 type healthResult struct {
 	svc    Service
+	label  string // the instance: user-service, user-service#2
 	ok     bool
 	detail string // why not, when !ok
 }
@@ -337,7 +529,10 @@ func pollHealth(ctx context.Context, procs []*process) []healthResult {
 	results := make([]healthResult, len(procs))
 	var wg sync.WaitGroup
 	for i, p := range procs {
-		wg.Go(func() { results[i] = waitHealthy(ctx, p.svc) })
+		wg.Go(func() {
+			results[i] = waitHealthy(ctx, p.svc)
+			results[i].label = p.label
+		})
 	}
 	wg.Wait()
 	return results
@@ -369,17 +564,46 @@ func waitHealthy(ctx context.Context, s Service) healthResult {
 	}
 }
 
-func statusTable(rs []healthResult) string {
+// statusTable has a row per service: its instances' ports, where it is
+// reached (through the gateway when there is one) and how many are healthy.
+func statusTable(rs []healthResult, gateway string) string {
+	type row struct {
+		svc     Service
+		ports   []string
+		healthy int
+		bad     []string
+	}
+	var rows []*row
+	byName := map[string]*row{}
+	for _, r := range rs {
+		rw := byName[r.svc.Name]
+		if rw == nil {
+			rw = &row{svc: r.svc}
+			byName[r.svc.Name] = rw
+			rows = append(rows, rw)
+		}
+		port := strconv.Itoa(r.svc.Port)
+		rw.ports = append(rw.ports, port)
+		if r.ok {
+			rw.healthy++
+		} else {
+			rw.bad = append(rw.bad, port+": "+r.detail)
+		}
+	}
 	var b bytes.Buffer
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tURL\tHEALTHY")
-	for _, r := range rs {
-		healthy := "yes"
-		if !r.ok {
-			healthy = "no (" + r.detail + " after " + healthTimeout.String() + ")"
+	fmt.Fprintln(tw, "SERVICE\tINSTANCES\tURL\tHEALTHY")
+	for _, rw := range rows {
+		url := rw.svc.LocalURL()
+		if gateway != "" {
+			url = gateway + rw.svc.Prefix
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.svc.Binary(), r.svc.LocalURL(), healthy)
+		healthy := fmt.Sprintf("%d/%d", rw.healthy, len(rw.ports))
+		if len(rw.bad) > 0 {
+			healthy += " (" + strings.Join(rw.bad, "; ") + " after " + healthTimeout.String() + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rw.svc.Binary(), "127.0.0.1:"+strings.Join(rw.ports, ","), url, healthy)
 	}
 	tw.Flush()
 	b.WriteString("\nPress Ctrl-C to stop.\n\n")
@@ -388,7 +612,7 @@ func statusTable(rs []healthResult) string {
 
 // createDatabases creates peerprep_<name> for every service that owns a
 // database and does not have it yet.
-func (e *Env) createDatabases(ctx context.Context, adminURL string, svcs []Service) error {
+func (e *Env) createDatabases(ctx context.Context, adminURL string, w wiring, svcs []Service) error {
 	ctx, cancel := context.WithTimeout(ctx, databaseTimeout)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, adminURL)
@@ -400,7 +624,7 @@ func (e *Env) createDatabases(ctx context.Context, adminURL string, svcs []Servi
 		if !s.Database {
 			continue
 		}
-		name := s.DatabaseName()
+		name := w.databaseName(s)
 		var exists bool
 		err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
 		if err != nil {
@@ -418,6 +642,57 @@ func (e *Env) createDatabases(ctx context.Context, adminURL string, svcs []Servi
 			return fmt.Errorf("creating database %s: %w", name, err)
 		}
 		e.logf("created database %s", name)
+	}
+	return nil
+}
+
+// resetNamespace drops the namespace's databases and deletes its Redis
+// keys, so a test platform starts from nothing.
+func (e *Env) resetNamespace(ctx context.Context, w wiring, svcs []Service, postgres, redis bool) error {
+	ctx, cancel := context.WithTimeout(ctx, databaseTimeout)
+	defer cancel()
+	if postgres {
+		conn, err := pgx.Connect(ctx, w.AdminDatabaseURL)
+		if err != nil {
+			return fmt.Errorf("connecting to PostgreSQL to drop test databases: %w", err)
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		for _, s := range svcs {
+			if !s.Database {
+				continue
+			}
+			// WITH (FORCE): a killed earlier run may have left connections.
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{w.databaseName(s)}.Sanitize()+" WITH (FORCE)"); err != nil {
+				return fmt.Errorf("dropping database %s: %w", w.databaseName(s), err)
+			}
+		}
+	}
+	if redis {
+		opts, err := goredis.ParseURL(w.RedisURL)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rdb := goredis.NewClient(opts)
+		defer rdb.Close()
+		iter := rdb.Scan(ctx, 0, w.RedisKeyPrefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+			if len(keys) == 1000 {
+				if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+					return fmt.Errorf("deleting test keys in Redis: %w", err)
+				}
+				keys = keys[:0]
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("listing test keys in Redis: %w", err)
+		}
+		if len(keys) > 0 {
+			if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+				return fmt.Errorf("deleting test keys in Redis: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package devenv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -97,14 +98,20 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+var testPorts = struct {
+	sync.Mutex
+	*portPicker
+}{portPicker: newPortPicker()}
+
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	testPorts.Lock()
+	defer testPorts.Unlock()
+	p, err := testPorts.next()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 func fakeProcess(t *testing.T, mu *sync.Mutex, out *syncBuffer, name, mode string) *process {
@@ -112,6 +119,7 @@ func fakeProcess(t *testing.T, mu *sync.Mutex, out *syncBuffer, name, mode strin
 	s := Service{Name: name, Port: freePort(t)}
 	return &process{
 		svc:    s,
+		label:  s.Binary(),
 		bin:    os.Args[0],
 		dir:    t.TempDir(),
 		env:    append(os.Environ(), "DEVENV_FAKE_SERVICE="+mode, "PORT="+strconv.Itoa(s.Port)),
@@ -141,11 +149,11 @@ func TestSuperviseStopsServicesWithSIGTERM(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
-	go func() { errc <- e.supervise(ctx, procs, &mu) }()
+	go func() { errc <- e.supervise(ctx, procs, &mu, "", nil) }()
 
 	waitFor(t, out, "Press Ctrl-C to stop.")
 	for _, p := range procs {
-		row := regexp.MustCompile(`(?m)^` + p.svc.Binary() + ` +` + regexp.QuoteMeta(p.svc.LocalURL()) + ` +yes$`)
+		row := regexp.MustCompile(`(?m)^` + p.svc.Binary() + ` +127\.0\.0\.1:` + strconv.Itoa(p.svc.Port) + ` +` + regexp.QuoteMeta(p.svc.LocalURL()) + ` +1/1$`)
 		if !row.MatchString(out.String()) {
 			t.Errorf("status table does not show %s healthy:\n%s", p.svc.Binary(), out.String())
 		}
@@ -171,7 +179,7 @@ func TestSuperviseStopsAllWhenOneExits(t *testing.T) {
 	out := &syncBuffer{mu: &mu}
 	e := &Env{Stdout: out, Stderr: out}
 	procs := []*process{fakeProcess(t, &mu, out, "user", "serve"), fakeProcess(t, &mu, out, "chat", "crash")}
-	err := e.supervise(context.Background(), procs, &mu)
+	err := e.supervise(context.Background(), procs, &mu, "", nil)
 	if err == nil || !strings.Contains(err.Error(), "chat-service exited unexpectedly: exit status 3") {
 		t.Fatalf("supervise() = %v, want chat-service's exit reported\n%s", err, out.String())
 	}
@@ -181,6 +189,102 @@ func TestSuperviseStopsAllWhenOneExits(t *testing.T) {
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestStartupExitFailsFast: an instance that dies before it is healthy is
+// reported with its exit status at once, not as "no answer" after
+// healthTimeout.
+func TestStartupExitFailsFast(t *testing.T) {
+	var mu sync.Mutex
+	out := &syncBuffer{mu: &mu}
+	procs := []*process{fakeProcess(t, &mu, out, "user", "serve"), fakeProcess(t, &mu, out, "chat", "crash")}
+	exits := make(chan exit, 8)
+	started, err := startAll(procs, exits)
+	defer stopAll(started, nil, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = awaitStartup(context.Background(), started, exits)
+	var x *startupExit
+	if !errors.As(err, &x) || x.label != "chat-service" || x.status != "exit status 3" {
+		t.Fatalf("awaitStartup() = %v, want chat-service's exit status 3", err)
+	}
+	if d := time.Since(start); d > healthTimeout/2 {
+		t.Fatalf("the exit was reported after %s", d)
+	}
+
+	// Both healthy: the health results, no error.
+	out2 := &syncBuffer{mu: &mu}
+	ok := []*process{fakeProcess(t, &mu, out2, "user", "serve"), fakeProcess(t, &mu, out2, "question", "serve")}
+	started2, err := startAll(ok, exits)
+	defer stopAll(started2, nil, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(exits) > 0 { // the crash above
+		<-exits
+	}
+	rs, err := awaitStartup(context.Background(), started2, exits)
+	if err != nil || len(rs) != 2 || !rs[0].ok || !rs[1].ok {
+		t.Fatalf("awaitStartup() = %+v, %v; want both healthy", rs, err)
+	}
+}
+
+// TestRestartIsNotAFailure: a restarted instance comes back healthy on the
+// same port, and neither its stop nor the final stop reads as a crash.
+func TestRestartIsNotAFailure(t *testing.T) {
+	var mu sync.Mutex
+	out := &syncBuffer{mu: &mu}
+	p := fakeProcess(t, &mu, out, "user", "serve")
+	exits := make(chan exit, 8)
+	started, err := startAll([]*process{p}, exits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if r := waitHealthy(ctx, p.svc); !r.ok {
+		t.Fatalf("not healthy: %s", r.detail)
+	}
+	firstPID := p.cmd.Process.Pid
+	routedAsked := false
+	if err := p.restart(ctx, exits, func(*process) bool { routedAsked = true; return true }); err != nil {
+		t.Fatal(err)
+	}
+	if p.cmd.Process.Pid == firstPID || !routedAsked {
+		t.Fatalf("restart did not start a new process (%d) or ask the gateway (%v)", p.cmd.Process.Pid, routedAsked)
+	}
+	if x := <-exits; !x.requested || x.err != nil {
+		t.Fatalf("the restart's exit: requested %v, err %v", x.requested, x.err)
+	}
+	if unclean := stopAll(started, nil, func(string, ...any) {}); len(unclean) > 0 {
+		t.Fatalf("unclean: %v", unclean)
+	}
+	if x := <-exits; !x.requested {
+		t.Fatal("the final stop read as a crash")
+	}
+}
+
+func TestStatusTableGroupsInstances(t *testing.T) {
+	t.Parallel()
+	user := Service{Name: "user", Port: 8101, Prefix: "/user-service-api"}
+	chat := Service{Name: "chat", Port: 8106, Prefix: "/chat-service-api"}
+	user2, chat2 := user, chat
+	user2.Port, chat2.Port = 8201, 8206
+	got := statusTable([]healthResult{
+		{svc: user, ok: true}, {svc: user2, ok: true},
+		{svc: chat, ok: true}, {svc: chat2, detail: "503 Service Unavailable"},
+	}, "http://localhost:8080")
+	for _, want := range []string{
+		"SERVICE        INSTANCES             URL                                      HEALTHY",
+		"user-service   127.0.0.1:8101,8201   http://localhost:8080/user-service-api   2/2",
+		"chat-service   127.0.0.1:8106,8206   http://localhost:8080/chat-service-api   1/2 (8206: 503 Service Unavailable after 15s)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
 		}
 	}
 }

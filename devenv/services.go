@@ -1,12 +1,14 @@
 package devenv
 
 import (
+	"cmp"
 	"fmt"
-	"github.com/peerprep/peerprep/deploy/config"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/peerprep/peerprep/deploy/config"
 )
 
 // Service is one row of the local service table.
@@ -41,7 +43,13 @@ func LoadServices(root string) ([]Service, error) {
 func (s Service) Binary() string { return s.Name + "-service" }
 
 // DatabaseName is the service's own database, e.g. "peerprep_user".
-func (s Service) DatabaseName() string { return "peerprep_" + s.Name }
+func (s Service) DatabaseName() string { return s.databaseName(defaultDatabasePrefix) }
+
+// defaultDatabasePrefix names the databases of `mage dev`; the end-to-end
+// targets use their own so they never touch a developer's data.
+const defaultDatabasePrefix = "peerprep_"
+
+func (s Service) databaseName(prefix string) string { return prefix + s.Name }
 
 // URLVar is the discovery override other services read, e.g. "USER_SERVICE_URL".
 func (s Service) URLVar() string { return strings.ToUpper(s.Name) + "_SERVICE_URL" }
@@ -75,15 +83,25 @@ type wiring struct {
 	InternalToken    string
 	LogLevel         string
 	DiscoveryURL     string // when set, every <NAME>_SERVICE_URL points here (the internal gateway)
+	DatabasePrefix   string // "" = defaultDatabasePrefix
+	RedisKeyPrefix   string // "" = the services' default
+	CORSOrigin       string // "" = http://localhost:8080
+}
+
+func (w wiring) databaseName(s Service) string {
+	if w.DatabasePrefix == "" {
+		return s.DatabaseName()
+	}
+	return s.databaseName(w.DatabasePrefix)
 }
 
 // serviceDatabaseURL points the admin URL at the service's own database.
-func serviceDatabaseURL(adminURL string, s Service) (string, error) {
+func serviceDatabaseURL(adminURL, database string) (string, error) {
 	u, err := url.Parse(adminURL)
 	if err != nil {
 		return "", fmt.Errorf("database URL: %w", err)
 	}
-	u.Path = "/" + s.DatabaseName()
+	u.Path = "/" + database
 	u.RawPath = ""
 	return u.String(), nil
 }
@@ -93,7 +111,7 @@ func serviceDatabaseURL(adminURL string, s Service) (string, error) {
 // a shell never reaches a service that should have none.
 func managedVar(key string) bool {
 	switch key {
-	case "PORT", "ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL",
+	case "PORT", "ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX",
 		"INTERNAL_API_TOKEN", "CORS_ALLOWED_ORIGINS":
 		return true
 	}
@@ -121,7 +139,7 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		"LOG_LEVEL="+logLevel,
 	)
 	if s.Database {
-		dbURL, err := serviceDatabaseURL(w.AdminDatabaseURL, s)
+		dbURL, err := serviceDatabaseURL(w.AdminDatabaseURL, w.databaseName(s))
 		if err != nil {
 			return nil, err
 		}
@@ -130,8 +148,11 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 	env = append(env,
 		"REDIS_URL="+w.RedisURL,
 		"INTERNAL_API_TOKEN="+w.InternalToken,
-		"CORS_ALLOWED_ORIGINS=http://localhost:8080",
+		"CORS_ALLOWED_ORIGINS="+cmp.Or(w.CORSOrigin, "http://localhost:8080"),
 	)
+	if w.RedisKeyPrefix != "" {
+		env = append(env, "REDIS_KEY_PREFIX="+w.RedisKeyPrefix)
+	}
 	for _, other := range table {
 		u := other.LocalURL()
 		if w.DiscoveryURL != "" {

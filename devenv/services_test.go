@@ -1,9 +1,15 @@
 package devenv
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // envMap turns KEY=VALUE pairs into a map, failing on a duplicate key.
@@ -138,4 +144,53 @@ func mustLoad(t *testing.T) []Service {
 		t.Fatal(err)
 	}
 	return svcs
+}
+
+// TestComposeFollowsServices: docker/compose.yaml runs every service of
+// deploy/services.yaml under its Cloud Map-like alias, and the nginx
+// gateway routes every prefix.
+func TestComposeFollowsServices(t *testing.T) {
+	t.Parallel()
+	root, err := FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := LoadServices(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "docker", "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Networks any `yaml:"networks"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := os.ReadFile(filepath.Join(root, "docker", "gateway.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`location ~ \^/\(([a-z|]+)\)-service-api`).FindSubmatch(conf)
+	if m == nil {
+		t.Fatal("gateway.conf has no service-prefix location")
+	}
+	routed := strings.Split(string(m[1]), "|")
+	for _, s := range table {
+		c, ok := compose.Services[s.Binary()]
+		if !ok {
+			t.Errorf("compose.yaml has no service %s", s.Binary())
+			continue
+		}
+		if alias := s.Binary() + ".peerprep-local.local"; !strings.Contains(fmt.Sprint(c.Networks), alias) {
+			t.Errorf("%s lacks the network alias %s: %v", s.Binary(), alias, c.Networks)
+		}
+		if s.Prefix != "/"+s.Binary()+"-api" || !slices.Contains(routed, s.Name) {
+			t.Errorf("gateway.conf does not route %s (routes %v)", s.Prefix, routed)
+		}
+	}
 }

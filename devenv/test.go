@@ -19,8 +19,9 @@ type result struct {
 }
 
 // Test vets and tests (with -race) every workspace module against the
-// PostgreSQL and Redis that EnsureDeps provides. Every module runs even when
-// an earlier one fails; the summary says which failed.
+// PostgreSQL and Redis that EnsureDeps provides, then runs the end-to-end
+// journey (E2E) unless PEERPREP_E2E=0. Every module runs even when an
+// earlier one fails; the summary says which failed.
 func (e *Env) Test(ctx context.Context) error {
 	mods, err := Modules(e.Root)
 	if err != nil {
@@ -53,7 +54,18 @@ func (e *Env) Test(ctx context.Context) error {
 			{"go test", testArgs},
 		}))
 	}
-	return summarize(e.Stdout, "test", results)
+	err = summarize(e.Stdout, "test", results)
+	if e.Getenv("PEERPREP_E2E") == "0" {
+		e.logf("e2e skipped (PEERPREP_E2E=0)")
+		return err
+	}
+	// The journey through the gateway, on every run: it is what catches a
+	// contract one service changed and another did not.
+	e.logf("e2e: the two-user journey through the gateway (go run mage.go e2e)")
+	if e2eErr := e.E2E(ctx); e2eErr != nil {
+		return errors.Join(err, e2eErr)
+	}
+	return err
 }
 
 type step struct {
