@@ -610,7 +610,7 @@ func statusTable(rs []healthResult, gateway string) string {
 	return b.String()
 }
 
-// createDatabases creates peerprep_<name> for every service that owns a
+// createDatabases creates the database (w.databaseName) of every service that owns one
 // database and does not have it yet.
 func (e *Env) createDatabases(ctx context.Context, adminURL string, w wiring, svcs []Service) error {
 	ctx, cancel := context.WithTimeout(ctx, databaseTimeout)

@@ -43,13 +43,11 @@ func LoadServices(root string) ([]Service, error) {
 func (s Service) Binary() string { return s.Name + "-service" }
 
 // DatabaseName is the service's own database, e.g. "peerprep_user".
-func (s Service) DatabaseName() string { return s.databaseName(defaultDatabasePrefix) }
+func (s Service) DatabaseName() string { return defaultDatabasePrefix + s.Name }
 
 // defaultDatabasePrefix names the databases of `mage dev`; the end-to-end
 // targets use their own so they never touch a developer's data.
 const defaultDatabasePrefix = "peerprep_"
-
-func (s Service) databaseName(prefix string) string { return prefix + s.Name }
 
 // URLVar is the discovery override other services read, e.g. "USER_SERVICE_URL".
 func (s Service) URLVar() string { return strings.ToUpper(s.Name) + "_SERVICE_URL" }
@@ -89,10 +87,7 @@ type wiring struct {
 }
 
 func (w wiring) databaseName(s Service) string {
-	if w.DatabasePrefix == "" {
-		return s.DatabaseName()
-	}
-	return s.databaseName(w.DatabasePrefix)
+	return cmp.Or(w.DatabasePrefix, defaultDatabasePrefix) + s.Name
 }
 
 // serviceDatabaseURL points the admin URL at the service's own database.

@@ -24,7 +24,7 @@ func InstallEditor(ctx context.Context, dir string, log io.Writer) error {
 type Editor struct{ c *yjsclient.Client }
 
 // StartEditor starts an editor for session on the platform, signed in with token.
-func (c *Client) StartEditor(ctx context.Context, dir, session, token, name string) (*Editor, error) {
+func (c *Client) StartEditor(dir, session, token, name string) (*Editor, error) {
 	yc, err := yjsclient.Start(dir, c.WSURL("/collaboration-service-api/sessions/"+url.PathEscape(session)), token, name, "query")
 	if err != nil {
 		return nil, err

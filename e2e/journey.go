@@ -139,7 +139,7 @@ func Journey(ctx context.Context, cfg JourneyConfig) error {
 	// The editor, with the real y-websocket client.
 	var eds [2]*Editor
 	for i, u := range users {
-		if eds[i], err = c.StartEditor(ctx, cfg.EditorDir, session, u.AccessToken, u.Username); err != nil {
+		if eds[i], err = c.StartEditor(cfg.EditorDir, session, u.AccessToken, u.Username); err != nil {
 			return err
 		}
 		defer eds[i].Close()

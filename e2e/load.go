@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -57,20 +58,10 @@ func (r Report) Failed() bool {
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "HTTP requests        %d (non-2xx %d, no answer %d)\n", r.Requests, r.Non2xx, r.TransportErrors)
-	statuses := make([]int, 0, len(r.ByStatus))
-	for s := range r.ByStatus {
-		statuses = append(statuses, s)
-	}
-	slices.Sort(statuses)
-	for _, s := range statuses {
+	for _, s := range slices.Sorted(maps.Keys(r.ByStatus)) {
 		fmt.Fprintf(&b, "  status %d          %d\n", s, r.ByStatus[s])
 	}
-	kinds := make([]string, 0, len(r.ByKind))
-	for k := range r.ByKind {
-		kinds = append(kinds, k)
-	}
-	slices.Sort(kinds)
-	for _, k := range kinds {
+	for _, k := range slices.Sorted(maps.Keys(r.ByKind)) {
 		fmt.Fprintf(&b, "  %-56s %d\n", k, r.ByKind[k])
 	}
 	fmt.Fprintf(&b, "sockets opened       %d; drops %d: reconnected %d, dropped without reconnect %d (refused handshakes retried: %d)\n",
