@@ -9,12 +9,23 @@ import { defineConfig } from 'vitest/config'
 const outDir = 'build/app'
 
 // Every service's public prefix goes to the dev gateway (`go run mage.go dev`),
-// WebSockets included. The Host header is kept, so the services' Origin
-// checks see the page's own origin.
+// WebSockets included. The services check a socket's Origin against the
+// origins they serve (the gateway's in local dev), so proxied upgrades
+// carry the gateway's origin instead of the dev server's.
 const gateway = process.env.PEERPREP_GATEWAY ?? 'http://localhost:8080'
 const prefixes = ['user', 'question', 'matching', 'history', 'collaboration', 'chat', 'execution']
 const proxy: Record<string, ProxyOptions> = Object.fromEntries(
-  prefixes.map((p) => [`/${p}-service-api`, { target: gateway, ws: true, changeOrigin: false }]),
+  prefixes.map((p) => [
+    `/${p}-service-api`,
+    {
+      target: gateway,
+      ws: true,
+      changeOrigin: true,
+      configure: (server) => {
+        server.on('proxyReqWs', (req) => req.setHeader('Origin', new URL(gateway).origin))
+      },
+    },
+  ]),
 )
 
 // The policy frontend-service sends, so `vite preview` checks the build the

@@ -44,6 +44,16 @@ export interface CollabEditorProps {
 
 const SNAPSHOT_EVERY_MS = 4000
 
+// The page's stylesheet does not reach into the shadow root: the editor's
+// own look is a CodeMirror theme.
+const editorTheme = EditorView.theme({
+  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px', backgroundColor: '#fff' },
+  '&.cm-focused': { outline: '3px solid #f59e0b', outlineOffset: '-3px' },
+  '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
+  '.cm-content': { paddingBottom: '2rem' },
+  '.cm-gutters': { backgroundColor: '#f3f4f6', color: '#4b5563', borderRight: '1px solid #d1d5db' },
+})
+
 /**
  * TokenWebSocket opens every (re)connection with the access token of that
  * moment, so a reconnect after the token rotated never reuses an old one.
@@ -83,8 +93,14 @@ export default function CollabEditor(props: CollabEditorProps) {
     // by yCollab; remote updates and the starter insertion are not tracked.
     const undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set() })
     const langs = new Compartment()
+    // The editor lives in a shadow root: CodeMirror (style-mod) then installs
+    // its styles as a constructed stylesheet (adoptedStyleSheets); on the
+    // document itself it would add a <style> element, which the
+    // Content-Security-Policy (style-src 'self') refuses.
+    const shadow = host.current!.shadowRoot ?? host.current!.attachShadow({ mode: 'open' })
     const view = new EditorView({
-      parent: host.current!,
+      root: shadow,
+      parent: shadow,
       state: EditorState.create({
         doc: ytext.toString(),
         extensions: [
@@ -100,6 +116,7 @@ export default function CollabEditor(props: CollabEditorProps) {
           langs.of([]),
           yCollab(ytext, null, { undoManager }),
           remoteCarets(ytext, awareness),
+          editorTheme,
           EditorView.contentAttributes.of({ 'aria-label': 'Code editor, shared with your partner' }),
         ],
       }),
@@ -225,12 +242,12 @@ export default function CollabEditor(props: CollabEditorProps) {
             </option>
           ))}
         </select>
-        <span className="muted editor-hint" id="editor-hint">
+        <span className="muted editor-hint">
           Press Esc then Tab to leave the editor.
         </span>
       </div>
       {!ready && <p className="muted">Loading the shared document…</p>}
-      <div className="editor-host" ref={host} aria-describedby="editor-hint" />
+      <div className="editor-host" ref={host} />
     </section>
   )
 }
