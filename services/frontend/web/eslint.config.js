@@ -20,6 +20,7 @@ export default tseslint.config(
   {
     files: ['e2e/**/*.mjs', 'eslint.config.js'],
     extends: [js.configs.recommended],
-    languageOptions: { globals: { ...globals.node } },
+    // Node, plus the page's globals inside page.evaluate callbacks.
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 )
