@@ -19,7 +19,7 @@ import (
 // Image groups the daemonless OCI image targets (deploy/image).
 type Image mg.Namespace
 
-// Build builds one linux/amd64+linux/arm64 image per service at HEAD into dist/images/<name> (OCI layouts) and prints the wall time.
+// Build builds the web app (npm ci and npm run build in services/frontend/web, when it exists), then one linux/amd64+linux/arm64 image per service at HEAD into dist/images/<name> (OCI layouts), and prints the wall time.
 func (Image) Build(ctx context.Context) error {
 	_, err := image.BuildDist(ctx, ".", os.Stdout)
 	return err

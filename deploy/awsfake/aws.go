@@ -104,18 +104,20 @@ type AWS struct {
 	server   *httptest.Server
 	alb      *httptest.Server
 
-	images       map[string]bool // "<repo>:<tag>"
-	taskDefs     map[string][]*ecstypes.TaskDefinition
-	services     map[string]*service // by name
-	tasks        map[string]*task    // by ARN
-	outputs      map[string]string
-	targetGroups map[string]*elbtypes.TargetGroup // by name
-	tgAttributes map[string][]elbtypes.TargetGroupAttribute
-	rules        []elbtypes.Rule
-	sdServices   map[string]*sdtypes.Service
-	targets      map[string]*aastypes.ScalableTarget
-	policies     map[string]*aastypes.ScalingPolicy
-	calls        map[string]int
+	images        map[string]bool // "<repo>:<tag>"
+	taskDefs      map[string][]*ecstypes.TaskDefinition
+	services      map[string]*service // by name
+	tasks         map[string]*task    // by ARN
+	outputs       map[string]string
+	targetGroups  map[string]*elbtypes.TargetGroup // by name
+	tgAttributes  map[string][]elbtypes.TargetGroupAttribute
+	rules         []elbtypes.Rule
+	stackRules    int // rules the stack created (the internal 404)
+	defaultAction elbtypes.Action
+	sdServices    map[string]*sdtypes.Service
+	targets       map[string]*aastypes.ScalableTarget
+	policies      map[string]*aastypes.ScalingPolicy
+	calls         map[string]int
 }
 
 // New starts a simulated account for env ("staging") with the infrastructure
@@ -139,6 +141,19 @@ func New(env string) *AWS {
 		"DatabaseSecretArn": f.arn("secretsmanager", "secret:peerprep/"+env+"/db-AbCdEf"), "RedisEndpoint": "redis." + env + ".internal",
 		"DeployRoleArn": acct + ":role/peerprep-" + env + "-deploy", "AlarmTopicArn": f.arn("sns", "peerprep-"+env+"-alarms"),
 	}
+	// What the stack creates in the listener: the web app's target group as
+	// the default action, and the fixed 404 for internal routes.
+	webTG := &elbtypes.TargetGroup{TargetGroupName: aws.String("pp-" + env + "-frontend"),
+		TargetGroupArn: aws.String(f.arn("elasticloadbalancing", "targetgroup/pp-"+env+"-frontend/"+f.id())),
+		Port:           aws.Int32(8000), Protocol: elbtypes.ProtocolEnumHttp, TargetType: elbtypes.TargetTypeEnumIp, VpcId: aws.String("vpc-1"),
+		HealthCheckPath: aws.String("/health/ready")}
+	f.targetGroups[*webTG.TargetGroupName] = webTG
+	f.outputs["DefaultTargetGroupArn"] = *webTG.TargetGroupArn
+	f.defaultAction = elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: webTG.TargetGroupArn}
+	f.rules = []elbtypes.Rule{{RuleArn: aws.String(f.arn("elasticloadbalancing", "listener-rule/internal")), Priority: aws.String("1"),
+		Conditions: []elbtypes.RuleCondition{{Field: aws.String("path-pattern"), PathPatternConfig: &elbtypes.PathPatternConditionConfig{Values: []string{"/*/internal/*"}}}},
+		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")}}}}}
+	f.stackRules = len(f.rules)
 	f.handlers = map[string]jsonHandler{}
 	ecsOp := func(name string, call func([]byte) (any, error)) {
 		f.handlers["AmazonEC2ContainerServiceV20141113."+name] = jsonHandler{call: call}
@@ -226,11 +241,14 @@ func (f *AWS) ServiceTaskDefinition(name string) string {
 	return ""
 }
 
-// Resources counts what exists: target groups, listener rules, Cloud Map services, ECS services, scalable targets, policies.
+// Resources counts what the pipeline created: target groups, listener rules,
+// Cloud Map services, ECS services, scalable targets, policies. What the
+// stack made (the web app's target group, the internal 404 rule) is not
+// counted.
 func (f *AWS) Resources() (tgs, rules, sd, svcs, targets, policies int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.targetGroups), len(f.rules), len(f.sdServices), len(f.services), len(f.targets), len(f.policies)
+	return len(f.targetGroups) - 1, len(f.rules) - f.stackRules, len(f.sdServices), len(f.services), len(f.targets), len(f.policies)
 }
 
 // Policies returns the scaling policies by name.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +14,7 @@ import (
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -213,16 +216,23 @@ func (f *AWS) describeScalingPolicies(in *applicationautoscaling.DescribeScaling
 	return out, nil
 }
 
-// serveHealth is the ALB: /<prefix>/health answers with the version of the
-// task definition the service's tasks are running (the newest deployment
-// with running tasks).
+// serveHealth is the ALB: the listener's rules in priority order, then its
+// default action, pick a target group; the ECS service attached to it
+// answers health with the version of the task definition its tasks run
+// (the newest deployment with running tasks).
 func (f *AWS) serveHealth(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.advance()
-	prefix := strings.TrimSuffix(r.URL.Path, "/health")
+	action := f.route(r.URL.Path)
+	if action.Type == elbtypes.ActionTypeEnumFixedResponse {
+		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+		return
+	}
 	for name, s := range f.services {
-		if "/"+strings.TrimSuffix(name, "-service")+"-service-api" != prefix {
+		if !slices.ContainsFunc(s.svc.LoadBalancers, func(lb ecstypes.LoadBalancer) bool {
+			return aws.ToString(lb.TargetGroupArn) == aws.ToString(action.TargetGroupArn)
+		}) {
 			continue
 		}
 		version := ""
@@ -237,12 +247,60 @@ func (f *AWS) serveHealth(w http.ResponseWriter, r *http.Request) {
 			version = "0ld0ld"
 		}
 		if version == "" {
-			http.Error(w, `{"status":"unavailable"}`, http.StatusServiceUnavailable)
-			return
+			break
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "healthy", "service": name, "version": version})
 		return
 	}
-	http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+	// A target group with no healthy targets.
+	http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
+}
+
+// route is the action the listener takes for path.
+func (f *AWS) route(path string) elbtypes.Action {
+	rules := slices.Clone(f.rules)
+	slices.SortFunc(rules, func(a, b elbtypes.Rule) int {
+		x, _ := strconv.Atoi(aws.ToString(a.Priority))
+		y, _ := strconv.Atoi(aws.ToString(b.Priority))
+		return x - y
+	})
+	for _, r := range rules {
+		for _, c := range r.Conditions {
+			values := c.Values
+			if c.PathPatternConfig != nil {
+				values = c.PathPatternConfig.Values
+			}
+			if slices.ContainsFunc(values, func(p string) bool { return globMatch(p, path) }) && len(r.Actions) > 0 {
+				return r.Actions[0]
+			}
+		}
+	}
+	return f.defaultAction
+}
+
+// globMatch is ALB path-pattern matching: * is any run of characters
+// (slashes included), ? is one character, the rest is literal.
+func globMatch(pattern, s string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for i := len(s); i >= 0; i-- {
+				if globMatch(pattern[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+		default:
+			if s == "" || s[0] != pattern[0] {
+				return false
+			}
+		}
+		pattern, s = pattern[1:], s[1:]
+	}
+	return s == ""
 }

@@ -61,42 +61,42 @@ func monitoring(env *config.Environment, r m) {
 	r["Dashboard"] = res("AWS::CloudWatch::Dashboard", m{"DashboardName": "peerprep-" + env.Name, "DashboardBody": sub(string(body))})
 }
 
-// dashboard is the golden signals per service: latency (p50/p90/p99),
-// traffic, errors (4xx/5xx) and saturation (CPU/memory). ALB metrics are
-// found by SEARCH on the service name, since the pipeline names the target
-// groups.
+// dashboard is the golden signals per service: latency (p50/p99), traffic,
+// errors (4xx/5xx) and saturation (CPU/memory, running tasks). Each widget
+// is one SEARCH over every target group or service, so a service shows up as
+// its own line without the dashboard (and the template) growing with it.
 func dashboard(env *config.Environment) m {
 	var widgets []m
-	y := 0
-	widget := func(x int, title string, metrics []any, stat string) {
-		widgets = append(widgets, m{"type": "metric", "x": x, "y": y, "width": 6, "height": 6,
+	x, y := 0, 0
+	widget := func(title string, metrics []any, stat string) {
+		widgets = append(widgets, m{"type": "metric", "x": x, "y": y, "width": 8, "height": 6,
 			"properties": m{"title": title, "region": "${AWS::Region}", "view": "timeSeries", "stat": stat, "period": 60, "metrics": metrics}})
+		if x += 8; x == 24 {
+			x, y = 0, y+6
+		}
 	}
-	search := func(svc, metric, stat, id string) []any {
-		return []any{m{"expression": fmt.Sprintf(`SEARCH('{AWS/ApplicationELB,LoadBalancer,TargetGroup} MetricName="%s" LoadBalancer="%s" "%s"', '%s', 60)`, metric, lbName, svc, stat),
-			"id": id, "label": stat}}
+	search := func(schema, filter, metric, stat, id string) []any {
+		return []any{m{"expression": fmt.Sprintf(`SEARCH('{%s} MetricName="%s" %s', '%s', 60)`, schema, metric, filter, stat), "id": id}}
 	}
-	widgets = append(widgets, m{"type": "metric", "x": 0, "y": 0, "width": 24, "height": 6, "properties": m{
-		"title": "ALB: requests, 4xx, 5xx", "region": "${AWS::Region}", "view": "timeSeries", "stat": "Sum", "period": 60,
-		"metrics": []any{
-			[]any{"AWS/ApplicationELB", "RequestCount", "LoadBalancer", lbName},
-			[]any{".", "HTTPCode_Target_4XX_Count", ".", "."},
-			[]any{".", "HTTPCode_Target_5XX_Count", ".", "."},
-			[]any{".", "HTTPCode_ELB_5XX_Count", ".", "."},
-		}}})
-	for _, s := range env.Services {
-		y += 6
-		widget(0, s.Name+" latency (s)", []any{
-			search(s.Name, "TargetResponseTime", "p50", "p50"),
-			search(s.Name, "TargetResponseTime", "p90", "p90"),
-			search(s.Name, "TargetResponseTime", "p99", "p99")}, "p99")
-		widget(6, s.Name+" requests", []any{search(s.Name, "RequestCount", "Sum", "requests")}, "Sum")
-		widget(12, s.Name+" errors", []any{
-			search(s.Name, "HTTPCode_Target_4XX_Count", "Sum", "e4xx"),
-			search(s.Name, "HTTPCode_Target_5XX_Count", "Sum", "e5xx")}, "Sum")
-		widget(18, s.Name+" CPU / memory (%)", []any{
-			[]any{"AWS/ECS", "CPUUtilization", "ClusterName", env.Cluster(), "ServiceName", s.Name},
-			[]any{".", "MemoryUtilization", ".", ".", ".", "."}}, "Average")
+	tg := func(metric, stat, id string) []any {
+		return search("AWS/ApplicationELB,LoadBalancer,TargetGroup", `LoadBalancer="`+lbName+`"`, metric, stat, id)
 	}
+	ecs := func(schema, metric, stat, id string) []any {
+		return search(schema+",ClusterName,ServiceName", `ClusterName="`+env.Cluster()+`"`, metric, stat, id)
+	}
+	widget("ALB: requests, 4xx, 5xx", []any{
+		[]any{"AWS/ApplicationELB", "RequestCount", "LoadBalancer", lbName},
+		[]any{".", "HTTPCode_Target_4XX_Count", ".", "."},
+		[]any{".", "HTTPCode_Target_5XX_Count", ".", "."},
+		[]any{".", "HTTPCode_ELB_5XX_Count", ".", "."},
+	}, "Sum")
+	widget("p99 latency (s) by target group", []any{tg("TargetResponseTime", "p99", "p99")}, "p99")
+	widget("p50 latency (s) by target group", []any{tg("TargetResponseTime", "p50", "p50")}, "p50")
+	widget("requests by target group", []any{tg("RequestCount", "Sum", "requests")}, "Sum")
+	widget("5xx by target group", []any{tg("HTTPCode_Target_5XX_Count", "Sum", "e5xx")}, "Sum")
+	widget("4xx by target group", []any{tg("HTTPCode_Target_4XX_Count", "Sum", "e4xx")}, "Sum")
+	widget("CPU (%) by service", []any{ecs("AWS/ECS", "CPUUtilization", "Average", "cpu")}, "Average")
+	widget("memory (%) by service", []any{ecs("AWS/ECS", "MemoryUtilization", "Average", "mem")}, "Average")
+	widget("running tasks by service", []any{ecs("ECS/ContainerInsights", "RunningTaskCount", "Average", "tasks")}, "Average")
 	return m{"widgets": widgets}
 }

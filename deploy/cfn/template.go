@@ -1,9 +1,10 @@
 // Package cfn renders PeerPrep's CloudFormation template for one environment
 // from deploy/config and deploys it through a change set. The template holds
 // what the services share (network, load balancer, cluster, data stores,
-// registries, roles, alarms); the deploy pipeline adds the per-service target
-// groups, listener rules, Cloud Map services and ECS services, reading the
-// stack's Outputs.
+// registries, roles, alarms, and the web app's target group, which the
+// HTTPS listener's default action forwards to); the deploy pipeline adds the
+// other services' target groups and listener rules, the Cloud Map services
+// and the ECS services, reading the stack's Outputs.
 package cfn
 
 import (
@@ -194,9 +195,24 @@ func loadBalancer(env *config.Environment, r m) {
 	r["HttpListener"] = res("AWS::ElasticLoadBalancingV2::Listener", m{"LoadBalancerArn": ref("LoadBalancer"), "Port": 80, "Protocol": "HTTP",
 		"DefaultActions": []m{{"Type": "redirect", "RedirectConfig": m{"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}}})
 	notFound := []m{{"Type": "fixed-response", "FixedResponseConfig": m{"StatusCode": "404", "ContentType": "application/json", "MessageBody": `{"error":"not found"}`}}}
+	defaultAction := notFound
+	if web, ok := env.DefaultRoute(); ok {
+		// The web app answers every path no rule claims. The listener needs
+		// its target group before any service exists, so the template owns
+		// it (the pipeline creates the other services' target groups and
+		// rules, and only attaches the web app's ECS service to this one).
+		hc := env.HealthCheck
+		r["DefaultTargetGroup"] = res("AWS::ElasticLoadBalancingV2::TargetGroup", m{
+			"Name": env.TargetGroupName(web.Name), "Protocol": "HTTP", "Port": env.ContainerPort, "TargetType": "ip", "VpcId": ref("Vpc"),
+			"HealthCheckPath": hc.Path, "HealthCheckIntervalSeconds": hc.IntervalSeconds, "HealthCheckTimeoutSeconds": hc.TimeoutSeconds,
+			"HealthyThresholdCount": hc.HealthyThreshold, "UnhealthyThresholdCount": hc.UnhealthyThreshold, "Matcher": m{"HttpCode": "200"},
+			"TargetGroupAttributes": []m{{"Key": "deregistration_delay.timeout_seconds", "Value": fmt.Sprint(hc.DeregistrationDelaySeconds)}},
+			"Tags":                  tags(env, web.Name)})
+		defaultAction = []m{{"Type": "forward", "TargetGroupArn": ref("DefaultTargetGroup")}}
+	}
 	r["HttpsListener"] = res("AWS::ElasticLoadBalancingV2::Listener", m{"LoadBalancerArn": ref("LoadBalancer"), "Port": 443, "Protocol": "HTTPS",
 		"SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": []m{{"CertificateArn": ref("CertificateArn")}},
-		"DefaultActions": notFound})
+		"DefaultActions": defaultAction})
 	r["InternalPathRule"] = res("AWS::ElasticLoadBalancingV2::ListenerRule", m{"ListenerArn": ref("HttpsListener"), "Priority": env.InternalRulePriority,
 		"Conditions": []m{{"Field": "path-pattern", "PathPatternConfig": m{"Values": []string{env.InternalPathPattern}}}},
 		"Actions":    notFound})
@@ -357,6 +373,9 @@ func outputs(env *config.Environment, t *Template) {
 	out("ServiceSecurityGroupId", "security group every task joins", ref("ServiceSecurityGroup"))
 	out("ClusterName", "ECS cluster", ref("Cluster"))
 	out("HttpsListenerArn", "HTTPS listener the pipeline adds per-service rules to", ref("HttpsListener"))
+	if web, ok := env.DefaultRoute(); ok {
+		out("DefaultTargetGroupArn", "target group of "+web.Name+", the HTTPS listener's default action", ref("DefaultTargetGroup"))
+	}
 	out("LoadBalancerDnsName", "public DNS name of the ALB", getAtt("LoadBalancer", "DNSName"))
 	out("LoadBalancerFullName", "ALB name as CloudWatch dimensions use it", getAtt("LoadBalancer", "LoadBalancerFullName"))
 	out("NamespaceId", "Cloud Map namespace ID", getAtt("Namespace", "Id"))

@@ -258,3 +258,44 @@ func TestEnvironmentsDiffer(t *testing.T) {
 		}
 	}
 }
+
+func TestWebAppIsTheListenersDefaultAction(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			e, b := render(t, env)
+			p := parse(t, b)
+			web, ok := e.DefaultRoute()
+			if !ok {
+				t.Fatal("no default route configured")
+			}
+			actions := p.Resources["HttpsListener"].Properties["DefaultActions"].([]any)
+			a := actions[0].(map[string]any)
+			if len(actions) != 1 || a["Type"] != "forward" || a["TargetGroupArn"].(map[string]any)["Ref"] != "DefaultTargetGroup" {
+				t.Fatalf("HTTPS default actions %v, want a forward to DefaultTargetGroup", actions)
+			}
+			tg := p.Resources["DefaultTargetGroup"]
+			if tg.Type != "AWS::ElasticLoadBalancingV2::TargetGroup" || tg.Properties["Name"] != e.TargetGroupName(web.Name) ||
+				tg.Properties["HealthCheckPath"] != e.HealthCheck.Path || tg.Properties["TargetType"] != "ip" ||
+				tg.Properties["Port"] != float64(e.ContainerPort) {
+				t.Errorf("default target group %+v", tg.Properties)
+			}
+			if _, ok := p.Outputs["DefaultTargetGroupArn"]; !ok {
+				t.Error("no DefaultTargetGroupArn output for the pipeline")
+			}
+			// The internal routes stay blocked; no listener rule names the web app.
+			internal := p.Resources["InternalPathRule"].Properties["Actions"].([]any)[0].(map[string]any)
+			if internal["Type"] != "fixed-response" {
+				t.Errorf("internal rule action %v", internal)
+			}
+			rules := 0
+			for _, r := range p.Resources {
+				if r.Type == "AWS::ElasticLoadBalancingV2::ListenerRule" {
+					rules++
+				}
+			}
+			if rules != 1 {
+				t.Errorf("%d listener rules in the template, want only the internal one", rules)
+			}
+		})
+	}
+}

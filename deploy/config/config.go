@@ -33,12 +33,15 @@ type HealthCheck struct {
 // Route is one service as traffic sees it (deploy/services.yaml).
 type Route struct {
 	Name             string `yaml:"name"`              // "user-service": ECS service, ECR repository, Cloud Map name
-	PathPrefix       string `yaml:"path_prefix"`       // "/user-service-api"
-	ListenerPriority int    `yaml:"listener_priority"` // ALB rule priority
-	Database         bool   `yaml:"database"`          // owns a PostgreSQL database: migrations run before deploy
-	Redis            bool   `yaml:"redis"`
-	WebSocket        bool   `yaml:"websocket"` // holds long-lived connections (stickiness off, longer deregistration)
-	LocalPort        int    `yaml:"local_port"`
+	PathPrefix       string `yaml:"path_prefix"`       // "/user-service-api"; empty for the default route
+	ListenerPriority int    `yaml:"listener_priority"` // ALB rule priority; 0 for the default route
+	// DefaultRoute marks the one service the ALB's default action forwards
+	// to (the web app): it has no path prefix and no listener rule.
+	DefaultRoute bool `yaml:"default_route"`
+	Database     bool `yaml:"database"` // owns a PostgreSQL database: migrations run before deploy
+	Redis        bool `yaml:"redis"`
+	WebSocket    bool `yaml:"websocket"` // holds long-lived connections (stickiness off, longer deregistration)
+	LocalPort    int  `yaml:"local_port"`
 }
 
 // Topology is deploy/services.yaml.
@@ -115,6 +118,26 @@ type Environment struct {
 
 // Cluster is the ECS cluster name.
 func (e *Environment) Cluster() string { return "peerprep-" + e.Name }
+
+// TargetGroupName fits ELB's 32-character limit: pp-<env>-<service without -service>.
+func (e *Environment) TargetGroupName(svc string) string {
+	n := "pp-" + e.Name + "-" + strings.TrimSuffix(svc, "-service")
+	if len(n) > 32 {
+		n = strings.TrimRight(n[:32], "-")
+	}
+	return n
+}
+
+// DefaultRoute is the service the load balancer's default action forwards
+// to, if one is configured.
+func (e *Environment) DefaultRoute() (Service, bool) {
+	for _, s := range e.Services {
+		if s.DefaultRoute {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
 
 // Service returns the named service.
 func (e *Environment) Service(name string) (Service, bool) {

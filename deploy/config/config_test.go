@@ -29,7 +29,8 @@ func TestRealEnvironmentsLoad(t *testing.T) {
 			t.Fatalf("%s: %d services, topology has %d", name, len(e.Services), len(topo.Services))
 		}
 		for _, s := range e.Services {
-			if s.PathPrefix == "" || e.HealthCheck.Path == "" || s.ListenerPriority == 0 {
+			routed := s.DefaultRoute || (s.PathPrefix != "" && s.ListenerPriority != 0)
+			if !routed || e.HealthCheck.Path == "" {
 				t.Errorf("%s/%s is not routed or health-checked", name, s.Name)
 			}
 			if s.Database && s.Environment["PGDATABASE"] != DatabaseName(s.Name) {
@@ -109,6 +110,9 @@ func TestValidationRejects(t *testing.T) {
 		{"service missing from the environment", env, "  chat-service: {}\n", "", "no entry for chat-service"},
 		{"unknown service in the environment", env, "  chat-service: {}\n", "  chat-service: {}\n  billing-service: {}\n", "billing-service"},
 		{"bad retention", env, "log_retention_days: 30", "log_retention_days: 31", "retention"},
+		{"two default routes", "services.yaml", "path_prefix: /user-service-api\n    listener_priority: 10", "default_route: true", "default_route is also"},
+		{"default route with a prefix", "services.yaml", "default_route: true", "default_route: true\n    path_prefix: /web", "no path_prefix"},
+		{"default route with a database", "services.yaml", "default_route: true", "default_route: true\n    database: true", "owns no database"},
 		{"wrong namespace", env, "namespace: peerprep-prod.local", "namespace: prod.local", "namespace"},
 	}
 	for _, tc := range cases {

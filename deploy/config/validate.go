@@ -57,6 +57,7 @@ func (t *Topology) validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	seenName, seenPrefix, seenPrio, seenPort := map[string]bool{}, map[string]bool{}, map[int]string{}, map[int]string{}
+	defaultRoute := ""
 	if len(t.Services) == 0 {
 		add("services.yaml defines no service")
 	}
@@ -68,22 +69,35 @@ func (t *Topology) validate() error {
 			add("service %s is defined twice", r.Name)
 		}
 		seenName[r.Name] = true
-		if !pathPrefix.MatchString(r.PathPrefix) {
-			add("%s: path_prefix %q must be /lowercase-name without a trailing slash", r.Name, r.PathPrefix)
-		}
-		if seenPrefix[r.PathPrefix] {
-			add("%s: path_prefix %s is used twice", r.Name, r.PathPrefix)
-		}
-		seenPrefix[r.PathPrefix] = true
-		if r.ListenerPriority < 1 || r.ListenerPriority > 50000 {
-			add("%s: listener_priority must be 1–50000", r.Name)
-		}
-		if other, dup := seenPrio[r.ListenerPriority]; dup {
-			add("%s: listener_priority %d is also %s's", r.Name, r.ListenerPriority, other)
-		}
-		seenPrio[r.ListenerPriority] = r.Name
-		if r.ListenerPriority == t.InternalRulePriority {
-			add("%s: listener_priority %d is the internal rule's", r.Name, r.ListenerPriority)
+		if r.DefaultRoute {
+			if defaultRoute != "" {
+				add("%s: default_route is also %s's; the ALB has one default action", r.Name, defaultRoute)
+			}
+			defaultRoute = r.Name
+			if r.PathPrefix != "" || r.ListenerPriority != 0 {
+				add("%s: the default route has no path_prefix and no listener_priority", r.Name)
+			}
+			if r.Database || r.Redis || r.WebSocket {
+				add("%s: the default route serves the web app; it owns no database, Redis or sockets", r.Name)
+			}
+		} else {
+			if !pathPrefix.MatchString(r.PathPrefix) {
+				add("%s: path_prefix %q must be /lowercase-name without a trailing slash", r.Name, r.PathPrefix)
+			}
+			if seenPrefix[r.PathPrefix] {
+				add("%s: path_prefix %s is used twice", r.Name, r.PathPrefix)
+			}
+			seenPrefix[r.PathPrefix] = true
+			if r.ListenerPriority < 1 || r.ListenerPriority > 50000 {
+				add("%s: listener_priority must be 1–50000", r.Name)
+			}
+			if other, dup := seenPrio[r.ListenerPriority]; dup {
+				add("%s: listener_priority %d is also %s's", r.Name, r.ListenerPriority, other)
+			}
+			seenPrio[r.ListenerPriority] = r.Name
+			if r.ListenerPriority == t.InternalRulePriority {
+				add("%s: listener_priority %d is the internal rule's", r.Name, r.ListenerPriority)
+			}
 		}
 		if r.LocalPort < 1024 || r.LocalPort > 65535 {
 			add("%s: local_port must be 1024–65535", r.Name)
@@ -171,7 +185,7 @@ func (e *Environment) validate() error {
 				add("%s uses Redis but has no REDIS_URL secret", s.Name)
 			}
 		}
-		if _, ok := s.Secrets["INTERNAL_API_TOKEN"]; !ok {
+		if _, ok := s.Secrets["INTERNAL_API_TOKEN"]; !ok && !s.DefaultRoute {
 			add("%s has no INTERNAL_API_TOKEN secret", s.Name)
 		}
 	}

@@ -18,8 +18,9 @@ import (
 // DistDir is where image:build writes one OCI layout per service.
 func DistDir(root string) string { return filepath.Join(root, "dist", "images") }
 
-// BuildDist builds every service under root at HEAD and writes each image
-// index to dist/images/<name> as an OCI layout tagged with the revision.
+// BuildDist builds the web app (BuildWeb), then every service under root at
+// HEAD, and writes each image index to dist/images/<name> as an OCI layout
+// tagged with the revision.
 func BuildDist(ctx context.Context, root string, log io.Writer) ([]Built, error) {
 	targets, err := Discover(root)
 	if err != nil {
@@ -27,6 +28,9 @@ func BuildDist(ctx context.Context, root string, log io.Writer) ([]Built, error)
 	}
 	if len(targets) == 0 {
 		return nil, errors.New("no services to build (looked for services/<name>/cmd/<name>-service)")
+	}
+	if err := BuildWeb(ctx, root, log); err != nil {
+		return nil, err
 	}
 	rev, created, err := Revision(ctx, root)
 	if err != nil {

@@ -65,8 +65,11 @@ func (c *Clients) StackOutputs(ctx context.Context, env *config.Environment) (Ou
 			missing = append(missing, k)
 		}
 	}
+	if _, ok := env.DefaultRoute(); ok && o["DefaultTargetGroupArn"] == "" {
+		missing = append(missing, "DefaultTargetGroupArn")
+	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("stack %s lacks outputs %s", name, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("stack %s lacks outputs %s (run infra:deploy %s)", name, strings.Join(missing, ", "), env.Name)
 	}
 	return o, nil
 }
@@ -112,15 +115,6 @@ func (c *Clients) taskDefinition(ctx context.Context, ref string) (*ecstypes.Tas
 	return out.TaskDefinition, nil
 }
 
-// TargetGroupName fits ELB's 32-character limit: pp-<env>-<service without -service>.
-func TargetGroupName(env *config.Environment, svc string) string {
-	n := "pp-" + env.Name + "-" + strings.TrimSuffix(svc, "-service")
-	if len(n) > 32 {
-		n = strings.TrimRight(n[:32], "-")
-	}
-	return n
-}
-
 // resources is what a service needs beside its task definition.
 type resources struct {
 	TargetGroupArn, RegistryArn string
@@ -128,7 +122,7 @@ type resources struct {
 }
 
 func (c *Clients) ensureTargetGroup(ctx context.Context, env *config.Environment, out Outputs, svc config.Service, r *resources) error {
-	name := TargetGroupName(env, svc.Name)
+	name := env.TargetGroupName(svc.Name)
 	hc := env.HealthCheck
 	got, err := c.ELB.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{name}})
 	var nf *elbtypes.TargetGroupNotFoundException

@@ -80,7 +80,7 @@ func (p *Pipeline) autoscalingDiff(ctx context.Context, out Outputs, r *serviceR
 	if err != nil {
 		return append(d, "autoscaling policies: unknown ("+err.Error()+")")
 	}
-	tgArn := "targetgroup/" + TargetGroupName(p.Env, r.svc.Name) + "/?"
+	tgArn := "targetgroup/" + p.Env.TargetGroupName(r.svc.Name) + "/?"
 	for _, want := range wantPolicies(out, r.svc, tgArn) {
 		i := slices.IndexFunc(pols.ScalingPolicies, func(x aastypes.ScalingPolicy) bool {
 			return aws.ToString(x.PolicyName) == aws.ToString(want.PolicyName)

@@ -280,6 +280,7 @@ func (p *Pipeline) Deploy(ctx context.Context, opt Options) (sum *Summary, err e
 				return fmt.Errorf("%s: health: %w", r.svc.Name, err)
 			}
 			r.res.Verified = true
+			p.logf("    %-22s verified %s%s/health (%d× version %s)", r.svc.Name, strings.TrimSuffix(p.HealthURL, "/"), r.svc.PathPrefix, p.ConsecutiveOK, short(sha))
 			return nil
 		})
 	}); err != nil {
@@ -364,9 +365,16 @@ func (p *Pipeline) migrate(ctx context.Context, out Outputs, runs []*serviceRun,
 // ensure creates what the service is missing and converges its autoscaling.
 func (p *Pipeline) ensure(ctx context.Context, out Outputs, r *serviceRun) error {
 	var res resources
-	err := p.c.ensureTargetGroup(ctx, p.Env, out, r.svc, &res)
-	if err == nil {
-		err = p.c.ensureRule(ctx, out, r.svc, &res)
+	var err error
+	if r.svc.DefaultRoute {
+		// The stack owns the default route's target group (the listener's
+		// default action points at it); there is no listener rule.
+		res.TargetGroupArn = out["DefaultTargetGroupArn"]
+	} else {
+		err = p.c.ensureTargetGroup(ctx, p.Env, out, r.svc, &res)
+		if err == nil {
+			err = p.c.ensureRule(ctx, out, r.svc, &res)
+		}
 	}
 	if err == nil {
 		err = p.c.ensureDiscovery(ctx, out, r.svc, &res)

@@ -125,9 +125,10 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 	sum := w.mustDeploy(t, sha1)
 	n := len(w.env.Services)
 	tgs, rules, sd, svcs, targets, policies := w.aws.Resources()
-	if tgs != n || rules != n || sd != n || svcs != n || targets != n || policies != n+1 {
-		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d each and %d policies (user-service's request count)",
-			tgs, rules, sd, svcs, targets, policies, n, n+1)
+	// The web app's target group is the stack's, and it has no rule.
+	if tgs != n-1 || rules != n-1 || sd != n || svcs != n || targets != n || policies != n+1 {
+		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count)",
+			tgs, rules, sd, svcs, targets, policies, n-1, n, n+1)
 	}
 	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "30" {
 		t.Errorf("deregistration delay %q", got)
@@ -217,7 +218,7 @@ func TestSecondIdenticalDeployRegistersNothing(t *testing.T) {
 	}
 	w.aws.BreakRule("20")
 	w.mustDeploy(t, sha1)
-	if w.aws.Calls("ModifyRule") != 1 || w.aws.Calls("CreateRule") != len(w.env.Services) {
+	if w.aws.Calls("ModifyRule") != 1 || w.aws.Calls("CreateRule") != len(w.env.Services)-1 {
 		t.Errorf("hand-edited rule: %d modified, %d created", w.aws.Calls("ModifyRule"), w.aws.Calls("CreateRule"))
 	}
 	for _, r := range sum.Services {
@@ -402,7 +403,8 @@ func TestRefusals(t *testing.T) {
 func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	w := newWorld(t, "staging")
 	w.mustDeploy(t, sha1)
-	user := &w.env.Services[0]
+	ui := slices.IndexFunc(w.env.Services, func(s config.Service) bool { return s.Name == "user-service" })
+	user := &w.env.Services[ui]
 	user.Environment["LOG_LEVEL"] = "info"
 	user.Secrets["NEW_KEY"] = "peerprep/staging/new"
 	user.CPU, user.Memory = 512, 1024
@@ -418,11 +420,11 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 		"secret NEW_KEY: added (arn:aws:secretsmanager:eu-west-1:000000000000:secret:peerprep/staging/new)",
 		"cpu/memory: 256/512 → 512/1024", "autoscaling: min/max 2-4 → 2-6",
 	}
-	if !slices.Equal(diffs[0].Changes, want) {
-		t.Errorf("user-service changes:\n%s\nwant\n%s", strings.Join(diffs[0].Changes, "\n"), strings.Join(want, "\n"))
+	if !slices.Equal(diffs[ui].Changes, want) {
+		t.Errorf("user-service changes:\n%s\nwant\n%s", strings.Join(diffs[ui].Changes, "\n"), strings.Join(want, "\n"))
 	}
-	if !slices.Equal(diffs[1].Changes, []string{"image: " + sha1 + " → " + sha2}) {
-		t.Errorf("question-service: %v", diffs[1].Changes)
+	if !slices.Equal(diffs[ui+1].Changes, []string{"image: " + sha1 + " → " + sha2}) {
+		t.Errorf("%s: %v", diffs[ui+1].Service, diffs[ui+1].Changes)
 	}
 	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("UpdateService") != 0 || w.aws.Calls("RegisterScalableTarget") != len(w.env.Services) {
 		t.Error("plan changed something")
@@ -448,8 +450,13 @@ func TestRollbackStatusAndMigrateCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sts[0].Image != sha1 || sts[1].Image != sha2 || sts[1].Rollout != "COMPLETED" || sts[1].Running != 2 || !strings.Contains(w.out.String(), "steady state") {
-		t.Errorf("status %+v\n%s", sts[:2], w.out)
+	byName := map[string]pipeline.ServiceStatus{}
+	for _, st := range sts {
+		byName[st.Service] = st
+	}
+	u, q := byName["user-service"], byName["question-service"]
+	if u.Image != sha1 || q.Image != sha2 || q.Rollout != "COMPLETED" || q.Running != 2 || !strings.Contains(w.out.String(), "steady state") {
+		t.Errorf("status %+v %+v\n%s", u, q, w.out)
 	}
 	// Deploying the rolled-back commit again reuses its revision.
 	reg := w.aws.Calls("RegisterTaskDefinition")
@@ -518,9 +525,9 @@ func TestInterruptSaysWhatWasLeft(t *testing.T) {
 // cost nothing (they advance the fake clock).
 func TestOverheadSevenServices(t *testing.T) {
 	w := newWorld(t, "production")
-	extra := w.env.Services[2]
-	extra.Name, extra.PathPrefix, extra.ListenerPriority, extra.LogGroup = "frontend-service", "/frontend-service-api", 70, "/ecs/peerprep-production/frontend-service"
-	w.env.Services = append(w.env.Services, extra)
+	if n := len(w.env.Services); n != 7 {
+		t.Fatalf("production has %d services; this measures seven", n)
+	}
 	w.mustDeploy(t, sha1)
 	slept := w.aws.Clock.Slept()
 	start := time.Now()
@@ -530,5 +537,50 @@ func TestOverheadSevenServices(t *testing.T) {
 		wall.Round(time.Millisecond), (w.aws.Clock.Slept() - slept).Round(time.Second), sum.Seconds)
 	for _, st := range sum.Steps {
 		t.Logf("  %-26s simulated %6.1fs  wall %6.1fms", st.Name, st.Seconds, st.WallSeconds*1000)
+	}
+}
+
+// The web app is the load balancer's default route: its ECS service sits
+// behind the stack's target group, with no listener rule and no migration,
+// and is verified at /health without a prefix.
+func TestWebAppIsTheDefaultRoute(t *testing.T) {
+	w := newWorld(t, "staging")
+	w.out.Reset()
+	diffs, err := w.pipeline().Plan(context.Background(), sha1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(diffs, func(d pipeline.ServiceDiff) bool { return d.Service == "frontend-service" && d.New }) {
+		t.Errorf("plan does not create frontend-service: %+v\n%s", diffs, w.out)
+	}
+	w.mustDeploy(t, sha1)
+	if !slices.Contains(w.pub.pushed, "frontend-service") {
+		t.Errorf("frontend image not published: %v", w.pub.pushed)
+	}
+	svc, err := ecs.NewFromConfig(w.aws.Config()).DescribeServices(context.Background(),
+		&ecs.DescribeServicesInput{Cluster: aws.String("peerprep-staging"), Services: []string{"frontend-service"}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatalf("describe frontend-service: %v %+v", err, svc)
+	}
+	lbs := svc.Services[0].LoadBalancers
+	if len(lbs) != 1 || !strings.Contains(aws.ToString(lbs[0].TargetGroupArn), "targetgroup/pp-staging-frontend/") {
+		t.Errorf("frontend load balancers %+v, want the stack's default target group", lbs)
+	}
+	dbs := 0
+	for _, s := range w.env.Services {
+		if s.Database {
+			dbs++
+		}
+	}
+	if got := w.aws.Calls("RunTask"); got != dbs {
+		t.Errorf("%d migrations, want one per database service (%d), none for the web app", got, dbs)
+	}
+	if !strings.Contains(w.out.String(), "frontend-service       verified "+w.aws.ALBURL()+"/health ") {
+		t.Errorf("verification output:\n%s", w.out)
+	}
+	// The second deploy leaves the stack's target group alone.
+	w.mustDeploy(t, sha2)
+	if w.aws.Calls("ModifyTargetGroup") != 0 {
+		t.Errorf("the pipeline modified a target group %d times", w.aws.Calls("ModifyTargetGroup"))
 	}
 }
