@@ -205,7 +205,7 @@ async function main() {
       console.log(`     criteria: ${c.topic.slug} / ${c.difficulty} / python`)
     })
 
-    await step('both ask for a match; the queue shows the wait, and a double click makes one ticket', async () => {
+    await step('alice asks for a match and the queue shows the wait and the time left', async () => {
       for (const person of [A, B]) {
         const p = person.page
         await p.getByLabel('Topic').selectOption({ label: criteria.topicLabel })
@@ -217,10 +217,16 @@ async function main() {
       await A.page.getByText('Time left').waitFor()
       await sleep(1200)
       await shot(A.page, 'queued')
+    })
+
+    await step('alice reloads while queued and is still in the queue', async () => {
+      await A.page.reload()
+      await A.page.getByRole('heading', { name: 'Looking for a peer…' }).waitFor({ timeout: T })
+      await A.page.getByRole('button', { name: 'Cancel' }).waitFor()
       await B.page.getByRole('button', { name: 'Find a match' }).dblclick()
     })
 
-    await step('both land in the same session, partner named', async () => {
+    await step('bob asks with a double click; both land in the same session, partner named', async () => {
       await A.page.waitForURL(/\/session\/[0-9a-f-]{36}$/, { timeout: 45_000 })
       await B.page.waitForURL(/\/session\/[0-9a-f-]{36}$/, { timeout: 45_000 })
       if (A.page.url() !== B.page.url()) throw new Error(`different sessions: ${A.page.url()} vs ${B.page.url()}`)
