@@ -97,6 +97,15 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     // Never inline assets as data: URLs into CSS/JS beyond what the CSP allows.
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        // A lazily loaded package keeps its name (lang-python-…js, not dist-…js).
+        chunkFileNames: (chunk) => {
+          const pkg = chunk.facadeModuleId?.match(/node_modules\/(?:@[^/]+\/)?([^/]+)\//)?.[1]
+          return `assets/${pkg ?? '[name]'}-[hash].js`
+        },
+      },
+    },
   },
   server: { port: 5173, strictPort: true, proxy },
   preview: {
