@@ -7,7 +7,7 @@
 //
 // Optional: PEERPREP_E2E_CONTROL_URL (rolling restart of collaboration),
 // CHROMIUM_PATH (default /usr/bin/chromium), PEERPREP_SCREENSHOT_DIR.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
@@ -146,6 +146,10 @@ async function api(path, { method = 'GET', token, body } = {}) {
 
 async function main() {
   await mkdir(SHOTS, { recursive: true })
+  // Only this script's own files from an earlier run (NN-name.png, failed-*.png).
+  for (const f of await readdir(SHOTS)) {
+    if (/^(\d\d-[\w-]+|failed-\w+)\.png$/.test(f)) await rm(join(SHOTS, f))
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -182,13 +186,24 @@ async function main() {
     })
 
     for (const person of [A, B]) {
-      await step(`${person.label} signs up`, async () => {
+      await step(`${person.label} signs up${person === B ? ' with the keyboard only' : ''}`, async () => {
         const p = person.page
-        if (person === B) await p.goto('/sign-up')
-        await p.getByLabel('Username').fill(person.name)
-        await p.getByLabel('Email').fill(`${person.name}@example.com`)
-        await p.getByLabel('Password', { exact: true }).fill(password)
-        await p.getByRole('button', { name: 'Create account' }).click()
+        if (person === A) {
+          await p.getByLabel('Username').fill(person.name)
+          await p.getByLabel('Email').fill(`${person.name}@example.com`)
+          await p.getByLabel('Password', { exact: true }).fill(password)
+          await p.getByRole('button', { name: 'Create account' }).click()
+        } else {
+          // Keyboard only: Tab between the fields, Enter submits.
+          await p.goto('/sign-up')
+          await p.getByLabel('Username').focus()
+          await p.keyboard.type(person.name)
+          await p.keyboard.press('Tab')
+          await p.keyboard.type(`${person.name}@example.com`)
+          await p.keyboard.press('Tab')
+          await p.keyboard.type(password)
+          await p.keyboard.press('Enter')
+        }
         await p.getByRole('heading', { name: 'Find a match' }).waitFor({ timeout: T })
         if (person === A) await shot(p, 'find-match')
       })
@@ -350,9 +365,14 @@ async function main() {
       await B.page.getByText(`${A.name} has left the session`).waitFor({ timeout: 30_000 })
     })
 
-    await step('bob leaves; both summaries show the final code and link the attempt', async () => {
-      await B.page.getByRole('button', { name: 'Leave session' }).click()
-      await B.page.getByRole('dialog', { name: 'Leave this session?' }).getByRole('button', { name: 'Leave' }).click()
+    await step('bob leaves with the keyboard; both summaries show the final code and link the attempt', async () => {
+      await B.page.getByRole('button', { name: 'Leave session' }).focus()
+      await B.page.keyboard.press('Enter')
+      await B.page.getByRole('dialog', { name: 'Leave this session?' }).waitFor({ timeout: T })
+      const focused = await B.page.evaluate(() => document.activeElement?.textContent)
+      if (focused !== 'Stay') throw new Error(`the dialog should focus "Stay", focus is on ${JSON.stringify(focused)}`)
+      await B.page.keyboard.press('Tab')
+      await B.page.keyboard.press('Enter')
       await B.page.getByRole('heading', { name: 'Session summary' }).waitFor({ timeout: T })
       for (const who of [A, B]) {
         await who.page.getByRole('link', { name: 'View this attempt in your history' }).waitFor({ timeout: 60_000 })

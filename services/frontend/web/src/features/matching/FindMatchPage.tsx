@@ -145,6 +145,12 @@ export default function FindMatchPage() {
             <Loading label="Loading topics…" />
           ) : (
             <form className="form" onSubmit={onSubmit} aria-label="Match criteria">
+              <SelectField
+                label="Topic"
+                value={chosenTopic}
+                onChange={(e) => setTopic(e.target.value)}
+                options={topicList.map((t: Topic) => ({ value: t.slug, label: `${t.name} (${t.count})` }))}
+              />
               <fieldset className="choice-group">
                 <legend>Difficulty</legend>
                 {DIFFICULTIES.map((d) => {
@@ -159,12 +165,6 @@ export default function FindMatchPage() {
                 })}
               </fieldset>
               <SelectField
-                label="Topic"
-                value={chosenTopic}
-                onChange={(e) => setTopic(e.target.value)}
-                options={topicList.map((t: Topic) => ({ value: t.slug, label: `${t.name} (${t.count})` }))}
-              />
-              <SelectField
                 label="Language"
                 value={chosenLanguage}
                 onChange={(e) => setLanguage(e.target.value)}
@@ -176,7 +176,6 @@ export default function FindMatchPage() {
               </Button>
             </form>
           )}
-          {selected && <p className="muted">Questions on {topicName(topics.data, chosenTopic)}: {selected.count}.</p>}
         </section>
       )}
       {actionError != null && <ErrorMessage error={actionError} title="Could not leave the queue" />}
