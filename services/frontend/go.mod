@@ -26,3 +26,6 @@ require (
 )
 
 replace github.com/peerprep/peerprep/libs => ../../libs
+
+// npm packages may carry Go files (flatted does): not ours to build or vet.
+ignore ./web/node_modules
