@@ -186,6 +186,7 @@ func mustQueue(t testing.TB, base string, u user, difficulty, topic, language st
 type event struct {
 	Type       string `json:"type"`
 	TicketID   string `json:"ticket_id"`
+	Relaxed    bool   `json:"relaxed"`
 	MatchID    string `json:"match_id"`
 	SessionID  string `json:"session_id"`
 	QuestionID string `json:"question_id"`

@@ -244,6 +244,27 @@ func TestTicketLifecycle(t *testing.T) {
 	}
 }
 
+// TestRelaxIsAnnounced: when a waiting ticket may match any difficulty,
+// its sockets hear it (a queued event with relaxed set) and the ticket
+// says so, so the web app can tell the user.
+func TestRelaxIsAnnounced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"RELAX_AFTER": "300ms", "MATCH_TIMEOUT": "10s"})
+	in := e.start(t)
+	alice := e.user(t)
+	sock := dial(t, in.URL, alice)
+	id := mustQueue(t, in.URL, alice, "medium", "bit-manipulation", "go")
+	if ev := sock.next(t, 2*time.Second); ev.Type != "queued" || ev.TicketID != id || ev.Relaxed {
+		t.Fatalf("first event %+v", ev)
+	}
+	if ev := sock.next(t, 3*time.Second); ev.Type != "queued" || ev.TicketID != id || !ev.Relaxed {
+		t.Fatalf("relax event %+v", ev)
+	}
+	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.Body["relaxed"] != true || cur.str("status") != "queued" {
+		t.Fatalf("current: %s", cur.Raw)
+	}
+}
+
 // TestRedisDataLoss restarts Redis without persistence: connected users
 // are told their ticket is gone, and the service works on without a
 // restart.

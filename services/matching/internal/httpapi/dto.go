@@ -31,6 +31,7 @@ type createdResponse struct {
 	ExpiresAt time.Time   `json:"expires_at"`
 	QueuedAt  time.Time   `json:"queued_at"`
 	Criteria  ws.Criteria `json:"criteria"`
+	Relaxed   bool        `json:"relaxed"`
 }
 
 // ticketResponse is a ticket as GET /tickets/current shows it.
@@ -40,6 +41,7 @@ type ticketResponse struct {
 	Criteria  ws.Criteria    `json:"criteria"`
 	QueuedAt  time.Time      `json:"queued_at"`
 	ExpiresAt time.Time      `json:"expires_at"`
+	Relaxed   bool           `json:"relaxed"` // may match any difficulty of the topic now
 	Match     *matchResponse `json:"match,omitempty"`
 	Reason    string         `json:"reason,omitempty"`
 }
@@ -59,7 +61,7 @@ func toCriteria(c match.Criteria) ws.Criteria {
 func toTicketResponse(t match.Ticket) ticketResponse {
 	r := ticketResponse{
 		TicketID: t.ID, Status: string(t.Status), Criteria: toCriteria(t.Criteria),
-		QueuedAt: t.QueuedAt, ExpiresAt: t.ExpiresAt, Reason: t.Reason,
+		QueuedAt: t.QueuedAt, ExpiresAt: t.ExpiresAt, Reason: t.Reason, Relaxed: t.Relaxed,
 	}
 	if m := t.Match; m != nil {
 		r.Match = &matchResponse{MatchID: m.ID, SessionID: m.SessionID, QuestionID: m.QuestionID,

@@ -43,7 +43,7 @@ func (a *api) create(c echo.Context) error {
 	}
 	return c.JSON(http.StatusAccepted, createdResponse{
 		TicketID: t.ID, Status: string(match.StatusQueued), ExpiresAt: t.ExpiresAt,
-		QueuedAt: t.QueuedAt, Criteria: toCriteria(t.Criteria),
+		QueuedAt: t.QueuedAt, Criteria: toCriteria(t.Criteria), Relaxed: t.Relaxed,
 	})
 }
 

@@ -63,7 +63,10 @@ type Ticket struct {
 	// Pairing is set while a partner has been found but the session is not
 	// ready yet; Status is still queued. The ticket can no longer be
 	// cancelled: it ends matched or failed.
-	Pairing   bool
+	Pairing bool
+	// Relaxed is set once the ticket waited RELAX_AFTER and may match any
+	// difficulty of its topic.
+	Relaxed   bool
 	QueuedAt  time.Time
 	ExpiresAt time.Time
 	Match     *MatchInfo // when Status is matched

@@ -533,6 +533,7 @@ func decodeTicket(f map[string]string) (match.Ticket, error) {
 		},
 		QueuedAt:  time.UnixMilli(num("queued_at")).UTC(),
 		ExpiresAt: time.UnixMilli(num("expires_at")).UTC(),
+		Relaxed:   f["relaxed"] == "1",
 		Epoch:     num("epoch"),
 		Seq:       num("seq"),
 		Version:   num("ver"),

@@ -9,7 +9,7 @@ import (
 
 // Event is one message the server pushes:
 //
-//	{"type":"queued","ticket_id":…,"criteria":{…},"queued_at":…,"expires_at":…}
+//	{"type":"queued","ticket_id":…,"criteria":{…},"queued_at":…,"expires_at":…,"relaxed":false}
 //	{"type":"matched","ticket_id":…,"match_id":…,"session_id":…,"question_id":…,"partner":{"id":…,"username":…}}
 //	{"type":"timeout"|"cancelled","ticket_id":…}
 //	{"type":"failed","ticket_id":…,"reason":…}
@@ -19,6 +19,7 @@ type Event struct {
 	Criteria   *Criteria  `json:"criteria,omitempty"`
 	QueuedAt   *time.Time `json:"queued_at,omitempty"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Relaxed    *bool      `json:"relaxed,omitempty"` // queued: may match any difficulty of the topic now
 	MatchID    string     `json:"match_id,omitempty"`
 	SessionID  string     `json:"session_id,omitempty"`
 	QuestionID string     `json:"question_id,omitempty"`
@@ -46,7 +47,7 @@ func EventFor(t match.Ticket) Event {
 	case match.StatusQueued:
 		q, x := t.QueuedAt, t.ExpiresAt
 		e.Criteria = &Criteria{Difficulty: t.Criteria.Difficulty, Topic: t.Criteria.Topic, Language: t.Criteria.Language}
-		e.QueuedAt, e.ExpiresAt = &q, &x
+		e.QueuedAt, e.ExpiresAt, e.Relaxed = &q, &x, &t.Relaxed
 	case match.StatusMatched:
 		if m := t.Match; m != nil {
 			e.MatchID, e.SessionID, e.QuestionID = m.ID, m.SessionID, m.QuestionID

@@ -97,7 +97,7 @@ func TestEventShapes(t *testing.T) {
 	}{
 		{"queued", match.Ticket{ID: "t", Status: match.StatusQueued, QueuedAt: at, ExpiresAt: at.Add(30 * time.Second),
 			Criteria: match.Criteria{Difficulty: "easy", Topic: "arrays"}},
-			`{"type":"queued","ticket_id":"t","criteria":{"difficulty":"easy","topic":"arrays"},"queued_at":"2026-01-02T03:04:05Z","expires_at":"2026-01-02T03:04:35Z"}`},
+			`{"type":"queued","ticket_id":"t","criteria":{"difficulty":"easy","topic":"arrays"},"queued_at":"2026-01-02T03:04:05Z","expires_at":"2026-01-02T03:04:35Z","relaxed":false}`},
 		{"matched", match.Ticket{ID: "t", Status: match.StatusMatched, Match: &match.MatchInfo{ID: "m", SessionID: "s", QuestionID: "q", Partner: match.Partner{ID: "p", Username: "pat"}}},
 			`{"type":"matched","ticket_id":"t","match_id":"m","session_id":"s","question_id":"q","partner":{"id":"p","username":"pat"}}`},
 		{"failed", match.Ticket{ID: "t", Status: match.StatusFailed, Reason: "why"}, `{"type":"failed","ticket_id":"t","reason":"why"}`},

@@ -22,6 +22,9 @@ for _, id in ipairs(due) do
       else
         redis.call('ZADD', rkey(t.topic, t.language), t.seq, id)
         redis.call('ZADD', K .. 'ra:' .. t.topic, t.seq, id)
+        -- A new state for the user's socket: "now any difficulty".
+        redis.call('HINCRBY', tkey(id), 'ver', 1)
+        emit(id)
       end
     end
   end
