@@ -169,4 +169,39 @@ describe('ApiClient', () => {
     const e2 = (await c.signIn({ identifier: 'a', password: 'b' }).catch((e: unknown) => e)) as ApiError
     expect(e2.retryAfter).toBe(7)
   })
+
+  it('two tabs refreshing at once take turns, so the shared cookie is never sent twice', async () => {
+    // The browser's cookie jar and user-service's rotation with reuse detection.
+    let cookie = 'r0'
+    let revoked = false
+    let n = 0
+    const fetch = vi.fn(async (input: RequestInfo | URL) => {
+      if (!String(input).endsWith('/auth/refresh')) return json(404, {})
+      const sent = cookie
+      await new Promise((r) => setTimeout(r, 5))
+      if (revoked || sent !== cookie) {
+        revoked = true // a rotated token came back: the family is gone
+        return json(401, unauthenticated)
+      }
+      cookie = `r${++n}`
+      return json(200, session(`tok-${cookie}`))
+    })
+    // navigator.locks as browsers implement it: one holder of a name at a time.
+    let tail: Promise<unknown> = Promise.resolve()
+    const request = (_name: string, fn: () => Promise<unknown>) => {
+      const run = tail.then(fn)
+      tail = run.catch(() => undefined)
+      return run
+    }
+    vi.stubGlobal('navigator', { ...globalThis.navigator, locks: { request } })
+    try {
+      const tabs = [0, 1].map(() => new ApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, scheduleRefresh: false }))
+      const ok = await Promise.all(tabs.map((t) => t.refresh()))
+      expect(ok).toEqual([true, true])
+      expect(revoked).toBe(false)
+      expect(tabs.map((t) => t.getState().status)).toEqual(['signedIn', 'signedIn'])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
 })

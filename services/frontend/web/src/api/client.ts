@@ -152,6 +152,15 @@ export class ApiClient {
   }
 
   private async doRefresh(quiet: boolean): Promise<boolean> {
+    // Tabs share the refresh cookie, and a rotated token sent twice revokes
+    // the family: refreshes of every tab take turns. Inside the lock the
+    // cookie is whatever the last tab's refresh left, so no token is reused.
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+    if (!locks) return this.refreshOnce(quiet)
+    return locks.request('peerprep-refresh', () => this.refreshOnce(quiet))
+  }
+
+  private async refreshOnce(quiet: boolean): Promise<boolean> {
     const res = await this.send('POST', `${AUTH}/refresh`, {}, undefined)
     if (res.ok) {
       this.adopt((await res.json()) as SessionResponse)

@@ -13,8 +13,6 @@ import { fetchCurrentSession } from '../session/api'
 import type { Criteria } from './api'
 import { useMatching } from './useMatching'
 
-/** After this long a ticket may be matched at any difficulty (matching-service RELAX_AFTER). */
-const RELAX_AFTER_MS = 10_000
 
 function useResumeSession(): { checking: boolean; error: unknown; retry: () => void } {
   const navigate = useNavigate()
@@ -190,7 +188,7 @@ function Queued({
   onCancel,
   headingRef,
 }: {
-  state: { phase: 'queued' | 'requesting'; criteria: Criteria } & Partial<{ queuedAt: number; expiresAt: number; cancelling: boolean }>
+  state: { phase: 'queued' | 'requesting'; criteria: Criteria } & Partial<{ queuedAt: number; expiresAt: number; relaxed: boolean; cancelling: boolean }>
   topics: Topic[] | undefined
   conn: string
   onCancel: () => void
@@ -201,7 +199,7 @@ function Queued({
   const elapsed = queued ? now - state.queuedAt! : 0
   const left = queued ? state.expiresAt! - now : 0
   const total = queued ? state.expiresAt! - state.queuedAt! : 1
-  const relaxed = queued && elapsed >= RELAX_AFTER_MS
+  const relaxed = queued && state.relaxed === true
   const c = state.criteria
   return (
     <section aria-labelledby="queued-title">

@@ -27,6 +27,8 @@ export interface Ticket {
   criteria: Criteria
   queued_at: string
   expires_at: string
+  /** The ticket may now match any difficulty of its topic. */
+  relaxed?: boolean
   match?: MatchInfo
   reason?: string
 }
@@ -37,6 +39,7 @@ export interface CreatedTicket {
   expires_at: string
   queued_at?: string
   criteria?: Criteria
+  relaxed?: boolean
 }
 
 const P = '/matching-service-api'

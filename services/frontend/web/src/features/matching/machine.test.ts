@@ -41,6 +41,17 @@ describe('matching state machine', () => {
     expect(s).toMatchObject({ phase: 'matched', match: { session_id: 's1', partner: { username: 'bob' } } })
   })
 
+  it('the server saying the criteria were relaxed is shown, and stays so', () => {
+    const q = run({ type: 'submit', criteria }, { type: 'created', ticket: created, now: 0 })
+    expect(q).toMatchObject({ phase: 'queued', relaxed: false })
+    const r = matchReducer(q, { type: 'event', event: { type: 'queued', ticket_id: 't1', relaxed: true } })
+    expect(r).toMatchObject({ phase: 'queued', relaxed: true })
+    // A late poll of the state before relaxing does not take it back.
+    expect(matchReducer(r, { type: 'event', event: { type: 'queued', ticket_id: 't1', relaxed: false } })).toMatchObject({ relaxed: true })
+    const polled = run({ type: 'polled', ticket: { ...created, criteria, relaxed: true } })
+    expect(polled).toMatchObject({ phase: 'queued', relaxed: true })
+  })
+
   it('events that arrive before the POST answers are applied once the ticket id is known', () => {
     const s = run(
       { type: 'submit', criteria },

@@ -10,6 +10,8 @@ export interface ServerEvent {
   criteria?: Criteria
   queued_at?: string
   expires_at?: string
+  /** queued: the ticket may now match any difficulty of its topic. */
+  relaxed?: boolean
   match_id?: string
   session_id?: string
   question_id?: string
@@ -20,7 +22,7 @@ export interface ServerEvent {
 export type MatchState =
   | { phase: 'idle' }
   | { phase: 'requesting'; criteria: Criteria; early: ServerEvent[] }
-  | { phase: 'queued'; ticketId: string; criteria: Criteria; queuedAt: number; expiresAt: number; cancelling: boolean }
+  | { phase: 'queued'; ticketId: string; criteria: Criteria; queuedAt: number; expiresAt: number; relaxed: boolean; cancelling: boolean }
   | { phase: 'matched'; ticketId: string; match: MatchInfo }
   | { phase: 'timeout'; criteria: Criteria; ticketId?: string }
   | { phase: 'cancelled'; criteria: Criteria; ticketId?: string }
@@ -49,6 +51,7 @@ export function ticketEvent(t: Ticket): ServerEvent {
     criteria: t.criteria,
     queued_at: t.queued_at,
     expires_at: t.expires_at,
+    relaxed: t.relaxed,
     reason: t.reason,
     ...(t.match ?? {}),
   }
@@ -72,6 +75,7 @@ function apply(s: MatchState & { phase: 'queued' }, e: ServerEvent): MatchState 
         criteria: e.criteria ?? s.criteria,
         queuedAt: time(e.queued_at, s.queuedAt),
         expiresAt: time(e.expires_at, s.expiresAt),
+        relaxed: s.relaxed || e.relaxed === true, // never "unrelaxed"
       }
     case 'matched':
       if (!e.session_id) return s
@@ -103,6 +107,7 @@ function adoptQueued(e: ServerEvent, now: number): MatchState {
     criteria: e.criteria ?? { difficulty: '', topic: '' },
     queuedAt: time(e.queued_at, now),
     expiresAt: time(e.expires_at, now + 30_000),
+    relaxed: e.relaxed === true,
     cancelling: false,
   }
 }
@@ -138,6 +143,7 @@ export function matchReducer(s: MatchState, a: MatchAction): MatchState {
         criteria: a.ticket.criteria ?? s.criteria,
         queuedAt: time(a.ticket.queued_at, a.now),
         expiresAt: time(a.ticket.expires_at, a.now + 30_000),
+        relaxed: a.ticket.relaxed === true,
         cancelling: false,
       }
       for (const e of s.early) {
