@@ -3,12 +3,15 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -98,11 +101,32 @@ type AWS struct {
 	// (as a poller that looks late sees it), not left listed as FAILED.
 	DropFailed bool
 
-	mu       sync.Mutex
-	seq      int
-	handlers map[string]jsonHandler
-	server   *httptest.Server
-	alb      *httptest.Server
+	// Domain, when set, is the Host header the load balancer's listener
+	// answers (a request for another host gets the default certificate's 404).
+	Domain string
+	// PageSize is the most items a list or describe call returns per page.
+	PageSize int
+	// ConsistencyDelay is how long after CreateService Application Auto
+	// Scaling still says the ECS service does not exist.
+	ConsistencyDelay time.Duration
+	// MigrationLogs: the log lines a migration task from this image writes.
+	MigrationLogs map[string][]string
+
+	mu        sync.Mutex
+	seq       int
+	allowed   map[string]bool
+	ops       map[string]bool
+	faults    Faults
+	rng       *rand.Rand
+	throttled int
+	failed    int
+	strategy  []ecstypes.CapacityProviderStrategyItem // the cluster's default
+	tags      map[string][]tag                        // by resource ARN
+	created   map[string]time.Time                    // ECS service name → when CreateService ran
+	lastHost  string
+	handlers  map[string]jsonHandler
+	server    *httptest.Server
+	alb       *httptest.Server
 
 	images        map[string]bool // "<repo>:<tag>"
 	taskDefs      map[string][]*ecstypes.TaskDefinition
@@ -124,11 +148,19 @@ type AWS struct {
 // stack peerprep-<env> in place and nothing else.
 func New(env string) *AWS {
 	f := &AWS{
-		Clock: &Clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, Region: "eu-west-1", Account: "000000000000",
+		Clock: &Clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, Region: "eu-west-1", Account: "123456789012",
 		UnhealthyImages: map[string]string{}, MigrationExit: map[string]int32{}, StaleHealth: map[string]bool{},
 		images: map[string]bool{}, taskDefs: map[string][]*ecstypes.TaskDefinition{}, services: map[string]*service{},
 		tasks: map[string]*task{}, targetGroups: map[string]*elbtypes.TargetGroup{}, tgAttributes: map[string][]elbtypes.TargetGroupAttribute{}, sdServices: map[string]*sdtypes.Service{},
 		targets: map[string]*aastypes.ScalableTarget{}, policies: map[string]*aastypes.ScalingPolicy{}, calls: map[string]int{},
+		PageSize: 2, ConsistencyDelay: 5 * time.Second, MigrationLogs: map[string][]string{},
+		allowed: map[string]bool{}, ops: map[string]bool{}, rng: rand.New(rand.NewPCG(1, 2)),
+		tags: map[string][]tag{}, created: map[string]time.Time{},
+	}
+	// The template's cluster: staging puts most tasks on Spot.
+	f.strategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Base: 1, Weight: 1}}
+	if env == "staging" {
+		f.strategy = append(f.strategy, ecstypes.CapacityProviderStrategyItem{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 3})
 	}
 	acct := "arn:aws:iam::" + f.Account
 	f.outputs = map[string]string{
@@ -140,6 +172,13 @@ func New(env string) *AWS {
 		"DatabaseEndpoint": "db." + env + ".internal", "DatabasePort": "5432",
 		"DatabaseSecretArn": f.arn("secretsmanager", "secret:peerprep/"+env+"/db-AbCdEf"), "RedisEndpoint": "redis." + env + ".internal",
 		"DeployRoleArn": acct + ":role/peerprep-" + env + "-deploy", "AlarmTopicArn": f.arn("sns", "peerprep-"+env+"-alarms"),
+	}
+	// Cloud Map services of another namespace in the same account, listed
+	// first: a filter on the namespace leaves whole pages empty.
+	for _, n := range []string{"legacy-a", "legacy-b", "legacy-c"} {
+		id := "srv-" + f.id()
+		f.sdServices["ns-other/"+n] = &sdtypes.Service{Id: aws.String(id), Arn: aws.String(f.arn("servicediscovery", "service/"+id)),
+			Name: aws.String(n), NamespaceId: aws.String("ns-other")}
 	}
 	// What the stack creates in the listener: the web app's target group as
 	// the default action, and the fixed 404 for internal routes.
@@ -155,31 +194,33 @@ func New(env string) *AWS {
 		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")}}}}}
 	f.stackRules = len(f.rules)
 	f.handlers = map[string]jsonHandler{}
-	ecsOp := func(name string, call func([]byte) (any, error)) {
-		f.handlers["AmazonEC2ContainerServiceV20141113."+name] = jsonHandler{call: call}
+	reg := func(prefix, name string, pascal bool, call func([]byte) (any, error)) {
+		f.handlers[prefix+"."+name] = jsonHandler{pascal: pascal, call: call}
 	}
-	ecsOp("RegisterTaskDefinition", op(f.registerTaskDefinition))
-	ecsOp("DescribeTaskDefinition", op(f.describeTaskDefinition))
-	ecsOp("ListTaskDefinitions", op(f.listTaskDefinitions))
-	ecsOp("CreateService", op(f.createService))
-	ecsOp("UpdateService", op(f.updateService))
-	ecsOp("DescribeServices", op(f.describeServices))
-	ecsOp("RunTask", op(f.runTask))
-	ecsOp("DescribeTasks", op(f.describeTasks))
-	ecsOp("ListTasks", op(f.listTasks))
-	f.handlers["AmazonEC2ContainerRegistry_V20150921.DescribeImages"] = jsonHandler{call: op(f.describeImages)}
-	f.handlers["Route53AutoNaming_v20170314.ListServices"] = jsonHandler{pascal: true, call: op(f.sdListServices)}
-	f.handlers["Route53AutoNaming_v20170314.CreateService"] = jsonHandler{pascal: true, call: op(f.sdCreateService)}
-	f.handlers["AnyScaleFrontendService.RegisterScalableTarget"] = jsonHandler{pascal: true, call: op(f.registerScalableTarget)}
-	f.handlers["AnyScaleFrontendService.DescribeScalableTargets"] = jsonHandler{pascal: true, call: op(f.describeScalableTargets)}
-	f.handlers["AnyScaleFrontendService.PutScalingPolicy"] = jsonHandler{pascal: true, call: op(f.putScalingPolicy)}
-	f.handlers["AnyScaleFrontendService.DescribeScalingPolicies"] = jsonHandler{pascal: true, call: op(f.describeScalingPolicies)}
+	const ecsT, ecrT, sdT, aasT, logsT = "AmazonEC2ContainerServiceV20141113", "AmazonEC2ContainerRegistry_V20150921", "Route53AutoNaming_v20170314", "AnyScaleFrontendService", "Logs_20140328"
+	reg(ecsT, "RegisterTaskDefinition", false, op(f, "ecs:RegisterTaskDefinition", f.registerTaskDefinition))
+	reg(ecsT, "DescribeTaskDefinition", false, op(f, "ecs:DescribeTaskDefinition", f.describeTaskDefinition))
+	reg(ecsT, "ListTaskDefinitions", false, op(f, "ecs:ListTaskDefinitions", f.listTaskDefinitions))
+	reg(ecsT, "CreateService", false, op(f, "ecs:CreateService", f.createService))
+	reg(ecsT, "UpdateService", false, op(f, "ecs:UpdateService", f.updateService))
+	reg(ecsT, "DescribeServices", false, op(f, "ecs:DescribeServices", f.describeServices))
+	reg(ecsT, "RunTask", false, op(f, "ecs:RunTask", f.runTask))
+	reg(ecsT, "DescribeTasks", false, op(f, "ecs:DescribeTasks", f.describeTasks))
+	reg(ecsT, "ListTasks", false, op(f, "ecs:ListTasks", f.listTasks))
+	reg(ecrT, "DescribeImages", false, op(f, "ecr:DescribeImages", f.describeImages))
+	reg(sdT, "ListServices", true, op(f, "servicediscovery:ListServices", f.sdListServices))
+	reg(sdT, "CreateService", true, op(f, "servicediscovery:CreateService", f.sdCreateService))
+	reg(aasT, "RegisterScalableTarget", true, op(f, "application-autoscaling:RegisterScalableTarget", f.registerScalableTarget))
+	reg(aasT, "DescribeScalableTargets", true, op(f, "application-autoscaling:DescribeScalableTargets", f.describeScalableTargets))
+	reg(aasT, "PutScalingPolicy", true, op(f, "application-autoscaling:PutScalingPolicy", f.putScalingPolicy))
+	reg(aasT, "DescribeScalingPolicies", true, op(f, "application-autoscaling:DescribeScalingPolicies", f.describeScalingPolicies))
+	reg(logsT, "GetLogEvents", false, op(f, "logs:GetLogEvents", f.getLogEvents))
 
 	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.count(r.Header.Get("X-Amz-Target"))
 		f.serveJSON(w, r)
 	}))
-	f.alb = httptest.NewServer(http.HandlerFunc(f.serveHealth))
+	f.alb = httptest.NewTLSServer(http.HandlerFunc(f.serveHealth))
 	return f
 }
 
@@ -190,17 +231,44 @@ func (f *AWS) Close() { f.server.Close(); f.alb.Close() }
 // services through BaseEndpoint, ELBv2 and CloudFormation through APIOptions.
 func (f *AWS) Config() aws.Config {
 	return aws.Config{
-		Region:           f.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDFAKE", "secret", ""),
-		BaseEndpoint:     aws.String(f.server.URL),
-		APIOptions:       f.apiOptions(),
-		RetryMaxAttempts: 1,
-		HTTPClient:       f.server.Client(),
+		Region:       f.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFAKE", "secret", ""),
+		BaseEndpoint: aws.String(f.server.URL),
+		APIOptions:   f.apiOptions(),
+		HTTPClient:   f.server.Client(),
+		// The SDK's standard retryer, without its waits (the simulated clock
+		// does not move during a retry) or its retry quota.
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.Backoff, o.RateLimiter = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil }), ratelimit.None
+			})
+		},
 	}
 }
 
-// ALBURL is the simulated load balancer's base URL.
+// ALBURL is the simulated load balancer's base URL (HTTPS; its
+// certificate names 127.0.0.1 and *.example.com).
 func (f *AWS) ALBURL() string { return f.alb.URL }
+
+// ALBClient trusts the simulated load balancer's certificate.
+func (f *AWS) ALBClient() *http.Client { return f.alb.Client() }
+
+// ALBAddr is the simulated load balancer's host:port.
+func (f *AWS) ALBAddr() string { return f.alb.Listener.Addr().String() }
+
+// SetOutput changes one of the stack's outputs.
+func (f *AWS) SetOutput(key, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.outputs[key] = value
+}
+
+// LastHost is the Host header of the last request the load balancer answered.
+func (f *AWS) LastHost() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastHost
+}
 
 // PutImage records an image in ECR, as a push would.
 func (f *AWS) PutImage(repo, tag string) {
@@ -248,7 +316,12 @@ func (f *AWS) ServiceTaskDefinition(name string) string {
 func (f *AWS) Resources() (tgs, rules, sd, svcs, targets, policies int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.targetGroups) - 1, len(f.rules) - f.stackRules, len(f.sdServices), len(f.services), len(f.targets), len(f.policies)
+	for _, s := range f.sdServices {
+		if aws.ToString(s.NamespaceId) == f.outputs["NamespaceId"] {
+			sd++
+		}
+	}
+	return len(f.targetGroups) - 1, len(f.rules) - f.stackRules, sd, len(f.services), len(f.targets), len(f.policies)
 }
 
 // Policies returns the scaling policies by name.

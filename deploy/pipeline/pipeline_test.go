@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/peerprep/peerprep/deploy/awsfake"
+	"github.com/peerprep/peerprep/deploy/cfn"
 	"github.com/peerprep/peerprep/deploy/config"
 	"github.com/peerprep/peerprep/deploy/pipeline"
 )
@@ -75,12 +76,19 @@ func newWorld(t *testing.T, envName string) *world {
 	}
 	f := awsfake.New(envName)
 	t.Cleanup(f.Close)
+	env.AccountID = f.Account
+	// The caller may do what the rendered deploy role allows, nothing more.
+	tpl, err := cfn.Render(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Grant(cfn.DeployRoleActions(tpl))
 	return &world{aws: f, env: env, git: &fakeGit{sha: sha1}, pub: &publisher{aws: f, withhold: map[string]bool{}}, out: &bytes.Buffer{}}
 }
 
 func (w *world) pipeline() *pipeline.Pipeline {
 	p := pipeline.New(w.env, pipeline.NewClients(w.aws.Config()))
-	p.Clock, p.HealthURL, p.Git, p.Publisher, p.Out = w.aws.Clock, w.aws.ALBURL(), w.git, w.pub, w.out
+	p.Clock, p.HealthURL, p.HTTP, p.Git, p.Publisher, p.Out = w.aws.Clock, w.aws.ALBURL(), w.aws.ALBClient(), w.git, w.pub, w.out
 	return p
 }
 
@@ -130,8 +138,12 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count)",
 			tgs, rules, sd, svcs, targets, policies, n-1, n, n+1)
 	}
-	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "30" {
-		t.Errorf("deregistration delay %q", got)
+	// WebSocket services keep connections until the task's stop timeout.
+	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "120" {
+		t.Errorf("chat-service deregistration delay %q, want 120", got)
+	}
+	if got := w.aws.TargetGroupAttribute("pp-production-user", "deregistration_delay.timeout_seconds"); got != "30" {
+		t.Errorf("user-service deregistration delay %q, want 30", got)
 	}
 	pol := w.aws.Policies()["user-service-requests"]
 	if cfg := pol.TargetTrackingScalingPolicyConfiguration; cfg == nil || *cfg.TargetValue != 2000 || !strings.HasPrefix(*cfg.PredefinedMetricSpecification.ResourceLabel, "app/peerprep-production/abc/targetgroup/pp-production-user/") {
@@ -167,7 +179,7 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 		t.Errorf("container: %+v", cd)
 	}
 	if env["PGHOST"] != "db.production.internal" || env["PGDATABASE"] != "peerprep_user" || !strings.HasSuffix(secrets["PGPASSWORD"], ":password::") ||
-		secrets["JWT_SIGNING_KEY"] != "arn:aws:secretsmanager:eu-west-1:000000000000:secret:peerprep/production/jwt-signing-key" {
+		secrets["JWT_SIGNING_KEY"] != "arn:aws:secretsmanager:eu-west-1:123456789012:secret:peerprep/production/jwt-signing-key" {
 		t.Errorf("env %v secrets %v", env, secrets)
 	}
 	if w.aws.Calls("RunTask") != 5 {
@@ -243,11 +255,13 @@ func TestMigrationFailureTouchesNoService(t *testing.T) {
 	w := newWorld(t, "staging")
 	w.mustDeploy(t, sha1)
 	w.aws.MigrationExit[w.image("history-service", sha2)] = 1
+	w.aws.MigrationLogs[w.image("history-service", sha2)] = []string{`{"msg":"applying 0003_attempts.sql"}`, `{"msg":"migrate","error":"relation \"attempts\" already exists"}`}
 	sum, err := w.deploy(t, sha2)
 	if err == nil {
 		t.Fatal("deploy succeeded")
 	}
-	for _, want := range []string{"history-service", "exited with 1", "Essential container in task exited", "logs: ecs/history-service/", "no service was changed"} {
+	for _, want := range []string{"history-service", "exited with 1", "Essential container in task exited", "logs: /ecs/peerprep-staging/history-service ecs/history-service/",
+		"last 2 log lines", `relation \"attempts\" already exists`, "no service was changed"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -409,7 +423,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	user.Secrets["NEW_KEY"] = "peerprep/staging/new"
 	user.CPU, user.Memory = 512, 1024
 	user.MaxCount = 6
-	reg := w.aws.Calls("RegisterTaskDefinition")
+	reg, targets := w.aws.Calls("RegisterTaskDefinition"), w.aws.Calls("RegisterScalableTarget")
 	w.out.Reset()
 	diffs, err := w.pipeline().Plan(context.Background(), sha2)
 	if err != nil {
@@ -417,7 +431,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	}
 	want := []string{
 		"image: " + sha1 + " → " + sha2, "env LOG_LEVEL: debug → info",
-		"secret NEW_KEY: added (arn:aws:secretsmanager:eu-west-1:000000000000:secret:peerprep/staging/new)",
+		"secret NEW_KEY: added (arn:aws:secretsmanager:eu-west-1:123456789012:secret:peerprep/staging/new)",
 		"cpu/memory: 256/512 → 512/1024", "autoscaling: min/max 2-4 → 2-6",
 	}
 	if !slices.Equal(diffs[ui].Changes, want) {
@@ -426,7 +440,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	if !slices.Equal(diffs[ui+1].Changes, []string{"image: " + sha1 + " → " + sha2}) {
 		t.Errorf("%s: %v", diffs[ui+1].Service, diffs[ui+1].Changes)
 	}
-	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("UpdateService") != 0 || w.aws.Calls("RegisterScalableTarget") != len(w.env.Services) {
+	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("UpdateService") != 0 || w.aws.Calls("RegisterScalableTarget") != targets {
 		t.Error("plan changed something")
 	}
 	if !strings.Contains(w.out.String(), "env LOG_LEVEL: debug → info") {
