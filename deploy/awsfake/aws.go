@@ -124,6 +124,7 @@ type AWS struct {
 	tags      map[string][]tag                        // by resource ARN
 	created   map[string]time.Time                    // ECS service name → when CreateService ran
 	lastHost  string
+	mangle    Mangle
 	handlers  map[string]jsonHandler
 	server    *httptest.Server
 	alb       *httptest.Server
@@ -194,27 +195,27 @@ func New(env string) *AWS {
 		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")}}}}}
 	f.stackRules = len(f.rules)
 	f.handlers = map[string]jsonHandler{}
-	reg := func(prefix, name string, pascal bool, call func([]byte) (any, error)) {
-		f.handlers[prefix+"."+name] = jsonHandler{pascal: pascal, call: call}
+	reg := func(prefix, name string, pascal bool, call func([]byte) (any, error), iamOp string) {
+		f.handlers[prefix+"."+name] = jsonHandler{pascal: pascal, call: call, op: iamOp}
 	}
 	const ecsT, ecrT, sdT, aasT, logsT = "AmazonEC2ContainerServiceV20141113", "AmazonEC2ContainerRegistry_V20150921", "Route53AutoNaming_v20170314", "AnyScaleFrontendService", "Logs_20140328"
-	reg(ecsT, "RegisterTaskDefinition", false, op(f, "ecs:RegisterTaskDefinition", f.registerTaskDefinition))
-	reg(ecsT, "DescribeTaskDefinition", false, op(f, "ecs:DescribeTaskDefinition", f.describeTaskDefinition))
-	reg(ecsT, "ListTaskDefinitions", false, op(f, "ecs:ListTaskDefinitions", f.listTaskDefinitions))
-	reg(ecsT, "CreateService", false, op(f, "ecs:CreateService", f.createService))
-	reg(ecsT, "UpdateService", false, op(f, "ecs:UpdateService", f.updateService))
-	reg(ecsT, "DescribeServices", false, op(f, "ecs:DescribeServices", f.describeServices))
-	reg(ecsT, "RunTask", false, op(f, "ecs:RunTask", f.runTask))
-	reg(ecsT, "DescribeTasks", false, op(f, "ecs:DescribeTasks", f.describeTasks))
-	reg(ecsT, "ListTasks", false, op(f, "ecs:ListTasks", f.listTasks))
-	reg(ecrT, "DescribeImages", false, op(f, "ecr:DescribeImages", f.describeImages))
-	reg(sdT, "ListServices", true, op(f, "servicediscovery:ListServices", f.sdListServices))
-	reg(sdT, "CreateService", true, op(f, "servicediscovery:CreateService", f.sdCreateService))
-	reg(aasT, "RegisterScalableTarget", true, op(f, "application-autoscaling:RegisterScalableTarget", f.registerScalableTarget))
-	reg(aasT, "DescribeScalableTargets", true, op(f, "application-autoscaling:DescribeScalableTargets", f.describeScalableTargets))
-	reg(aasT, "PutScalingPolicy", true, op(f, "application-autoscaling:PutScalingPolicy", f.putScalingPolicy))
-	reg(aasT, "DescribeScalingPolicies", true, op(f, "application-autoscaling:DescribeScalingPolicies", f.describeScalingPolicies))
-	reg(logsT, "GetLogEvents", false, op(f, "logs:GetLogEvents", f.getLogEvents))
+	reg(ecsT, "RegisterTaskDefinition", false, op(f, "ecs:RegisterTaskDefinition", f.registerTaskDefinition), "ecs:RegisterTaskDefinition")
+	reg(ecsT, "DescribeTaskDefinition", false, op(f, "ecs:DescribeTaskDefinition", f.describeTaskDefinition), "ecs:DescribeTaskDefinition")
+	reg(ecsT, "ListTaskDefinitions", false, op(f, "ecs:ListTaskDefinitions", f.listTaskDefinitions), "ecs:ListTaskDefinitions")
+	reg(ecsT, "CreateService", false, op(f, "ecs:CreateService", f.createService), "ecs:CreateService")
+	reg(ecsT, "UpdateService", false, op(f, "ecs:UpdateService", f.updateService), "ecs:UpdateService")
+	reg(ecsT, "DescribeServices", false, op(f, "ecs:DescribeServices", f.describeServices), "ecs:DescribeServices")
+	reg(ecsT, "RunTask", false, op(f, "ecs:RunTask", f.runTask), "ecs:RunTask")
+	reg(ecsT, "DescribeTasks", false, op(f, "ecs:DescribeTasks", f.describeTasks), "ecs:DescribeTasks")
+	reg(ecsT, "ListTasks", false, op(f, "ecs:ListTasks", f.listTasks), "ecs:ListTasks")
+	reg(ecrT, "DescribeImages", false, op(f, "ecr:DescribeImages", f.describeImages), "ecr:DescribeImages")
+	reg(sdT, "ListServices", true, op(f, "servicediscovery:ListServices", f.sdListServices), "servicediscovery:ListServices")
+	reg(sdT, "CreateService", true, op(f, "servicediscovery:CreateService", f.sdCreateService), "servicediscovery:CreateService")
+	reg(aasT, "RegisterScalableTarget", true, op(f, "application-autoscaling:RegisterScalableTarget", f.registerScalableTarget), "application-autoscaling:RegisterScalableTarget")
+	reg(aasT, "DescribeScalableTargets", true, op(f, "application-autoscaling:DescribeScalableTargets", f.describeScalableTargets), "application-autoscaling:DescribeScalableTargets")
+	reg(aasT, "PutScalingPolicy", true, op(f, "application-autoscaling:PutScalingPolicy", f.putScalingPolicy), "application-autoscaling:PutScalingPolicy")
+	reg(aasT, "DescribeScalingPolicies", true, op(f, "application-autoscaling:DescribeScalingPolicies", f.describeScalingPolicies), "application-autoscaling:DescribeScalingPolicies")
+	reg(logsT, "GetLogEvents", false, op(f, "logs:GetLogEvents", f.getLogEvents), "logs:GetLogEvents")
 
 	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.count(r.Header.Get("X-Amz-Target"))
@@ -255,6 +256,15 @@ func (f *AWS) ALBClient() *http.Client { return f.alb.Client() }
 
 // ALBAddr is the simulated load balancer's host:port.
 func (f *AWS) ALBAddr() string { return f.alb.Listener.Addr().String() }
+
+// EditService changes a live service by hand, as a console edit would.
+func (f *AWS) EditService(name string, edit func(*ecstypes.Service)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.services[name]; ok {
+		edit(&s.svc)
+	}
+}
 
 // SetOutput changes one of the stack's outputs.
 func (f *AWS) SetOutput(key, value string) {

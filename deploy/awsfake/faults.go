@@ -78,3 +78,14 @@ func dropConnection(w http.ResponseWriter) {
 	}
 	panic(http.ErrAbortHandler)
 }
+
+// Mangle, when set, may replace the JSON body of a response to op
+// ("ecs:DescribeServices"), as a partial or broken answer would be.
+type Mangle func(op string, body []byte) []byte
+
+// SetMangle installs m (nil: none).
+func (f *AWS) SetMangle(m Mangle) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mangle = m
+}

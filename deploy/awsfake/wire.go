@@ -37,6 +37,7 @@ func errf(typ, format string, args ...any) error {
 type jsonHandler struct {
 	pascal bool // Cloud Map and Application Auto Scaling use PascalCase members; ECS and ECR camelCase
 	call   func(body []byte) (any, error)
+	op     string // "ecs:UpdateService"
 }
 
 // op adapts a typed handler; iamOp ("ecs:UpdateService") is what IAM checks.
@@ -84,6 +85,15 @@ func (f *AWS) serveJSON(w http.ResponseWriter, r *http.Request) {
 			ae = &apiError{Type: "ServerException", Message: err.Error()}
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"__type": ae.Type, "message": ae.Message, "Message": ae.Message})
+		return
+	}
+	f.mu.Lock()
+	mangle := f.mangle
+	f.mu.Unlock()
+	if mangle != nil {
+		body, _ := json.Marshal(wire(reflect.ValueOf(out), h.pascal))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write(mangle(h.op, body))
 		return
 	}
 	writeJSON(w, http.StatusOK, wire(reflect.ValueOf(out), h.pascal))

@@ -12,12 +12,23 @@ import (
 	"testing"
 
 	"github.com/peerprep/peerprep/deploy/config"
+	"github.com/peerprep/peerprep/deploy/iam"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata")
 
 // render loads env from the real deploy configuration and renders it.
 func render(t *testing.T, env string) (*config.Environment, []byte) {
+	t.Helper()
+	e, tpl := renderTemplate(t, env)
+	b, err := tpl.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, b
+}
+
+func renderTemplate(t *testing.T, env string) (*config.Environment, *Template) {
 	t.Helper()
 	e, err := config.Load("..", env)
 	if err != nil {
@@ -27,11 +38,7 @@ func render(t *testing.T, env string) (*config.Environment, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := tpl.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, b
+	return e, tpl
 }
 
 func environments(t *testing.T) []string {
@@ -295,6 +302,25 @@ func TestWebAppIsTheListenersDefaultAction(t *testing.T) {
 			}
 			if rules != 1 {
 				t.Errorf("%d listener rules in the template, want only the internal one", rules)
+			}
+		})
+	}
+}
+
+// The deploy role allows exactly the actions deploy/iam lists for the
+// pipeline's calls.
+func TestDeployRoleIsTheIAMList(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			_, tpl := renderTemplate(t, env)
+			got, want := DeployRoleActions(tpl), iam.Actions(iam.Pipeline)
+			if !slices.Equal(got, want) {
+				t.Errorf("deploy role actions\n%v\nwant\n%v", got, want)
+			}
+			for _, a := range []string{"ecs:TagResource", "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "logs:GetLogEvents"} {
+				if !slices.Contains(got, a) {
+					t.Errorf("deploy role lacks %s", a)
+				}
 			}
 		})
 	}

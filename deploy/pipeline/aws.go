@@ -70,7 +70,18 @@ const placeholderAccount = "000000000000"
 // account_id: images would be pushed to the caller's registry while the
 // task definitions point at env's.
 func (c *Clients) checkAccount(ctx context.Context, env *config.Environment) (string, error) {
-	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	return CheckAccount(ctx, c.STS, env)
+}
+
+// CallerIdentity is the part of the STS client CheckAccount needs.
+type CallerIdentity interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// CheckAccount returns the caller's account, or an error saying which
+// account the caller is in when it is not env's (infra:deploy uses it too).
+func CheckAccount(ctx context.Context, api CallerIdentity, env *config.Environment) (string, error) {
+	id, err := api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return "", fmt.Errorf("who am I (sts GetCallerIdentity): %w", err)
 	}
@@ -279,7 +290,7 @@ func elbTags(m map[string]string) []elbtypes.Tag {
 
 func (c *Clients) ensureRule(ctx context.Context, env *config.Environment, out Outputs, svc config.Service, r *resources) error {
 	var rules []elbtypes.Rule
-	for pages := elb.NewDescribeRulesPaginator(c.ELB, &elb.DescribeRulesInput{ListenerArn: aws.String(out["HttpsListenerArn"])}); pages.HasMorePages(); {
+	for pages := elb.NewDescribeRulesPaginator(c.ELB, &elb.DescribeRulesInput{ListenerArn: aws.String(out["HttpsListenerArn"])}, func(o *elb.DescribeRulesPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("describe listener rules: %w", err)
@@ -332,7 +343,7 @@ func ruleMatches(r elbtypes.Rule, paths []string, tgArn string) bool {
 func (c *Clients) registryArn(ctx context.Context, out Outputs, name string) (string, error) {
 	in := &sd.ListServicesInput{Filters: []sdtypes.ServiceFilter{{
 		Name: sdtypes.ServiceFilterNameNamespaceId, Values: []string{out["NamespaceId"]}, Condition: sdtypes.FilterConditionEq}}}
-	for pages := sd.NewListServicesPaginator(c.SD, in); pages.HasMorePages(); {
+	for pages := sd.NewListServicesPaginator(c.SD, in, func(o *sd.ListServicesPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			return "", fmt.Errorf("list Cloud Map services: %w", err)
@@ -436,7 +447,7 @@ func deploymentConfiguration() *ecstypes.DeploymentConfiguration {
 func (c *Clients) scalableTargets(ctx context.Context, id string) ([]aastypes.ScalableTarget, error) {
 	var all []aastypes.ScalableTarget
 	in := &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{id}}
-	for pages := aas.NewDescribeScalableTargetsPaginator(c.AAS, in); pages.HasMorePages(); {
+	for pages := aas.NewDescribeScalableTargetsPaginator(c.AAS, in, func(o *aas.DescribeScalableTargetsPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("describe scalable target %s: %w", id, err)
@@ -450,7 +461,7 @@ func (c *Clients) scalableTargets(ctx context.Context, id string) ([]aastypes.Sc
 func (c *Clients) scalingPolicies(ctx context.Context, id string) ([]aastypes.ScalingPolicy, error) {
 	var all []aastypes.ScalingPolicy
 	in := &aas.DescribeScalingPoliciesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(id)}
-	for pages := aas.NewDescribeScalingPoliciesPaginator(c.AAS, in); pages.HasMorePages(); {
+	for pages := aas.NewDescribeScalingPoliciesPaginator(c.AAS, in, func(o *aas.DescribeScalingPoliciesPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("describe scaling policies %s: %w", id, err)

@@ -245,7 +245,7 @@ func (p *Pipeline) Rollback(ctx context.Context, names []string) (*Summary, erro
 			cur := aws.ToString(live.TaskDefinition)
 			var arns []string
 			in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(Family(p.Env, s.Name)), Sort: ecstypes.SortOrderDesc, Status: ecstypes.TaskDefinitionStatusActive}
-			for pages := ecs.NewListTaskDefinitionsPaginator(p.c.ECS, in); pages.HasMorePages(); {
+			for pages := ecs.NewListTaskDefinitionsPaginator(p.c.ECS, in, func(o *ecs.ListTaskDefinitionsPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 				pg, err := pages.NextPage(ctx)
 				if err != nil {
 					return fmt.Errorf("%s: list task definitions: %w", s.Name, err)

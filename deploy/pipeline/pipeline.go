@@ -160,7 +160,7 @@ type serviceRun struct {
 	// updateUnknown: the update call failed and reading the service back
 	// did not show it landed; rollback asks AWS again.
 	updateUnknown bool
-	clock    Clock     // this service's timeline while its goroutine runs
+	clock         Clock // this service's timeline while its goroutine runs
 }
 
 type ecsRegister = ecs.RegisterTaskDefinitionInput
@@ -369,6 +369,9 @@ func (p *Pipeline) register(ctx context.Context, out Outputs, runs []*serviceRun
 		res, err := p.c.ECS.RegisterTaskDefinition(ctx, r.input)
 		if err != nil {
 			return fmt.Errorf("%s: register task definition: %w", r.svc.Name, err)
+		}
+		if res.TaskDefinition == nil || aws.ToString(res.TaskDefinition.TaskDefinitionArn) == "" {
+			return fmt.Errorf("%s: register task definition: the response names no task definition", r.svc.Name)
 		}
 		r.target = aws.ToString(res.TaskDefinition.TaskDefinitionArn)
 		r.res.TaskDefinition, r.res.Registered = r.target, true

@@ -406,7 +406,7 @@ func TestRefusals(t *testing.T) {
 	w.git.dirty = false
 	p := w.pipeline()
 	p.Confirm = func(string) bool { return false }
-	if _, err := p.Deploy(context.Background(), pipeline.Options{}); err == nil || !strings.Contains(err.Error(), "not confirmed") {
+	if _, err := p.Deploy(context.Background(), pipeline.Options{}); err == nil || !strings.Contains(err.Error(), "not confirmed") || !strings.Contains(err.Error(), "DEPLOY_YES=1") || strings.Contains(err.Error(), "--yes") {
 		t.Errorf("unconfirmed production: %v", err)
 	}
 	if w.aws.Calls("DescribeStacks") != 0 {

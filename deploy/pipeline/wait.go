@@ -156,7 +156,7 @@ func (p *Pipeline) whyFailed(ctx context.Context, cluster string, svc *ecstypes.
 		fmt.Fprintf(&b, "\n    event: %s", aws.ToString(e.Message))
 	}
 	var stopped []string
-	for pages := ecs.NewListTasksPaginator(p.c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: svc.ServiceName, DesiredStatus: ecstypes.DesiredStatusStopped}); pages.HasMorePages(); {
+	for pages := ecs.NewListTasksPaginator(p.c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: svc.ServiceName, DesiredStatus: ecstypes.DesiredStatusStopped}, func(o *ecs.ListTasksPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
 		pg, err := pages.NextPage(ctx)
 		if err != nil {
 			fmt.Fprintf(&b, "\n    (stopped tasks unavailable: %v)", err)
