@@ -106,9 +106,11 @@ type AWS struct {
 	Domain string
 	// PageSize is the most items a list or describe call returns per page.
 	PageSize int
-	// ConsistencyDelay is how long after CreateService Application Auto
-	// Scaling still says the ECS service does not exist.
-	ConsistencyDelay time.Duration
+	// ConsistencyLag is how many RegisterScalableTarget calls after
+	// CreateService are still told the ECS service does not exist. (Counted
+	// in calls, not time: parallel waiters each keep their own simulated
+	// time.)
+	ConsistencyLag int
 	// MigrationLogs: the log lines a migration task from this image writes.
 	MigrationLogs map[string][]string
 
@@ -122,7 +124,7 @@ type AWS struct {
 	failed    int
 	strategy  []ecstypes.CapacityProviderStrategyItem // the cluster's default
 	tags      map[string][]tag                        // by resource ARN
-	created   map[string]time.Time                    // ECS service name → when CreateService ran
+	unseen    map[string]int                          // ECS service name → RegisterScalableTarget calls it was not yet visible to
 	lastHost  string
 	mangle    Mangle
 	handlers  map[string]jsonHandler
@@ -154,9 +156,9 @@ func New(env string) *AWS {
 		images: map[string]bool{}, taskDefs: map[string][]*ecstypes.TaskDefinition{}, services: map[string]*service{},
 		tasks: map[string]*task{}, targetGroups: map[string]*elbtypes.TargetGroup{}, tgAttributes: map[string][]elbtypes.TargetGroupAttribute{}, sdServices: map[string]*sdtypes.Service{},
 		targets: map[string]*aastypes.ScalableTarget{}, policies: map[string]*aastypes.ScalingPolicy{}, calls: map[string]int{},
-		PageSize: 2, ConsistencyDelay: 5 * time.Second, MigrationLogs: map[string][]string{},
+		PageSize: 2, ConsistencyLag: 2, MigrationLogs: map[string][]string{},
 		allowed: map[string]bool{}, ops: map[string]bool{}, rng: rand.New(rand.NewPCG(1, 2)),
-		tags: map[string][]tag{}, created: map[string]time.Time{},
+		tags: map[string][]tag{}, unseen: map[string]int{},
 	}
 	// The template's cluster: staging puts most tasks on Spot.
 	f.strategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Base: 1, Weight: 1}}

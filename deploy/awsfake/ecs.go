@@ -239,7 +239,7 @@ func (f *AWS) createService(in *ecs.CreateServiceInput) (*ecs.CreateServiceOutpu
 		DesiredCount: aws.ToInt32(in.DesiredCount), CreatedAt: aws.Time(f.Clock.Now()), Tags: in.Tags,
 	}}
 	f.services[name] = s
-	f.created[name] = f.Clock.Now()
+	f.unseen[name] = 0
 	f.tag(*s.svc.ServiceArn, ecsTags(in.Tags))
 	f.startDeployment(s, td.TaskDefinitionArn)
 	return &ecs.CreateServiceOutput{Service: f.view(s)}, nil

@@ -241,7 +241,8 @@ func (f *AWS) registerScalableTarget(in *applicationautoscaling.RegisterScalable
 	id := aws.ToString(in.ResourceId)
 	// ECS changes reach Application Auto Scaling a little later.
 	name := id[strings.LastIndex(id, "/")+1:]
-	if at, ok := f.created[name]; !ok || f.Clock.Now().Sub(at) < f.ConsistencyDelay {
+	if n, ok := f.unseen[name]; !ok || n < f.ConsistencyLag {
+		f.unseen[name] = n + 1
 		return nil, errf("ValidationException", "ECS service doesn't exist: %s", id)
 	}
 	if t, ok := f.targets[id]; ok {

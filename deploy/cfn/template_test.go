@@ -13,6 +13,7 @@ import (
 
 	"github.com/peerprep/peerprep/deploy/config"
 	"github.com/peerprep/peerprep/deploy/iam"
+	"github.com/peerprep/peerprep/libs/metrics"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata")
@@ -321,6 +322,48 @@ func TestDeployRoleIsTheIAMList(t *testing.T) {
 				if !slices.Contains(got, a) {
 					t.Errorf("deploy role lacks %s", a)
 				}
+			}
+		})
+	}
+}
+
+var searchMetric = regexp.MustCompile(`\{(PeerPrep/[a-z]+)[^}]*\} MetricName=\\*"(\w+)\\*"`)
+
+// The dashboard and alarms read the metrics the services emit: names come
+// from libs/metrics, and every metric there is on the dashboard.
+func TestTemplateReadsTheMetricsServicesEmit(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			_, b := render(t, env)
+			p := parse(t, b)
+			known := map[string]bool{}
+			for _, mt := range metrics.All {
+				known[mt.Name] = true
+			}
+			onDashboard := map[string]bool{}
+			for _, match := range searchMetric.FindAllStringSubmatch(string(b), -1) {
+				if match[1] != metrics.Namespace(env) || !known[match[2]] {
+					t.Errorf("dashboard reads %s %s, which no service emits (libs/metrics)", match[1], match[2])
+				}
+				onDashboard[match[2]] = true
+			}
+			for _, mt := range metrics.All {
+				if !onDashboard[mt.Name] {
+					t.Errorf("%s is emitted but not on the dashboard", mt.Name)
+				}
+			}
+			alarms := 0
+			for name, r := range p.Resources {
+				if r.Type != "AWS::CloudWatch::Alarm" || r.Properties["Namespace"] != metrics.Namespace(env) {
+					continue
+				}
+				alarms++
+				if !known[r.Properties["MetricName"].(string)] {
+					t.Errorf("alarm %s reads %v, which no service emits", name, r.Properties["MetricName"])
+				}
+			}
+			if alarms < 4 {
+				t.Errorf("%d alarms on the services' own metrics", alarms)
 			}
 		})
 	}

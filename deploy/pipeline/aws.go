@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/peerprep/peerprep/deploy/config"
+	"github.com/peerprep/peerprep/libs/metrics"
 )
 
 // Clients are the AWS APIs the pipeline drives. Every call it makes is
@@ -547,6 +549,12 @@ func wantPolicies(out Outputs, svc config.Service, tgArn string) []*aas.PutScali
 				PredefinedMetricSpecification: m, ScaleOutCooldown: aws.Int32(int32(a.ScaleOutCooldownSeconds)), ScaleInCooldown: aws.Int32(int32(a.ScaleInCooldownSeconds))}}
 	}
 	ps := []*aas.PutScalingPolicyInput{pol("cpu", a.CPUTarget, aastypes.MetricTypeECSServiceAverageCPUUtilization, "")}
+	if a.BacklogPerTask > 0 {
+		b := pol("backlog", float64(a.BacklogPerTask), "", "")
+		b.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification = nil
+		b.TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification = backlogPerTask(out, svc)
+		ps = append(ps, b)
+	}
 	if a.RequestsPerTarget > 0 {
 		// ResourceLabel: app/<lb>/<id>/targetgroup/<tg>/<id>
 		tg := tgArn[max(0, strings.Index(tgArn, "targetgroup/")):]
@@ -555,8 +563,36 @@ func wantPolicies(out Outputs, svc config.Service, tgArn string) []*aas.PutScali
 	return ps
 }
 
+// backlogPerTask is metric math over the queue depth the service emits
+// (libs/metrics, Maximum: every replica reports the same shared queue)
+// divided by its running tasks (Container Insights).
+func backlogPerTask(out Outputs, svc config.Service) *aastypes.CustomizedMetricSpecification {
+	env := strings.TrimPrefix(out["ClusterName"], "peerprep-")
+	stat := func(id, ns, name, statistic string, dims ...string) aastypes.TargetTrackingMetricDataQuery {
+		m := &aastypes.TargetTrackingMetric{Namespace: aws.String(ns), MetricName: aws.String(name)}
+		for i := 0; i+1 < len(dims); i += 2 {
+			m.Dimensions = append(m.Dimensions, aastypes.TargetTrackingMetricDimension{Name: aws.String(dims[i]), Value: aws.String(dims[i+1])})
+		}
+		return aastypes.TargetTrackingMetricDataQuery{Id: aws.String(id), ReturnData: aws.Bool(false),
+			MetricStat: &aastypes.TargetTrackingMetricStat{Metric: m, Stat: aws.String(statistic)}}
+	}
+	return &aastypes.CustomizedMetricSpecification{Metrics: []aastypes.TargetTrackingMetricDataQuery{
+		stat("backlog", metrics.Namespace(env), metrics.QueueDepth.Name, "Maximum", metrics.ServiceDimension, svc.Name),
+		stat("tasks", "ECS/ContainerInsights", "RunningTaskCount", "Average", "ClusterName", out["ClusterName"], "ServiceName", svc.Name),
+		{Id: aws.String("per_task"), Expression: aws.String("backlog / tasks"), Label: aws.String("tickets waiting per running task"), ReturnData: aws.Bool(true)},
+	}}
+}
+
 func samePolicy(a, b *aastypes.TargetTrackingScalingPolicyConfiguration) bool {
-	if a == nil || b == nil || a.PredefinedMetricSpecification == nil || b.PredefinedMetricSpecification == nil {
+	if a == nil || b == nil {
+		return false
+	}
+	if a.CustomizedMetricSpecification != nil || b.CustomizedMetricSpecification != nil {
+		return aws.ToFloat64(a.TargetValue) == aws.ToFloat64(b.TargetValue) && aws.ToInt32(a.ScaleInCooldown) == aws.ToInt32(b.ScaleInCooldown) &&
+			aws.ToInt32(a.ScaleOutCooldown) == aws.ToInt32(b.ScaleOutCooldown) &&
+			reflect.DeepEqual(a.CustomizedMetricSpecification, b.CustomizedMetricSpecification)
+	}
+	if a.PredefinedMetricSpecification == nil || b.PredefinedMetricSpecification == nil {
 		return false
 	}
 	return aws.ToFloat64(a.TargetValue) == aws.ToFloat64(b.TargetValue) && aws.ToInt32(a.ScaleInCooldown) == aws.ToInt32(b.ScaleInCooldown) &&

@@ -134,9 +134,16 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 	n := len(w.env.Services)
 	tgs, rules, sd, svcs, targets, policies := w.aws.Resources()
 	// The web app's target group is the stack's, and it has no rule.
-	if tgs != n-1 || rules != n-1 || sd != n || svcs != n || targets != n || policies != n+1 {
-		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count)",
-			tgs, rules, sd, svcs, targets, policies, n-1, n, n+1)
+	if tgs != n-1 || rules != n-1 || sd != n || svcs != n || targets != n || policies != n+2 {
+		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count, matching-service's backlog)",
+			tgs, rules, sd, svcs, targets, policies, n-1, n, n+2)
+	}
+	backlog := w.aws.Policies()["matching-service-backlog"].TargetTrackingScalingPolicyConfiguration
+	if backlog == nil || *backlog.TargetValue != 20 || backlog.CustomizedMetricSpecification == nil ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[0].MetricStat.Metric.Namespace) != "PeerPrep/production" ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[0].MetricStat.Metric.MetricName) != "QueueDepth" ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[2].Expression) != "backlog / tasks" {
+		t.Errorf("backlog policy: %+v", backlog)
 	}
 	// WebSocket services keep connections until the task's stop timeout.
 	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "120" {
@@ -221,7 +228,7 @@ func TestSecondIdenticalDeployRegistersNothing(t *testing.T) {
 	reg, tg, runs := w.aws.Calls("RegisterTaskDefinition"), w.aws.Calls("CreateTargetGroup"), w.aws.Calls("RunTask")
 	sum := w.mustDeploy(t, sha1)
 	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("CreateTargetGroup") != tg || w.aws.Calls("RunTask") != runs ||
-		w.aws.Calls("UpdateService") != 0 || w.aws.Calls("PutScalingPolicy") != len(w.env.Services) {
+		w.aws.Calls("UpdateService") != 0 || w.aws.Calls("PutScalingPolicy") != len(w.env.Services)+1 {
 		t.Errorf("second deploy changed things: register %d→%d, target groups %d→%d, migrations %d→%d, updates %d, policies %d",
 			reg, w.aws.Calls("RegisterTaskDefinition"), tg, w.aws.Calls("CreateTargetGroup"), runs, w.aws.Calls("RunTask"), w.aws.Calls("UpdateService"), w.aws.Calls("PutScalingPolicy"))
 	}

@@ -159,10 +159,15 @@ func TestLostUpdateResponse(t *testing.T) {
 // Defect 7: Application Auto Scaling sees a new service a little later.
 func TestScalableTargetWaitsForANewService(t *testing.T) {
 	w := newWorld(t, "staging")
-	w.aws.ConsistencyDelay = 40 * 1e9
+	w.aws.ConsistencyLag = 8 // about a minute of backoff
 	w.mustDeploy(t, sha1)
-	if got := w.aws.Calls("RegisterScalableTarget"); got <= len(w.env.Services) {
-		t.Errorf("%d RegisterScalableTarget calls: the not-yet-visible answer was never seen", got)
+	if got, want := w.aws.Calls("RegisterScalableTarget"), 9*len(w.env.Services); got != want {
+		t.Errorf("%d RegisterScalableTarget calls, want %d", got, want)
+	}
+	w2 := newWorld(t, "staging")
+	w2.aws.ConsistencyLag = 1000 // never visible: the retry is bounded
+	if _, err := w2.deploy(t, sha1); err == nil || !strings.Contains(err.Error(), "ECS service doesn't exist") {
+		t.Errorf("err = %v", err)
 	}
 }
 
