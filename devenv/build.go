@@ -43,10 +43,14 @@ func Binaries(root string) ([]Binary, error) {
 }
 
 // Build compiles every service binary as a static executable stamped with
-// Version, into services/<name>/bin/<name>-service.
+// Version, into services/<name>/bin/<name>-service, after building the web
+// app that frontend-service embeds (BuildWeb).
 func (e *Env) Build(ctx context.Context) ([]Binary, error) {
 	bins, err := Binaries(e.Root)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.BuildWeb(ctx); err != nil {
 		return nil, err
 	}
 	if len(bins) == 0 {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -166,7 +167,7 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 	pl.closers = append(pl.closers, func() { _ = internalLn.Close() })
 	pl.PublicURL = "http://" + localAddr(publicLn.Addr())
 	pl.wiring.DiscoveryURL = "http://" + internalLn.Addr().String()
-	pl.wiring.CORSOrigin = pl.PublicURL
+	pl.wiring.CORSOrigin = browserOrigins(publicLn.Addr())
 
 	instances := map[string][]string{}
 	ports := newPortPicker()
@@ -249,9 +250,33 @@ func (pl *platform) close() {
 	pl.closers = nil
 }
 
-// routed reports whether both gateways route to the instance now.
+// routed reports whether the gateways that know the instance (both, or
+// only the public one for the web app) route to it now.
 func (pl *platform) routed(p *process) bool {
-	return pl.public.Healthy(p.svc.LocalURL()) && pl.internal.Healthy(p.svc.LocalURL())
+	return pl.public.Healthy(p.svc.LocalURL()) && (p.svc.Default || pl.internal.Healthy(p.svc.LocalURL()))
+}
+
+// browserOrigins are the origins a browser may load the app from on this
+// machine: localhost (where a Secure cookie works over plain HTTP) and the
+// loopback address. Services accept sockets from them.
+func browserOrigins(a net.Addr) string {
+	port := "80"
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+	}
+	return "http://localhost:" + port + ",http://127.0.0.1:" + port
+}
+
+// BrowserURL is the platform's public address as a browser should use it:
+// on localhost, the one host where Chromium keeps a Secure cookie over
+// plain HTTP.
+func (pl *platform) BrowserURL() string {
+	u, err := url.Parse(pl.PublicURL)
+	if err != nil {
+		return pl.PublicURL
+	}
+	u.Host = net.JoinHostPort("localhost", u.Port())
+	return u.String()
 }
 
 // localAddr turns a wildcard listener address into one a client can dial.

@@ -20,10 +20,11 @@ import (
 func E2E(ctx context.Context) error { return run(ctx, (*Env).E2E) }
 
 // E2E runs the two-user journey (package e2e) through the public address
-// only: against PEERPREP_E2E_URL when set (a platform already running,
-// e.g. `mage dev`), otherwise against a private platform it starts with
-// PEERPREP_REPLICAS (default 2) instances of every service, its own
-// databases (peerprep_e2e_*) and Redis keys (peerprep-e2e:*), on free ports.
+// only, then the web app's browser tests: against PEERPREP_E2E_URL when set
+// (a platform already running, e.g. `mage dev`), otherwise against a
+// private platform it starts with PEERPREP_REPLICAS (default 2) instances
+// of every service, its own databases (peerprep_e2e_*) and Redis keys
+// (peerprep-e2e:*), on free ports.
 func (e *Env) E2E(ctx context.Context) error {
 	editorDir := filepath.Join(e.Root, filepath.FromSlash(e2e.EditorDir))
 	if err := e2e.InstallEditor(ctx, editorDir, e.Stdout); err != nil {
@@ -31,10 +32,24 @@ func (e *Env) E2E(ctx context.Context) error {
 	}
 	if base := e.Getenv("PEERPREP_E2E_URL"); base != "" {
 		e.logf("e2e: journey against %s", base)
-		return e.journey(ctx, base, editorDir)
+		if err := e.journey(ctx, base, editorDir); err != nil {
+			return err
+		}
+		return e.browserTests(ctx, base, "")
 	}
-	return e.withTestPlatform(ctx, "e2e", func(ctx context.Context, pl *platform, _ chan exit) error {
-		return e.journey(ctx, pl.PublicURL, editorDir)
+	if err := e.BuildWeb(ctx); err != nil { // before the platform: it is slow, and npm ci may fail
+		return err
+	}
+	return e.withTestPlatform(ctx, "e2e", func(ctx context.Context, pl *platform, exits chan exit) error {
+		if err := e.journey(ctx, pl.PublicURL, editorDir); err != nil {
+			return err
+		}
+		control, stop, err := e.startControl(ctx, pl, exits)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		return e.browserTests(ctx, pl.BrowserURL(), control)
 	})
 }
 

@@ -18,8 +18,9 @@ import (
 )
 
 // Gateway is the local stand-in for the ALB (public: internal routes are
-// answered 404, unknown paths go to the frontend placeholder) or, with
-// Public false, for Cloud Map between services (internal routes pass).
+// answered 404, paths no prefix claims go to the default route, the web
+// app) or, with Public false, for Cloud Map between services (internal
+// routes pass; the web app is not there).
 // Routes are the prefixes and priorities of deploy/services.yaml; each
 // prefix round-robins over its instances that pass /health/ready.
 //
@@ -34,6 +35,7 @@ type Gateway struct {
 	// delivered to an instance (and was offered to the next one).
 	OnUnreached func(instance string, err error)
 	pools       []*pool // by listener priority
+	fallback    *pool   // the default route (public only); nil: 404
 	interval    time.Duration
 }
 
@@ -60,6 +62,9 @@ func NewGateway(public bool, instances map[string][]string, svcs []Service) *Gat
 	tr.MaxIdleConnsPerHost = 256
 	g := &Gateway{Public: public, interval: 2 * time.Second}
 	for _, s := range svcs {
+		if s.Default && !public {
+			continue
+		}
 		p := &pool{prefix: s.Prefix, priority: s.Priority}
 		for _, base := range instances[s.Name] {
 			u, err := url.Parse(base)
@@ -95,6 +100,10 @@ func NewGateway(public bool, instances map[string][]string, svcs []Service) *Gat
 			b.healthy.Store(true) // until the first check says otherwise
 			p.backends = append(p.backends, b)
 		}
+		if s.Default {
+			g.fallback = p
+			continue
+		}
 		g.pools = append(g.pools, p)
 	}
 	slices.SortFunc(g.pools, func(a, b *pool) int { return a.priority - b.priority })
@@ -119,12 +128,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.forward(w, r, p)
 		return
 	}
-	if !g.Public {
+	if g.fallback == nil {
 		writeGatewayError(w, http.StatusNotFound, "not_found", "no service has this prefix")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(placeholderPage))
+	g.forward(w, r, g.fallback)
 }
 
 // maxReplayBody is the largest request body buffered so that a request can
@@ -193,7 +201,7 @@ func unreached(err error) bool {
 
 // Healthy reports whether the gateway currently routes to the instance at base.
 func (g *Gateway) Healthy(base string) bool {
-	for _, p := range g.pools {
+	for _, p := range g.all() {
 		for _, b := range p.backends {
 			if b.base == base {
 				return b.healthy.Load()
@@ -201,6 +209,14 @@ func (g *Gateway) Healthy(base string) bool {
 		}
 	}
 	return false
+}
+
+// all is every pool, the default route's included.
+func (g *Gateway) all() []*pool {
+	if g.fallback == nil {
+		return g.pools
+	}
+	return append(slices.Clip(g.pools), g.fallback)
 }
 
 // pick is round robin over healthy instances.
@@ -227,7 +243,7 @@ func (g *Gateway) CheckHealth(ctx context.Context) {
 	client := &http.Client{Timeout: time.Second}
 	check := func(all bool) {
 		var wg sync.WaitGroup
-		for _, p := range g.pools {
+		for _, p := range g.all() {
 			for _, b := range p.backends {
 				if !all && b.healthy.Load() {
 					continue
@@ -262,10 +278,3 @@ func writeGatewayError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`{"error":{"code":"` + code + `","message":"` + msg + `"},"request_id":""}` + "\n"))
 }
-
-const placeholderPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>PeerPrep</title></head>
-<body><h1>PeerPrep</h1><p>The web frontend is not part of this repository yet.
-The APIs are served under /user-service-api/, /question-service-api/, /matching-service-api/,
-/history-service-api/, /collaboration-service-api/ and /chat-service-api/.</p></body></html>
-`

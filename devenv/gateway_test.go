@@ -32,15 +32,16 @@ func body(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestGatewayRoutes(t *testing.T) {
 	t.Parallel()
-	u1, u2, q := httptest.NewServer(named("user1")), httptest.NewServer(named("user2")), httptest.NewServer(named("question"))
-	for _, s := range []*httptest.Server{u1, u2, q} {
+	u1, u2, q, web := httptest.NewServer(named("user1")), httptest.NewServer(named("user2")), httptest.NewServer(named("question")), httptest.NewServer(named("web"))
+	for _, s := range []*httptest.Server{u1, u2, q, web} {
 		t.Cleanup(s.Close)
 	}
 	svcs := []Service{
+		{Name: "frontend", Default: true},
 		{Name: "user", Prefix: "/user-service-api", Priority: 10},
 		{Name: "question", Prefix: "/question-service-api", Priority: 20},
 	}
-	inst := map[string][]string{"user": {u1.URL, u2.URL}, "question": {q.URL}}
+	inst := map[string][]string{"user": {u1.URL, u2.URL}, "question": {q.URL}, "frontend": {web.URL}}
 	pub := NewGateway(true, inst, svcs)
 
 	seen := map[string]bool{}
@@ -60,15 +61,18 @@ func TestGatewayRoutes(t *testing.T) {
 	if code, b := body(t, pub, "/user-service-api/internal/users/x"); code != 404 || strings.Contains(b, "user") {
 		t.Fatalf("internal route through the public gateway: %d %q", code, b)
 	}
-	if code, b := body(t, pub, "/user-service-apix"); code != 200 || !strings.Contains(b, "<h1>PeerPrep</h1>") {
-		t.Fatalf("prefix must match on a path boundary; default goes to the frontend: %d %q", code, b)
+	if code, b := body(t, pub, "/user-service-apix"); code != 200 || b != "web /user-service-apix" {
+		t.Fatalf("prefix must match on a path boundary; the default route is the web app: %d %q", code, b)
+	}
+	if code, b := body(t, pub, "/session/1"); code != 200 || b != "web /session/1" {
+		t.Fatalf("an app route: %d %q", code, b)
 	}
 	internal := NewGateway(false, inst, svcs)
 	if code, b := body(t, internal, "/user-service-api/internal/users/x"); code != 200 || !strings.Contains(b, "/internal/users/x") {
 		t.Fatalf("internal route between services: %d %q", code, b)
 	}
-	if code, _ := body(t, internal, "/nowhere"); code != 404 {
-		t.Fatalf("unknown prefix between services: %d", code)
+	if code, b := body(t, internal, "/nowhere"); code != 404 || strings.Contains(b, "web") {
+		t.Fatalf("unknown prefix between services (the web app is not reachable there): %d %q", code, b)
 	}
 }
 

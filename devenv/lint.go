@@ -13,7 +13,7 @@ import (
 
 // Lint checks formatting of every Go file in the repository, then runs go vet
 // and staticcheck (a tool dependency of the root module) in every workspace
-// module.
+// module, and type-checks and lints the web app.
 func (e *Env) Lint(ctx context.Context) error {
 	mods, err := Modules(e.Root)
 	if err != nil {
@@ -31,6 +31,10 @@ func (e *Env) Lint(ctx context.Context) error {
 			{"go vet", []string{"vet", "./..."}},
 			{"staticcheck", []string{"tool", "staticcheck", "./..."}},
 		}))
+	}
+	// The web app: tsc --noEmit and eslint.
+	if r, ok := e.runWeb(ctx, "lint"); ok {
+		results = append(results, r)
 	}
 	return errors.Join(fmtErr, e.actionlint(ctx), summarize(e.Stdout, "lint", results))
 }

@@ -16,8 +16,9 @@ type Service struct {
 	Name     string // short name: "user"; the binary is "user-service"
 	Dir      string // module directory, relative to the root
 	Port     int    // local port of the first instance, 81xx
-	Prefix   string // ALB path prefix, "/user-service-api"
+	Prefix   string // ALB path prefix, "/user-service-api"; "" for the default route
 	Priority int    // ALB listener rule priority
+	Default  bool   // the ALB's default route: the web app, for paths no prefix claims
 	Database bool   // owns a PostgreSQL database, peerprep_<name>
 	Redis    bool   // uses Redis
 }
@@ -34,7 +35,7 @@ func LoadServices(root string) ([]Service, error) {
 	for _, r := range topo.Services {
 		name := strings.TrimSuffix(r.Name, "-service")
 		out = append(out, Service{Name: name, Dir: "services/" + name, Port: r.LocalPort, Prefix: r.PathPrefix,
-			Priority: r.ListenerPriority, Database: r.Database, Redis: r.Redis})
+			Priority: r.ListenerPriority, Default: r.DefaultRoute, Database: r.Database, Redis: r.Redis})
 	}
 	return out, nil
 }
@@ -140,6 +141,9 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		}
 		env = append(env, "DATABASE_URL="+dbURL)
 	}
+	if s.Default {
+		return env, nil // the web app calls no service and serves no internal route
+	}
 	env = append(env,
 		"REDIS_URL="+w.RedisURL,
 		"INTERNAL_API_TOKEN="+w.InternalToken,
@@ -149,6 +153,9 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		env = append(env, "REDIS_KEY_PREFIX="+w.RedisKeyPrefix)
 	}
 	for _, other := range table {
+		if other.Default {
+			continue // browsers reach it, services never do
+		}
 		u := other.LocalURL()
 		if w.DiscoveryURL != "" {
 			u = w.DiscoveryURL

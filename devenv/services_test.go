@@ -38,24 +38,39 @@ func TestServiceTable(t *testing.T) {
 			t.Errorf("%s: dir %s, want services/%s", s.Name, s.Dir, s.Name)
 		}
 	}
-	user := mustLoad(t)[0]
-	if user.Binary() != "user-service" || user.Port != 8101 || !user.Database || !user.Redis {
+	user := byName(t, mustLoad(t), "user")
+	if user.Binary() != "user-service" || user.Port != 8101 || !user.Database || !user.Redis || user.Default {
 		t.Errorf("user row = %+v", user)
+	}
+	web := byName(t, mustLoad(t), "frontend")
+	if web.Binary() != "frontend-service" || !web.Default || web.Prefix != "" || web.Database || web.Redis {
+		t.Errorf("frontend row = %+v", web)
 	}
 	if got := (Service{Name: "collaboration"}).URLVar(); got != "COLLABORATION_SERVICE_URL" {
 		t.Errorf("URLVar() = %s", got)
 	}
 }
 
+// byName is the row of the service called name.
+func byName(t *testing.T, table []Service, name string) Service {
+	t.Helper()
+	i := slices.IndexFunc(table, func(s Service) bool { return s.Name == name })
+	if i < 0 {
+		t.Fatalf("no %s in the service table", name)
+	}
+	return table[i]
+}
+
 func TestServiceEnv(t *testing.T) {
 	t.Parallel()
 	table := mustLoad(t)
+	user := byName(t, table, "user")
 	w := wiring{AdminDatabaseURL: DefaultDatabaseURL, RedisURL: DefaultRedisURL, InternalToken: "tok"}
 	inherited := []string{"PATH=/usr/bin", "HOME=/root", "DATABASE_URL=postgres://elsewhere/prod", "PORT=9999", "USER_SERVICE_URL=http://stale", "LOG_LEVEL=debug"}
 
 	t.Run("a database service is wired to its own database and every peer", func(t *testing.T) {
 		t.Parallel()
-		env, err := serviceEnv(inherited, table[0], table, w)
+		env, err := serviceEnv(inherited, user, table, w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +107,7 @@ func TestServiceEnv(t *testing.T) {
 
 	t.Run("a service without a database gets no DATABASE_URL, not even the caller's", func(t *testing.T) {
 		t.Parallel()
-		matching := table[slices.IndexFunc(table, func(s Service) bool { return s.Name == "matching" })]
+		matching := byName(t, table, "matching")
 		env, err := serviceEnv(inherited, matching, table, w)
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +126,7 @@ func TestServiceEnv(t *testing.T) {
 		w := w
 		w.LogLevel = "debug"
 		w.AdminDatabaseURL = "postgres://admin:s3cret@db.internal:6543/postgres?sslmode=require"
-		env, err := serviceEnv(nil, table[0], table, w)
+		env, err := serviceEnv(nil, user, table, w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,6 +136,34 @@ func TestServiceEnv(t *testing.T) {
 		}
 		if want := "postgres://admin:s3cret@db.internal:6543/peerprep_user?sslmode=require"; got["DATABASE_URL"] != want {
 			t.Errorf("DATABASE_URL = %q, want %q", got["DATABASE_URL"], want)
+		}
+	})
+
+	t.Run("the web app gets no secrets and no service addresses", func(t *testing.T) {
+		t.Parallel()
+		env, err := serviceEnv(inherited, byName(t, table, "frontend"), table, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := envMap(t, env)
+		for _, k := range []string{"INTERNAL_API_TOKEN", "REDIS_URL", "DATABASE_URL", "USER_SERVICE_URL", "CORS_ALLOWED_ORIGINS"} {
+			if v, ok := got[k]; ok {
+				t.Errorf("%s = %q, want unset", k, v)
+			}
+		}
+		if got["PORT"] != "8100" {
+			t.Errorf("PORT = %q", got["PORT"])
+		}
+	})
+
+	t.Run("no service is told where the web app is", func(t *testing.T) {
+		t.Parallel()
+		env, err := serviceEnv(nil, user, table, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := envMap(t, env)["FRONTEND_SERVICE_URL"]; ok {
+			t.Errorf("FRONTEND_SERVICE_URL = %q", v)
 		}
 	})
 }
@@ -188,6 +231,12 @@ func TestComposeFollowsServices(t *testing.T) {
 		}
 		if alias := s.Binary() + ".peerprep-local.local"; !strings.Contains(fmt.Sprint(c.Networks), alias) {
 			t.Errorf("%s lacks the network alias %s: %v", s.Binary(), alias, c.Networks)
+		}
+		if s.Default {
+			if !regexp.MustCompile(`location / \{\s+set \$frontend http://` + regexp.QuoteMeta(s.Binary()) + `\.peerprep-local\.local:8000;`).Match(conf) {
+				t.Errorf("gateway.conf does not send the default route to %s", s.Binary())
+			}
+			continue
 		}
 		if s.Prefix != "/"+s.Binary()+"-api" || !slices.Contains(routed, s.Name) {
 			t.Errorf("gateway.conf does not route %s (routes %v)", s.Prefix, routed)

@@ -54,6 +54,11 @@ func (e *Env) Test(ctx context.Context) error {
 			{"go test", testArgs},
 		}))
 	}
+	// The web app's unit tests (Vitest); its browser tests run with the
+	// journey, against the same platform.
+	if r, ok := e.runWeb(ctx, "test"); ok {
+		results = append(results, r)
+	}
 	err = summarize(e.Stdout, "test", results)
 	if e.Getenv("PEERPREP_E2E") == "0" {
 		e.logf("e2e skipped (PEERPREP_E2E=0)")

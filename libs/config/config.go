@@ -46,6 +46,9 @@ type Base struct {
 type Needs struct {
 	Database bool
 	Redis    bool
+	// NoInternalAPI is for a service that neither serves nor calls
+	// /internal/ routes (the web app): it needs no INTERNAL_API_TOKEN.
+	NoInternalAPI bool
 }
 
 // Deployed reports whether this is staging or production, where secrets
@@ -97,14 +100,17 @@ func LoadBase(service string, getenv func(string) string, needs Needs) (Base, er
 			errs = append(errs, errors.New("REDIS_URL must be a redis:// or rediss:// URL"))
 		}
 	}
-	if b.InternalToken == "" {
+	switch {
+	case needs.NoInternalAPI:
+		b.InternalToken = ""
+	case b.InternalToken == "":
 		if b.Deployed() {
 			errs = append(errs, errors.New("INTERNAL_API_TOKEN is required in "+b.Environment))
 		} else {
 			b.InternalToken = RandomSecret()
 			b.Generated = append(b.Generated, "INTERNAL_API_TOKEN")
 		}
-	} else if len(b.InternalToken) < 16 {
+	case len(b.InternalToken) < 16:
 		errs = append(errs, errors.New("INTERNAL_API_TOKEN must be at least 16 characters"))
 	}
 	return b, errors.Join(errs...)

@@ -28,6 +28,11 @@ func TestLoadBase(t *testing.T) {
 		{"bad port", map[string]string{"PORT": "http"}, Needs{}, "PORT must be", nil},
 		{"bad environment", map[string]string{"ENVIRONMENT": "prod"}, Needs{}, "ENVIRONMENT must be", nil},
 		{"bad drain", map[string]string{"SHUTDOWN_DRAIN": "5"}, Needs{}, "SHUTDOWN_DRAIN must be", nil},
+		{"the web app needs no internal token, even in production", map[string]string{"ENVIRONMENT": "production", "INTERNAL_API_TOKEN": "x"}, Needs{NoInternalAPI: true}, "", func(t *testing.T, b Base) {
+			if b.InternalToken != "" || len(b.Generated) != 0 {
+				t.Fatalf("%+v", b)
+			}
+		}},
 		{"short internal token", map[string]string{"INTERNAL_API_TOKEN": "short"}, Needs{}, "at least 16", nil},
 		{"origins are split and trimmed", map[string]string{"CORS_ALLOWED_ORIGINS": "http://a, http://b,"}, Needs{}, "", func(t *testing.T, b Base) {
 			if len(b.CORSOrigins) != 2 || b.CORSOrigins[1] != "http://b" {

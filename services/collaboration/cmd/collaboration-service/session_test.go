@@ -144,6 +144,11 @@ func TestSessionIsVisibleToItsParticipantsOnly(t *testing.T) {
 		if cur.Status != 200 || cur.Body["id"] != sid {
 			t.Fatalf("current: %d %s", cur.Status, cur.Raw)
 		}
+		// What matching-service asks before queueing a ticket.
+		in := call(t, "GET", r.URL+api+"/internal/users/"+user+"/current-session", internalToken, nil)
+		if in.Status != 200 || in.Body["id"] != sid || in.Body["status"] != "active" {
+			t.Fatalf("internal current session: %d %s", in.Status, in.Raw)
+		}
 	}
 	cases := []struct {
 		name, path, token string
@@ -156,6 +161,9 @@ func TestSessionIsVisibleToItsParticipantsOnly(t *testing.T) {
 		{"no token", "/sessions/" + sid, "", 401},
 		{"the internal route refuses a user token", "/internal/sessions/" + sid, e.token(a), 401},
 		{"the internal route knows no unknown session", "/internal/sessions/" + uuid.NewString(), internalToken, 404},
+		{"a stranger is in no session", "/internal/users/" + stranger + "/current-session", internalToken, 404},
+		{"a user id that is not a UUID is in no session", "/internal/users/nope/current-session", internalToken, 404},
+		{"the internal current session refuses a user token", "/internal/users/" + a + "/current-session", e.token(a), 401},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

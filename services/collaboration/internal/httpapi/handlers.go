@@ -41,6 +41,16 @@ func (a *API) internalSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, toSessionDTO(s))
 }
 
+// internalCurrentSession is the active session a user is in and has not
+// left (matching-service asks before queueing a ticket), or 404.
+func (a *API) internalCurrentSession(c echo.Context) error {
+	s, err := a.sessions.Current(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSessionDTO(s))
+}
+
 func userID(c echo.Context) string { return auth.ClaimsFrom(c).UserID() }
 
 func (a *API) getSession(c echo.Context) error {

@@ -20,6 +20,7 @@ const (
 // Filter narrows a user's attempts. Zero fields do not filter.
 type Filter struct {
 	QuestionID uuid.UUID
+	SessionID  uuid.UUID // the attempt of one session (a summary links to it)
 	Difficulty string
 	Topic      string
 }

@@ -85,12 +85,17 @@ func parseListQuery(c echo.Context) (attempt.ListQuery, error) {
 	var q attempt.ListQuery
 	var bad []httperr.FieldError
 	qp := c.QueryParams()
-	if s := qp.Get("question_id"); s != "" {
-		id, ok := parseUUID(s)
-		if !ok {
-			bad = append(bad, httperr.FieldError{Field: "question_id", Message: "must be a UUID"})
+	for _, p := range []struct {
+		name string
+		out  *uuid.UUID
+	}{{"question_id", &q.Filter.QuestionID}, {"session_id", &q.Filter.SessionID}} {
+		if s := qp.Get(p.name); s != "" {
+			id, ok := parseUUID(s)
+			if !ok {
+				bad = append(bad, httperr.FieldError{Field: p.name, Message: "must be a UUID"})
+			}
+			*p.out = id
 		}
-		q.Filter.QuestionID = id
 	}
 	q.Filter.Difficulty = qp.Get("difficulty")
 	q.Filter.Topic = qp.Get("topic")

@@ -285,14 +285,16 @@ func TestListAttempts(t *testing.T) {
 	hard := peerstestQuestion(e, "hard", "graph")
 	now := time.Now().UTC().Truncate(time.Second)
 	var want []string // newest first
+	var sessions []string
 	for i := range 7 {
 		body := e.attemptBody(ann, bob, now.Add(-time.Duration(i)*time.Hour))
 		if i%3 == 0 {
 			body["question_id"] = hard
 		}
-		want = append(want, e.record(body, http.StatusCreated).ID)
+		a := e.record(body, http.StatusCreated)
+		want, sessions = append(want, a.ID), append(sessions, a.SessionID)
 	}
-	e.record(e.attemptBody(other, ann, now), http.StatusCreated) // someone else's
+	others := e.record(e.attemptBody(other, ann, now), http.StatusCreated) // someone else's
 
 	list := func(t *testing.T, query string) ([]attemptJSON, *string) {
 		t.Helper()
@@ -357,6 +359,15 @@ func TestListAttempts(t *testing.T) {
 			t.Fatalf("question %v difficulty %v topic %v easy+graph %v, want %v", ids(byQuestion), ids(byDifficulty), ids(byTopic), ids(easyGraph), wantHard)
 		}
 	})
+	t.Run("a session's attempt, and never another user's of it", func(t *testing.T) {
+		one, _ := list(t, "?session_id="+sessions[4])
+		if !slices.Equal(ids(one), want[4:5]) {
+			t.Fatalf("session filter %v, want %v", ids(one), want[4:5])
+		}
+		if theirs, _ := list(t, "?session_id="+others.SessionID); len(theirs) != 0 {
+			t.Fatalf("another user's session: %v", ids(theirs))
+		}
+	})
 	t.Run("a user without attempts gets an empty list", func(t *testing.T) {
 		_, tok := e.user("newbie")
 		r := e.do(http.MethodGet, Prefix+"/attempts", tok, nil)
@@ -368,6 +379,7 @@ func TestListAttempts(t *testing.T) {
 		{"?limit=0", "limit"}, {"?limit=101", "limit"}, {"?limit=ten", "limit"}, {"?limit=-1", "limit"},
 		{"?page=0", "page"}, {"?page=99999", "page"}, {"?cursor=bogus", "cursor"},
 		{"?difficulty=extreme", "difficulty"}, {"?topic=DROP%20TABLE", "topic"}, {"?question_id=1", "question_id"},
+		{"?session_id=x", "session_id"},
 	} {
 		t.Run("query "+tc.query+" is 400", func(t *testing.T) {
 			r := e.do(http.MethodGet, Prefix+"/attempts"+tc.query, annTok, nil)

@@ -173,6 +173,9 @@ func (s *Store) List(ctx context.Context, q attempt.ListQuery) ([]attempt.Attemp
 	if q.Filter.QuestionID != uuid.Nil {
 		where.WriteString(" AND question_id = " + arg(q.Filter.QuestionID))
 	}
+	if q.Filter.SessionID != uuid.Nil {
+		where.WriteString(" AND session_id = " + arg(q.Filter.SessionID))
+	}
 	if q.Filter.Difficulty != "" {
 		where.WriteString(" AND question_difficulty = " + arg(q.Filter.Difficulty))
 	}

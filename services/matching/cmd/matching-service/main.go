@@ -95,7 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	store := redisq.New(rdb, cfg.RedisKeyPrefix, redisq.Options{RelaxAfter: cfg.RelaxAfter, MatchTimeout: cfg.MatchTimeout})
 	tickets := match.NewService(match.Deps{
 		Store: store, Log: log,
-		Topics: remote.NewTopics(disc, time.Minute, nil, log),
+		Topics:   remote.NewTopics(disc, time.Minute, nil, log),
+		Sessions: remote.NewSessions(disc),
 	})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
 	consumer := "matching-" + randomHex(6)

@@ -66,7 +66,13 @@ func TestMatchAcrossReplicas(t *testing.T) {
 		}
 	}
 	sa.quiet(t, 100*time.Millisecond)
-	// After a match the user may queue again.
+	// While in the session the user is sent back to it; once they left it
+	// they may queue again.
+	again := call(t, http.MethodPost, b.URL+prefix+"/tickets", alice.Token, map[string]any{"difficulty": "hard", "topic": "graphs"})
+	if again.Code != http.StatusConflict || again.errCode() != "in_session" || again.str("session_id") != ma.SessionID {
+		t.Fatalf("a new ticket in a session: %d %s", again.Code, again.Raw)
+	}
+	e.deps.Leave(alice.ID)
 	mustQueue(t, b.URL, alice, "hard", "graphs", "")
 }
 

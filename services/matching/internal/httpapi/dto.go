@@ -81,3 +81,11 @@ type conflictDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// inSessionResponse is the 409 of POST /tickets while the user is in an
+// active session: the shared error shape plus the session to go back to.
+type inSessionResponse struct {
+	Error     conflictDetail `json:"error"`
+	SessionID string         `json:"session_id"`
+	RequestID string         `json:"request_id"`
+}

@@ -20,7 +20,16 @@ import (
 // memStore is a minimal match.Store: every ticket is queued.
 type memStore struct{ match.Store }
 
-func (memStore) Enqueue(_ context.Context, id, user string, c match.Criteria) (match.Ticket, error) {
+func (memStore) Current(context.Context, string) (match.Ticket, error) {
+	return match.Ticket{}, match.ErrNotFound
+}
+
+// noSessions is a collaboration-service where nobody is in a session.
+type noSessions struct{}
+
+func (noSessions) Current(context.Context, string) (string, error) { return "", nil }
+
+func (memStore) Enqueue(_ context.Context, id, user string, c match.Criteria, _ match.Ticket) (match.Ticket, error) {
 	now := time.Now().UTC()
 	return match.Ticket{ID: id, UserID: user, Criteria: c, Status: match.StatusQueued, QueuedAt: now, ExpiresAt: now.Add(30 * time.Second)}, nil
 }
@@ -51,7 +60,7 @@ func FuzzCreateTicket(f *testing.F) {
 	tok, _, _ := signer.Sign(uuid.NewString(), auth.RoleUser, "")
 	srv := server.New(server.Options{Service: "matching-service", Prefix: Prefix, MapError: MapError})
 	Register(srv.Echo, Options{
-		Tickets:  match.NewService(match.Deps{Store: memStore{}, Topics: allTopics{}}),
+		Tickets:  match.NewService(match.Deps{Store: memStore{}, Topics: allTopics{}, Sessions: noSessions{}}),
 		Verifier: auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(priv)}, nil),
 		Socket:   func(c echo.Context) error { return c.NoContent(http.StatusTeapot) },
 	})

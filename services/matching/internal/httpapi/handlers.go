@@ -65,9 +65,17 @@ func (a *api) cancel(c echo.Context) error {
 	return c.JSON(http.StatusOK, toTicketResponse(t))
 }
 
-// fail writes a conflict with its ticket, and hands other errors to the
-// shared error handler.
+// fail writes a conflict with its ticket or session, and hands other
+// errors to the shared error handler.
 func (a *api) fail(c echo.Context, err error) error {
+	var ie *match.InSessionError
+	if errors.As(err, &ie) {
+		return c.JSON(http.StatusConflict, inSessionResponse{
+			Error:     conflictDetail{Code: "in_session", Message: "you are in a session; leave it before asking for a new match"},
+			SessionID: ie.SessionID,
+			RequestID: c.Response().Header().Get(requestid.Header),
+		})
+	}
 	var ce *match.ConflictError
 	if !errors.As(err, &ce) {
 		return err

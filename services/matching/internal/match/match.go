@@ -123,6 +123,14 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return "conflict: " + e.Message }
 
+// InSessionError refuses a ticket because the user is in an active
+// session (SessionID), which they must leave first.
+type InSessionError struct {
+	SessionID string
+}
+
+func (e *InSessionError) Error() string { return "in session " + e.SessionID }
+
 // FieldError names one invalid field.
 type FieldError struct {
 	Field, Message string

@@ -99,6 +99,8 @@ type fakeStore struct {
 	after     int32
 	final     Ticket
 	enqueued  atomic.Int32
+	current   Ticket // what Current answers; zero: no ticket
+	seen      Ticket // what Enqueue was given
 }
 
 func (f *fakeStore) Cancel(context.Context, string) (Ticket, error) { return f.cancelled, nil }
@@ -108,9 +110,29 @@ func (f *fakeStore) Ticket(context.Context, string) (Ticket, error) {
 	}
 	return f.cancelled, nil
 }
-func (f *fakeStore) Enqueue(_ context.Context, id, user string, c Criteria) (Ticket, error) {
+func (f *fakeStore) Enqueue(_ context.Context, id, user string, c Criteria, seen Ticket) (Ticket, error) {
 	f.enqueued.Add(1)
+	f.seen = seen
 	return Ticket{ID: id, UserID: user, Criteria: c, Status: StatusQueued}, nil
+}
+
+func (f *fakeStore) Current(context.Context, string) (Ticket, error) {
+	if f.current.ID == "" {
+		return Ticket{}, ErrNotFound
+	}
+	return f.current, nil
+}
+
+// fakeSessions is collaboration-service's answer about the user's session.
+type fakeSessions struct {
+	id    string
+	err   error
+	calls atomic.Int32
+}
+
+func (f *fakeSessions) Current(context.Context, string) (string, error) {
+	f.calls.Add(1)
+	return f.id, f.err
 }
 
 type fakeTopics struct {
@@ -173,12 +195,57 @@ func TestEnqueueChecksTheTopic(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			st := &fakeStore{}
-			_, err := NewService(Deps{Store: st, Topics: tt.topics}).Enqueue(context.Background(), "u", c)
+			_, err := NewService(Deps{Store: st, Topics: tt.topics, Sessions: &fakeSessions{}}).Enqueue(context.Background(), "u", c)
 			if !tt.check(err) {
 				t.Fatalf("err %v", err)
 			}
 			if (err == nil) != (st.enqueued.Load() == 1) {
 				t.Fatal("store called despite an error, or not at all")
+			}
+		})
+	}
+}
+
+func TestEnqueueRefusesAUserInASession(t *testing.T) {
+	t.Parallel()
+	c := Criteria{Difficulty: "easy", Topic: "arrays"}
+	topics := fakeTopics{info: TopicInfo{Known: true, HasQuestions: true}}
+	matched := Ticket{ID: "old", Status: StatusMatched, Version: 4, Match: &MatchInfo{ID: "m", SessionID: "s1"}}
+	tests := []struct {
+		name      string
+		store     *fakeStore
+		sessions  *fakeSessions
+		check     func(error) bool
+		askedColl bool
+	}{
+		{"a user in an active session is sent back to it", &fakeStore{current: matched}, &fakeSessions{id: "s1"},
+			func(err error) bool {
+				var ie *InSessionError
+				return errors.As(err, &ie) && ie.SessionID == "s1"
+			}, true},
+		{"a user who left their session may queue again", &fakeStore{current: matched}, &fakeSessions{},
+			func(err error) bool { return err == nil }, true},
+		{"a queued ticket is a conflict, without asking collaboration", &fakeStore{current: Ticket{ID: "q", Status: StatusQueued}}, &fakeSessions{},
+			func(err error) bool { return errors.As(err, new(*ConflictError)) }, false},
+		{"collaboration unreachable: the store decides from the matched ticket alone", &fakeStore{current: matched}, &fakeSessions{err: ErrUnavailable},
+			func(err error) bool { return err == nil }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := NewService(Deps{Store: tt.store, Topics: topics, Sessions: tt.sessions}).Enqueue(context.Background(), "u", c)
+			if !tt.check(err) {
+				t.Fatalf("err %v", err)
+			}
+			if (tt.sessions.calls.Load() > 0) != tt.askedColl {
+				t.Fatalf("collaboration asked %d times", tt.sessions.calls.Load())
+			}
+			want := tt.store.current
+			if tt.sessions.err != nil {
+				want = Ticket{} // no answer covers any matched ticket
+			}
+			if err == nil && (tt.store.seen.ID != want.ID || tt.store.seen.Version != want.Version) {
+				t.Fatalf("the store was told its ticket %+v is covered, want %+v", tt.store.seen, want)
 			}
 		})
 	}

@@ -14,8 +14,10 @@ import (
 type Store interface {
 	// Enqueue adds a queued ticket for userID and pairs it at once when a
 	// compatible ticket waits. It returns a *ConflictError holding the live
-	// ticket when the user already has one.
-	Enqueue(ctx context.Context, ticketID, userID string, c Criteria) (Ticket, error)
+	// ticket when the user already has one, and an *InSessionError when
+	// the user's ticket is matched and is not seen (the state the caller
+	// read before asking for the user's session; zero for none).
+	Enqueue(ctx context.Context, ticketID, userID string, c Criteria, seen Ticket) (Ticket, error)
 	// Current is the user's latest ticket, live or recently ended; ErrNotFound.
 	Current(ctx context.Context, userID string) (Ticket, error)
 	// Ticket reads one ticket; ErrNotFound.
@@ -40,11 +42,19 @@ type Topics interface {
 	Lookup(ctx context.Context, topic, difficulty string) (TopicInfo, error)
 }
 
+// Sessions knows which session a user is in (collaboration-service).
+type Sessions interface {
+	// Current is the id of the active session userID is in and has not
+	// left, or "" for none; ErrUnavailable when it cannot be told.
+	Current(ctx context.Context, userID string) (string, error)
+}
+
 // Deps are what a Service needs.
 type Deps struct {
-	Store  Store
-	Topics Topics
-	Log    *slog.Logger
+	Store    Store
+	Topics   Topics
+	Sessions Sessions
+	Log      *slog.Logger
 	// CancelWait bounds how long Cancel waits for a ticket whose partner
 	// was just found to become matched or failed; default 3s.
 	CancelWait time.Duration
@@ -54,6 +64,7 @@ type Deps struct {
 type Service struct {
 	store      Store
 	topics     Topics
+	sessions   Sessions
 	log        *slog.Logger
 	cancelWait time.Duration
 }
@@ -66,10 +77,12 @@ func NewService(d Deps) *Service {
 	if d.CancelWait <= 0 {
 		d.CancelWait = 3 * time.Second
 	}
-	return &Service{store: d.Store, topics: d.Topics, log: d.Log, cancelWait: d.CancelWait}
+	return &Service{store: d.Store, topics: d.Topics, sessions: d.Sessions, log: d.Log, cancelWait: d.CancelWait}
 }
 
-// Enqueue validates c and queues a ticket for userID.
+// Enqueue validates c and queues a ticket for userID, unless the user is
+// in an active session (an *InSessionError: leave it first) or already
+// has a live ticket (a *ConflictError).
 func (s *Service) Enqueue(ctx context.Context, userID string, c Criteria) (Ticket, error) {
 	if err := c.Validate(); err != nil {
 		return Ticket{}, err
@@ -84,7 +97,28 @@ func (s *Service) Enqueue(ctx context.Context, userID string, c Criteria) (Ticke
 	case !info.HasQuestions:
 		return Ticket{}, &ValidationError{Fields: []FieldError{{Field: "topic", Message: "has no " + c.Difficulty + " questions yet"}}}
 	}
-	t, err := s.store.Enqueue(ctx, uuid.NewString(), userID, c)
+	// The user's ticket as it is now, then their session: a ticket matched
+	// after this read has a session collaboration may not have shown us
+	// yet, and the store refuses it (two tabs, a double submit).
+	seen, err := s.store.Current(ctx, userID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Ticket{}, fmt.Errorf("read the current ticket: %w", err)
+	}
+	if seen.Status == StatusQueued {
+		return Ticket{}, &ConflictError{Message: "you already have a ticket in the queue", Ticket: seen}
+	}
+	session, err := s.sessions.Current(ctx, userID)
+	switch {
+	case err != nil:
+		// Without collaboration's answer, only what the store knows
+		// holds: a matched ticket still counts as its session.
+		s.log.Warn("could not ask collaboration-service for the user's session; a matched ticket counts as in session",
+			"user_id", userID, "error", err.Error())
+		seen = Ticket{}
+	case session != "":
+		return Ticket{}, &InSessionError{SessionID: session}
+	}
+	t, err := s.store.Enqueue(ctx, uuid.NewString(), userID, c, seen)
 	if err != nil {
 		return Ticket{}, fmt.Errorf("enqueue: %w", err)
 	}

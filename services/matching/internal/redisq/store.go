@@ -93,9 +93,9 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, args ...any) *redis.C
 }
 
 // Enqueue implements match.Store.
-func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Criteria) (match.Ticket, error) {
+func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Criteria, seen match.Ticket) (match.Ticket, error) {
 	res, err := s.run(ctx, enqueueScript, ticketID, userID, c.Difficulty, c.Topic, c.Language,
-		max(s.o.RelaxAfter.Milliseconds(), 0), s.o.MatchTimeout.Milliseconds()).Slice()
+		max(s.o.RelaxAfter.Milliseconds(), 0), s.o.MatchTimeout.Milliseconds(), seen.ID, seen.Version).Slice()
 	if err != nil {
 		return match.Ticket{}, storeErr("enqueue script", err)
 	}
@@ -103,8 +103,15 @@ func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Cr
 	if err != nil {
 		return match.Ticket{}, err
 	}
-	if outcome == "conflict" {
+	switch outcome {
+	case "conflict":
 		return match.Ticket{}, &match.ConflictError{Message: "you already have a ticket in the queue", Ticket: t}
+	case "in_session":
+		ie := &match.InSessionError{}
+		if t.Match != nil {
+			ie.SessionID = t.Match.SessionID
+		}
+		return match.Ticket{}, ie
 	}
 	return t, nil
 }

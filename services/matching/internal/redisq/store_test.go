@@ -49,7 +49,7 @@ func enqueue(t testing.TB, s *Store, c match.Criteria) match.Ticket {
 
 func enqueueAs(t testing.TB, s *Store, user string, c match.Criteria) match.Ticket {
 	t.Helper()
-	tk, err := s.Enqueue(context.Background(), uuid.NewString(), user, c)
+	tk, err := s.Enqueue(context.Background(), uuid.NewString(), user, c, match.Ticket{})
 	if err != nil {
 		t.Fatalf("enqueue %v: %v", c, err)
 	}
@@ -347,7 +347,7 @@ func TestNoSelfMatch(t *testing.T) {
 	first := enqueueAs(t, rs[0], user, crit("easy", "arrays", ""))
 
 	t.Run("a second ticket while one waits is a conflict with the live ticket", func(t *testing.T) {
-		_, err := rs[1].Enqueue(ctx, uuid.NewString(), user, crit("easy", "arrays", ""))
+		_, err := rs[1].Enqueue(ctx, uuid.NewString(), user, crit("easy", "arrays", ""), match.Ticket{})
 		var ce *match.ConflictError
 		if !errors.As(err, &ce) || ce.Ticket.ID != first.ID {
 			t.Fatalf("err %v", err)
@@ -361,7 +361,7 @@ func TestNoSelfMatch(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := rs[i%2].Enqueue(ctx, uuid.NewString(), u, crit("medium", "solo", "")); err == nil {
+				if _, err := rs[i%2].Enqueue(ctx, uuid.NewString(), u, crit("medium", "solo", ""), match.Ticket{}); err == nil {
 					ok.Add(1)
 				}
 			}()
@@ -707,7 +707,7 @@ func BenchmarkEnqueueOrPair(b *testing.B) {
 		for pb.Next() {
 			i := n.Add(1)
 			c := crit("medium", topics[(i/2)%int64(len(topics))], "")
-			tk, err := s.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c)
+			tk, err := s.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c, match.Ticket{})
 			if err != nil {
 				b.Error(err)
 				return
@@ -718,4 +718,37 @@ func BenchmarkEnqueueOrPair(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(paired.Load())/time.Since(start).Seconds(), "matches/s")
+}
+
+// TestMatchedTicketGuardsTheSession: a user whose ticket was matched after
+// the caller last read it is in a session collaboration-service may not
+// have answered for yet; the store refuses a new ticket with that session,
+// on any replica, and accepts it once the caller's read covers the match.
+func TestMatchedTicketGuardsTheSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rs, _ := replicas(t, 2, slow)
+	a := enqueue(t, rs[0], crit("easy", "arrays", ""))
+	queuedA := ticket(t, rs[0], a.ID)
+	b := enqueue(t, rs[1], crit("easy", "arrays", ""))
+	m := matchOf(t, rs[0], b.ID)
+	if err := rs[0].Finish(ctx, m.ID, setup.Result{SessionID: "s-9", QuestionID: "q", Usernames: [2]string{"a", "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	matchedA := ticket(t, rs[1], a.ID)
+
+	for name, seen := range map[string]match.Ticket{
+		"nothing read before":          {},
+		"the ticket read while queued": queuedA,
+	} {
+		_, err := rs[1].Enqueue(ctx, uuid.NewString(), a.UserID, crit("hard", "arrays", ""), seen)
+		var ie *match.InSessionError
+		if !errors.As(err, &ie) || ie.SessionID != "s-9" {
+			t.Fatalf("%s: err %v, want the session s-9", name, err)
+		}
+	}
+	tk, err := rs[0].Enqueue(ctx, uuid.NewString(), a.UserID, crit("hard", "arrays", ""), matchedA)
+	if err != nil || tk.Status != match.StatusQueued {
+		t.Fatalf("requeue once the matched ticket was seen: %+v %v", tk, err)
+	}
 }

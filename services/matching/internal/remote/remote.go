@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/services/matching/internal/match"
 	"github.com/peerprep/peerprep/services/matching/internal/setup"
 )
 
@@ -139,4 +140,29 @@ func (s *Services) CreateSession(ctx context.Context, matchID string, userIDs [2
 		return "", fmt.Errorf("collaboration-service: response without a session_id (HTTP %d)", resp.StatusCode)
 	}
 	return out.SessionID, nil
+}
+
+// Sessions implements match.Sessions over collaboration-service.
+type Sessions struct {
+	c Caller
+}
+
+// NewSessions returns the client over c.
+func NewSessions(c Caller) *Sessions { return &Sessions{c: c} }
+
+// Current implements match.Sessions.
+func (s *Sessions) Current(ctx context.Context, userID string) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := s.c.GetJSON(ctx, "collaboration-service", "/collaboration-service-api/internal/users/"+url.PathEscape(userID)+"/current-session", &out)
+	switch {
+	case status(err) == http.StatusNotFound:
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("%w: collaboration-service: %w", match.ErrUnavailable, err)
+	case out.ID == "":
+		return "", fmt.Errorf("%w: collaboration-service: a current session without an id", match.ErrUnavailable)
+	}
+	return out.ID, nil
 }

@@ -158,3 +158,32 @@ func TestTopicsCache(t *testing.T) {
 		t.Fatalf("%d calls", fc.calls)
 	}
 }
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	deps := standin.New(t, token)
+	env := deps.Env()
+	s := NewSessions(discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second}))
+	services := NewServices(discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second}))
+	a, b := uuid.NewString(), uuid.NewString()
+
+	if id, err := s.Current(ctx, a); err != nil || id != "" {
+		t.Fatalf("before any session: %q %v", id, err)
+	}
+	sid, err := services.CreateSession(ctx, uuid.NewString(), [2]string{a, b}, "q", "python")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.Current(ctx, a); err != nil || id != sid {
+		t.Fatalf("in a session: %q %v, want %s", id, err, sid)
+	}
+	deps.Leave(a)
+	if id, err := s.Current(ctx, a); err != nil || id != "" {
+		t.Fatalf("after leaving: %q %v", id, err)
+	}
+	deps.SetDown("collaboration-service", http.StatusServiceUnavailable)
+	if _, err := s.Current(ctx, b); !errors.Is(err, match.ErrUnavailable) {
+		t.Fatalf("collaboration down: %v", err)
+	}
+}

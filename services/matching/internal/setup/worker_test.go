@@ -105,11 +105,11 @@ func (f fixture) pair(t *testing.T) (a, b match.Ticket) {
 	t.Helper()
 	ctx := context.Background()
 	c := match.Criteria{Difficulty: "easy", Topic: "arrays"}
-	a, err := f.store.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c)
+	a, err := f.store.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c, match.Ticket{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err = f.store.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c)
+	b, err = f.store.Enqueue(ctx, uuid.NewString(), uuid.NewString(), c, match.Ticket{})
 	if err != nil || !b.Pairing {
 		t.Fatalf("not paired: %+v %v", b, err)
 	}

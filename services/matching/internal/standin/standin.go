@@ -60,6 +60,7 @@ type Services struct {
 	deleted   map[string]bool
 	down      map[string]int // service → status answered instead
 	sessions  map[string]Session
+	left      map[string]bool // "session/user": the user left that session
 	calls     map[string]int
 
 	// SessionHook, when set, runs before a session is created; a non-zero
@@ -78,7 +79,7 @@ func New(t testing.TB, token string, empty ...string) *Services {
 	s := &Services{
 		Token: token, questions: map[string]question{}, noTopicsAt: map[string]bool{},
 		attempted: map[string][]string{}, deleted: map[string]bool{}, down: map[string]int{},
-		sessions: map[string]Session{}, calls: map[string]int{},
+		sessions: map[string]Session{}, left: map[string]bool{}, calls: map[string]int{},
 	}
 	for _, e := range empty {
 		s.noTopicsAt[e] = true
@@ -99,6 +100,7 @@ func New(t testing.TB, token string, empty ...string) *Services {
 	mux.HandleFunc("GET /question-service-api/questions/random", s.guard("question-service", s.random))
 	mux.HandleFunc("GET /history-service-api/internal/users/{id}/attempted-question-ids", s.guard("history-service", s.attemptedIDs))
 	mux.HandleFunc("POST /collaboration-service-api/internal/sessions", s.guard("collaboration-service", s.createSession))
+	mux.HandleFunc("GET /collaboration-service-api/internal/users/{id}/current-session", s.guard("collaboration-service", s.currentSession))
 	mux.HandleFunc("GET /user-service-api/internal/users/{id}", s.guard("user-service", s.user))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -144,6 +146,18 @@ func (s *Services) Sessions() map[string]Session {
 		out[k] = v
 	}
 	return out
+}
+
+// Leave makes userID leave every session they are in, as the web app's
+// "Leave session" does; until then they cannot queue again.
+func (s *Services) Leave(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sess := range s.sessions {
+		if sess.UserIDs[0] == userID || sess.UserIDs[1] == userID {
+			s.left[sess.ID+"/"+userID] = true
+		}
+	}
 }
 
 // Calls is how many requests a service got.
@@ -295,4 +309,29 @@ func (s *Services) user(w http.ResponseWriter, r *http.Request) {
 	name := Username(id)
 	writeJSON(w, http.StatusOK, map[string]string{"id": id, "username": name, "display_name": name,
 		"email": name + "@example.com", "role": "user"})
+}
+
+// currentSession answers the active session the user is in and has not
+// left (the latest), or 404.
+func (s *Services) currentSession(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if uuid.Validate(id) != nil {
+		writeError(w, http.StatusBadRequest, "validation_failed", "id must be a UUID")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cur *Session
+	for _, sess := range s.sessions {
+		if (sess.UserIDs[0] == id || sess.UserIDs[1] == id) && !s.left[sess.ID+"/"+id] {
+			cur = &sess
+			break // a user is in at most one: matching refuses a second
+		}
+	}
+	if cur == nil {
+		writeError(w, http.StatusNotFound, "not_found", "no current session")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": cur.ID, "user_ids": cur.UserIDs, "question_id": cur.QuestionID,
+		"language": cur.Language, "status": "active"})
 }

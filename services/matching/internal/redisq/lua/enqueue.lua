@@ -1,8 +1,13 @@
 -- ARGV[4..]: ticket id, user id, difficulty, topic, language ('' = any),
--- relax after (ms), timeout (ms).
--- Returns {'queued'|'paired', ticket} or {'conflict', live ticket}.
+-- relax after (ms), timeout (ms), then the user's ticket as the caller saw
+-- it before asking collaboration-service for the user's session: its id
+-- and version ('' and '0' for none).
+-- Returns {'queued'|'paired', ticket}, {'conflict', live ticket}, or
+-- {'in_session', matched ticket} when that ticket was matched after the
+-- caller's look (so collaboration's "no session" answer predates it).
 local id, user, d, topic, l = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local relax, timeout = tonumber(ARGV[9]), tonumber(ARGV[10])
+local seen_id, seen_ver = ARGV[11], ARGV[12]
 local now = now_ms()
 local ep = epoch(now)
 local uk = K .. 'u:' .. user
@@ -11,6 +16,9 @@ if cur then
   local st = redis.call('HGET', tkey(cur), 'status')
   if st == 'queued' or st == 'pairing' then
     return {'conflict', redis.call('HGETALL', tkey(cur))}
+  end
+  if st == 'matched' and (cur ~= seen_id or redis.call('HGET', tkey(cur), 'ver') ~= seen_ver) then
+    return {'in_session', redis.call('HGETALL', tkey(cur))}
   end
 end
 local seq = redis.call('INCR', K .. 'seq')

@@ -1,0 +1,111 @@
+package devenv
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// defaultChromium is where Debian's chromium package puts the browser.
+const defaultChromium = "/usr/bin/chromium"
+
+// ScreenshotDir is where the browser tests save a screenshot per step,
+// relative to the root (CI uploads it; docs/screenshots/ keeps the main
+// pages).
+const ScreenshotDir = WebDir + "/test-results/screenshots"
+
+// browserTests runs the web app's browser tests (npm run test:browser:
+// playwright-core driving Debian's Chromium, two people in two contexts)
+// against the platform at base. control, when set, is the platform's
+// control endpoint (startControl) for the tests that restart a service.
+func (e *Env) browserTests(ctx context.Context, base, control string) error {
+	if !e.hasWebApp() {
+		return nil
+	}
+	if e.Getenv("PEERPREP_BROWSER_TESTS") == "0" {
+		e.logf("browser tests skipped (PEERPREP_BROWSER_TESTS=0)")
+		return nil
+	}
+	chromium := cmp.Or(e.Getenv("CHROMIUM_PATH"), defaultChromium)
+	if _, err := os.Stat(chromium); err != nil {
+		return fmt.Errorf("the browser tests need Chromium at %s (apt-get install chromium, or set CHROMIUM_PATH): %w", chromium, err)
+	}
+	if err := e.installWeb(ctx); err != nil {
+		return err
+	}
+	shots := filepath.Join(e.Root, filepath.FromSlash(ScreenshotDir))
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		return err
+	}
+	e.logf("browser tests against %s (screenshots in %s)", base, ScreenshotDir)
+	start := time.Now()
+	env := []string{"CI=true", "PEERPREP_E2E_URL=" + base, "CHROMIUM_PATH=" + chromium, "PEERPREP_SCREENSHOT_DIR=" + shots}
+	if control != "" {
+		env = append(env, "PEERPREP_E2E_CONTROL_URL="+control)
+	}
+	if err := e.command(ctx, WebDir, env, "npm", "run", "test:browser").Run(); err != nil {
+		return fmt.Errorf("browser tests: %w", err)
+	}
+	e.logf("browser tests passed in %s", fmtDuration(time.Since(start)))
+	return nil
+}
+
+// startControl serves the test platform's control endpoint on loopback:
+// POST /restart?service=<name> restarts every instance of that service in
+// turn (SIGTERM, drain, start, routed again) and answers
+// {"restarted":N} once all are back. Restarts never overlap.
+func (e *Env) startControl(ctx context.Context, pl *platform, exits chan exit) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /restart", func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Query().Get("service")
+		mu.Lock()
+		defer mu.Unlock()
+		n, err := pl.restartService(ctx, name, exits, func(label string, d time.Duration) {
+			e.logf("control: restarted %s in %s", label, fmtDuration(d))
+		})
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]int{"restarted": n})
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+// restartService restarts every instance of the named service ("chat" or
+// "chat-service") one at a time, waiting until each is routed again.
+func (pl *platform) restartService(ctx context.Context, name string, exits chan<- exit, done func(label string, d time.Duration)) (int, error) {
+	n := 0
+	for _, p := range pl.procs {
+		if p.svc.Name != name && p.svc.Binary() != name {
+			continue
+		}
+		t := time.Now()
+		if err := p.restart(ctx, exits, pl.routed); err != nil {
+			return n, err
+		}
+		n++
+		done(p.label, time.Since(t))
+	}
+	if n == 0 {
+		return 0, errors.New("no service named " + name)
+	}
+	return n, nil
+}

@@ -1,0 +1,53 @@
+import { lazy, Suspense } from 'react'
+import { BrowserRouter, Route, Routes } from 'react-router'
+import { RequireAuth } from '../features/auth/RequireAuth'
+import { SignInPage } from '../features/auth/SignInPage'
+import { SignUpPage } from '../features/auth/SignUpPage'
+import { Loading } from '../ui/Alert'
+import { ErrorBoundary } from './ErrorBoundary'
+import { Layout } from './Layout'
+import { NotFoundPage } from './NotFoundPage'
+
+// Pages behind sign-in load on demand: the sign-in page ships only what it needs.
+const FindMatchPage = lazy(() => import('../features/matching/FindMatchPage'))
+const SessionPage = lazy(() => import('../features/session/SessionPage'))
+const SummaryPage = lazy(() => import('../features/session/SummaryPage'))
+const HistoryPage = lazy(() => import('../features/history/HistoryPage'))
+const AttemptPage = lazy(() => import('../features/history/AttemptPage'))
+
+function page(el: React.ReactNode) {
+  return (
+    <RequireAuth>
+      <Suspense
+        fallback={
+          <main id="main" className="page">
+            <Loading />
+          </main>
+        }
+      >
+        {el}
+      </Suspense>
+    </RequireAuth>
+  )
+}
+
+export function App() {
+  return (
+    <ErrorBoundary>
+      <BrowserRouter>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route path="/sign-in" element={<SignInPage />} />
+            <Route path="/sign-up" element={<SignUpPage />} />
+            <Route path="/" element={page(<FindMatchPage />)} />
+            <Route path="/session/:id" element={page(<SessionPage />)} />
+            <Route path="/session/:id/summary" element={page(<SummaryPage />)} />
+            <Route path="/history" element={page(<HistoryPage />)} />
+            <Route path="/history/:id" element={page(<AttemptPage />)} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </ErrorBoundary>
+  )
+}

@@ -1,0 +1,68 @@
+import { useEffect } from 'react'
+import { Link, useParams } from 'react-router'
+import { ApiError } from '../../api/errors'
+import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
+import { difficultyName, languageName } from '../questions/api'
+import { formatDuration, useAttempt } from './api'
+import { attemptTitle } from './HistoryPage'
+
+export default function AttemptPage() {
+  const { id } = useParams()
+  const attempt = useAttempt(id)
+  const a = attempt.data
+
+  useEffect(() => {
+    document.title = a ? `${attemptTitle(a)} · History · PeerPrep` : 'Attempt · PeerPrep'
+  }, [a])
+
+  return (
+    <main id="main" className="page">
+      <p>
+        <Link to="/history">← Back to your history</Link>
+      </p>
+      {attempt.error != null ? (
+        attempt.error instanceof ApiError && (attempt.error.status === 404 || attempt.error.status === 400) ? (
+          <Alert tone="error" title="Attempt not found">
+            <p>There is no such attempt in your history.</p>
+          </Alert>
+        ) : (
+          <ErrorMessage error={attempt.error} onRetry={() => void attempt.reload()} title="Could not load the attempt" />
+        )
+      ) : !a ? (
+        <Loading label="Loading the attempt…" />
+      ) : (
+        <>
+          <h1>{attemptTitle(a)}</h1>
+          <dl className="summary">
+            <div>
+              <dt>Difficulty</dt>
+              <dd>{a.question.difficulty ? difficultyName(a.question.difficulty) : 'Unknown'}</dd>
+            </div>
+            <div>
+              <dt>Partner</dt>
+              <dd>{a.partner.username ?? 'a former user'}</dd>
+            </div>
+            <div>
+              <dt>Language</dt>
+              <dd>{languageName(a.language)}</dd>
+            </div>
+            <div>
+              <dt>Duration</dt>
+              <dd>{formatDuration(a.duration_seconds)}</dd>
+            </div>
+            <div>
+              <dt>Ended</dt>
+              <dd>
+                <time dateTime={a.ended_at}>{new Date(a.ended_at).toLocaleString()}</time>
+              </dd>
+            </div>
+          </dl>
+          <h2 id="attempt-code">Your final code</h2>
+          <pre className="code-block" aria-labelledby="attempt-code" tabIndex={0}>
+            <code>{a.code || '(no code was saved)'}</code>
+          </pre>
+        </>
+      )}
+    </main>
+  )
+}

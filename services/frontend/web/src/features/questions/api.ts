@@ -1,0 +1,66 @@
+import { api } from '../../api/client'
+import { useQuery } from '../../api/query'
+
+export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const
+export type Difficulty = (typeof DIFFICULTIES)[number]
+
+export const LANGUAGES = ['python', 'javascript', 'java', 'cpp', 'go'] as const
+export type Language = (typeof LANGUAGES)[number]
+
+export const LANGUAGE_NAMES: Record<string, string> = {
+  python: 'Python',
+  javascript: 'JavaScript',
+  java: 'Java',
+  cpp: 'C++',
+  go: 'Go',
+}
+
+export function languageName(l: string | undefined | null): string {
+  return (l && LANGUAGE_NAMES[l]) || 'Any language'
+}
+
+export function difficultyName(d: string | undefined | null): string {
+  return d ? d.charAt(0).toUpperCase() + d.slice(1) : 'Unknown'
+}
+
+export interface Topic {
+  slug: string
+  name: string
+  count: number
+  by_difficulty?: { easy: number; medium: number; hard: number }
+}
+
+export interface Example {
+  input: string
+  output: string
+  explanation: string
+}
+
+export interface Question {
+  id: string
+  slug: string
+  title: string
+  difficulty: Difficulty
+  topics: string[]
+  description: string
+  examples: Example[]
+  constraints: string[]
+  hints: string[]
+  starter_code: Record<string, string>
+}
+
+export const fetchTopics = () => api.get<Topic[]>('/question-service-api/topics')
+export const fetchQuestion = (id: string) => api.get<Question>(`/question-service-api/questions/${encodeURIComponent(id)}`)
+
+export function useTopics() {
+  return useQuery('topics', fetchTopics, { staleMs: 5 * 60_000 })
+}
+
+export function useQuestion(id: string | undefined) {
+  return useQuery(id ? `question:${id}` : null, () => fetchQuestion(id!), { staleMs: 10 * 60_000 })
+}
+
+/** topicName turns a slug into its name, when the topics are known. */
+export function topicName(topics: Topic[] | undefined, slug: string): string {
+  return topics?.find((t) => t.slug === slug)?.name ?? slug.replace(/-/g, ' ')
+}

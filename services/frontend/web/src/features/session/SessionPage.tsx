@@ -1,0 +1,165 @@
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { Link, Navigate, useNavigate, useParams } from 'react-router'
+import type { ConnState } from '../../api/connection'
+import { ApiError } from '../../api/errors'
+import { invalidate } from '../../api/query'
+import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
+import { Button } from '../../ui/Button'
+import { Dialog } from '../../ui/Dialog'
+import { useMe } from '../auth/useAuth'
+import { useQuestion } from '../questions/api'
+import { displayName, leaveSession, saveSnapshot, useSession, useUser } from './api'
+import { ChatPanel } from './chat/ChatPanel'
+import { ConnectionBadge } from './components/ConnectionBadge'
+import { QuestionPane } from './components/QuestionPane'
+import type { EditorController } from './editor/CollabEditor'
+
+// CodeMirror, yjs and y-websocket load only when a session opens.
+const CollabEditor = lazy(() => import('./editor/CollabEditor'))
+
+/** How often the page re-reads the session (to notice the partner leaving). */
+const SESSION_POLL_MS = 8000
+
+export default function SessionPage() {
+  const { id = '' } = useParams()
+  const me = useMe()
+  const navigate = useNavigate()
+  const session = useSession(id)
+  const s = session.data
+  const partnerId = s?.user_ids.find((u) => u !== me.id)
+  const partner = useUser(partnerId)
+  const question = useQuestion(s?.question_id)
+  const controller = useRef<EditorController | null>(null)
+  const [conn, setConn] = useState<ConnState | null>(null)
+  const [confirming, setConfirming] = useState(false)
+  const [leaving, setLeaving] = useState(false)
+  const [leaveError, setLeaveError] = useState<unknown>(null)
+
+  useEffect(() => {
+    document.title = question.data ? `${question.data.title} · Session · PeerPrep` : 'Session · PeerPrep'
+  }, [question.data])
+
+  const { reload } = session
+  useEffect(() => {
+    const t = setInterval(() => void reload(), SESSION_POLL_MS)
+    return () => clearInterval(t)
+  }, [reload])
+
+  const toSummary = () => {
+    invalidate(`session:${id}`)
+    navigate(`/session/${id}/summary`, { replace: true })
+  }
+
+  async function leave() {
+    setLeaving(true)
+    setLeaveError(null)
+    try {
+      const snap = controller.current?.snapshot()
+      if (snap) await saveSnapshot(id, snap.code, snap.language).catch(() => {})
+      await leaveSession(id)
+      toSummary()
+    } catch (e) {
+      setLeaveError(e)
+      setLeaving(false)
+    }
+  }
+
+  if (session.error != null && !s) {
+    const gone = session.error instanceof ApiError && (session.error.status === 404 || session.error.status === 403)
+    return (
+      <main id="main" className="page page-narrow">
+        <h1>Session</h1>
+        {gone ? (
+          <Alert tone="error" title="Session not found">
+            <p>This session does not exist or you are not part of it.</p>
+            <Link to="/">Find a match</Link>
+          </Alert>
+        ) : (
+          <ErrorMessage error={session.error} onRetry={() => void session.reload()} title="Could not open the session" />
+        )}
+      </main>
+    )
+  }
+  if (!s) {
+    return (
+      <main id="main" className="page">
+        <Loading label="Opening the session…" />
+      </main>
+    )
+  }
+  if (s.status === 'ended' || s.left_user_ids.includes(me.id)) return <Navigate to={`/session/${id}/summary`} replace />
+
+  const partnerName = displayName(partner.data)
+  const partnerLeft = partnerId !== undefined && s.left_user_ids.includes(partnerId)
+
+  return (
+    <main id="main" className="session-page">
+      <div className="session-header">
+        <div>
+          <h1>Session with {partnerName}</h1>
+          <ConnectionBadge state={conn} />
+        </div>
+        <Button variant="danger" onClick={() => setConfirming(true)}>
+          Leave session
+        </Button>
+      </div>
+      {partnerLeft && (
+        <Alert tone="warning" title={`${partner.data?.username ?? 'Your partner'} has left the session`}>
+          <p>You can keep working; the session ends when you leave too.</p>
+        </Alert>
+      )}
+      {leaveError != null && <ErrorMessage error={leaveError} onRetry={() => void leave()} title="Could not leave the session" />}
+      <div className="session-grid">
+        <QuestionPane question={question.data} error={question.error} onRetry={() => void question.reload()} />
+        {question.data || question.error != null ? (
+          <Suspense
+            fallback={
+              <section className="editor-pane" aria-label="Shared code editor">
+                <Loading label="Loading the editor…" />
+              </section>
+            }
+          >
+            <CollabEditor
+              sessionId={id}
+              username={me.username}
+              initialLanguage={s.language}
+              starterCode={question.data?.starter_code}
+              controller={controller}
+              onConnection={setConn}
+              onClosed={(code) => {
+                if (code === 4410 || code === 4403) toSummary()
+              }}
+            />
+          </Suspense>
+        ) : (
+          <section className="editor-pane" aria-label="Shared code editor">
+            <Loading label="Loading the editor…" />
+          </section>
+        )}
+        <ChatPanel sessionId={id} meId={me.id} partner={partner.data ? { id: partner.data.id, username: partner.data.username } : undefined} />
+      </div>
+      <Dialog open={confirming} title="Leave this session?" onClose={() => setConfirming(false)}>
+        <p>
+          Your code is saved for both of you.{' '}
+          {partnerLeft ? 'Your partner has already left, so the session will end.' : `${partner.data?.username ?? 'Your partner'} can keep working after you leave.`}{' '}
+          You cannot come back to this session.
+        </p>
+        <div className="dialog-actions">
+          <Button variant="secondary" onClick={() => setConfirming(false)} autoFocus>
+            Stay
+          </Button>
+          <Button
+            variant="danger"
+            busy={leaving}
+            onClick={() => {
+              setConfirming(false)
+              void leave()
+            }}
+          >
+            {leaving ? 'Leaving…' : 'Leave'}
+          </Button>
+        </div>
+      </Dialog>
+    </main>
+  )
+}

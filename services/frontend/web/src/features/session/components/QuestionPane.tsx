@@ -1,0 +1,82 @@
+import { useMemo } from 'react'
+import { ErrorMessage, Loading } from '../../../ui/Alert'
+import { difficultyName, topicName, useTopics, type Question } from '../../questions/api'
+import { renderMarkdown } from './markdown'
+
+/** QuestionPane shows the session's question: description, examples, constraints and (collapsed) hints. */
+export function QuestionPane({ question, error, onRetry }: { question: Question | undefined; error: unknown; onRetry: () => void }) {
+  const topics = useTopics()
+  const html = useMemo(() => (question ? renderMarkdown(question.description) : ''), [question])
+  return (
+    <section className="question-pane" aria-labelledby="question-title">
+      {error != null ? (
+        <ErrorMessage error={error} onRetry={onRetry} title="Could not load the question" />
+      ) : !question ? (
+        <Loading label="Loading the question…" />
+      ) : (
+        <>
+          <h2 id="question-title">{question.title}</h2>
+          <p className="tags">
+            <span className={`badge badge-${question.difficulty}`}>{difficultyName(question.difficulty)}</span>
+            {question.topics.map((t) => (
+              <span key={t} className="badge">
+                {topicName(topics.data, t)}
+              </span>
+            ))}
+          </p>
+          <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />
+          {question.examples.length > 0 && (
+            <>
+              <h3>Examples</h3>
+              <ol className="examples">
+                {question.examples.map((ex, i) => (
+                  <li key={i}>
+                    <dl>
+                      <dt>Input</dt>
+                      <dd>
+                        <pre>{ex.input}</pre>
+                      </dd>
+                      <dt>Output</dt>
+                      <dd>
+                        <pre>{ex.output}</pre>
+                      </dd>
+                      {ex.explanation && (
+                        <>
+                          <dt>Explanation</dt>
+                          <dd>{ex.explanation}</dd>
+                        </>
+                      )}
+                    </dl>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+          {question.constraints.length > 0 && (
+            <>
+              <h3>Constraints</h3>
+              <ul className="constraints">
+                {question.constraints.map((c, i) => (
+                  <li key={i}>
+                    <code>{c}</code>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {question.hints.length > 0 && (
+            <>
+              <h3>Hints</h3>
+              {question.hints.map((h, i) => (
+                <details key={i} className="hint">
+                  <summary>Hint {i + 1}</summary>
+                  <p>{h}</p>
+                </details>
+              ))}
+            </>
+          )}
+        </>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,253 @@
+// The shared editor: CodeMirror 6 bound to the session's Y.Text through
+// y-codemirror.next, synced by y-websocket with collaboration-service.
+// Loaded lazily (this module pulls in CodeMirror, yjs and y-websocket).
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
+import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
+import { Compartment, EditorState } from '@codemirror/state'
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+} from '@codemirror/view'
+import { useEffect, useRef, useState, type RefObject } from 'react'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { api, bearerProtocol, wsURL } from '../../../api/client'
+import { connReducer, initialConn, type ConnAction, type ConnState } from '../../../api/connection'
+import { ApiError } from '../../../api/errors'
+import { languageName, LANGUAGES } from '../../questions/api'
+import { COLLAB_WS_BASE, saveSnapshot } from '../api'
+import { loadLanguage } from './languages'
+import { PALETTE, peerIndex, remoteCarets } from './remoteCarets'
+import { insertStarter, META_NAME, TEXT_NAME } from './starter'
+
+/** EditorController lets the page read the code (for the snapshot on leave). */
+export interface EditorController {
+  snapshot(): { code: string; language: string }
+}
+
+export interface CollabEditorProps {
+  sessionId: string
+  username: string
+  initialLanguage: string
+  starterCode: Record<string, string> | undefined
+  controller: RefObject<EditorController | null>
+  onConnection: (s: ConnState) => void
+  /** The server closed the editor for good: 4410 ended, 4403 you left. */
+  onClosed: (code: number) => void
+}
+
+const SNAPSHOT_EVERY_MS = 4000
+
+// The page's stylesheet does not reach into the shadow root: the editor's
+// own look is a CodeMirror theme.
+const editorTheme = EditorView.theme({
+  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px', backgroundColor: '#fff' },
+  '&.cm-focused': { outline: '3px solid #f59e0b', outlineOffset: '-3px' },
+  '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
+  '.cm-content': { paddingBottom: '2rem' },
+  '.cm-gutters': { backgroundColor: '#f3f4f6', color: '#4b5563', borderRight: '1px solid #d1d5db' },
+})
+
+/**
+ * TokenWebSocket opens every (re)connection with the access token of that
+ * moment, so a reconnect after the token rotated never reuses an old one.
+ */
+class TokenWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    const token = api.currentToken()
+    super(url, token ? [bearerProtocol(token)] : protocols)
+  }
+}
+
+export default function CollabEditor(props: CollabEditorProps) {
+  const host = useRef<HTMLDivElement>(null)
+  const [language, setLanguage] = useState(props.initialLanguage || 'python')
+  const [ready, setReady] = useState(false)
+  const session = useRef<{ view: EditorView; meta: Y.Map<unknown>; langs: Compartment } | null>(null)
+  const latest = useRef(props)
+  useEffect(() => {
+    latest.current = props
+  })
+
+  useEffect(() => {
+    const { sessionId, username, initialLanguage } = latest.current
+    const doc = new Y.Doc()
+    const ytext = doc.getText(TEXT_NAME)
+    const meta = doc.getMap<unknown>(META_NAME)
+    const provider = new WebsocketProvider(wsURL(`${COLLAB_WS_BASE}/${encodeURIComponent(sessionId)}`), 'ws', doc, {
+      connect: false,
+      disableBc: true,
+      WebSocketPolyfill: TokenWebSocket as unknown as typeof WebSocket,
+      maxBackoffTime: 5000,
+    })
+    const awareness = provider.awareness
+    awareness.setLocalStateField('user', { name: username, color: PALETTE[peerIndex(doc.clientID)] })
+
+    // Undo only what this person typed: the sync plugin's origin is added
+    // by yCollab; remote updates and the starter insertion are not tracked.
+    const undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set() })
+    const langs = new Compartment()
+    // The editor lives in a shadow root: CodeMirror (style-mod) then installs
+    // its styles as a constructed stylesheet (adoptedStyleSheets); on the
+    // document itself it would add a <style> element, which the
+    // Content-Security-Policy (style-src 'self') refuses.
+    const shadow = host.current!.shadowRoot ?? host.current!.attachShadow({ mode: 'open' })
+    const view = new EditorView({
+      root: shadow,
+      parent: shadow,
+      state: EditorState.create({
+        doc: ytext.toString(),
+        extensions: [
+          lineNumbers(),
+          highlightActiveLineGutter(),
+          highlightSpecialChars(),
+          drawSelection(),
+          indentOnInput(),
+          bracketMatching(),
+          highlightActiveLine(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
+          langs.of([]),
+          yCollab(ytext, null, { undoManager }),
+          remoteCarets(ytext, awareness),
+          editorTheme,
+          EditorView.contentAttributes.of({ 'aria-label': 'Code editor, shared with your partner' }),
+        ],
+      }),
+    })
+    session.current = { view, meta, langs }
+
+    const currentLanguage = () => {
+      const l = meta.get('language')
+      return typeof l === 'string' && l ? l : initialLanguage || 'python'
+    }
+    latest.current.controller.current = { snapshot: () => ({ code: ytext.toString(), language: currentLanguage() }) }
+
+    let conn = initialConn(navigator.onLine)
+    const dispatch = (a: ConnAction) => {
+      const next = connReducer(conn, a)
+      if (next !== conn) {
+        conn = next
+        latest.current.onConnection(conn)
+      }
+    }
+    latest.current.onConnection(conn)
+
+    provider.on('status', ({ status }) => {
+      if (status === 'connected') dispatch({ type: 'open' })
+      else if (status === 'connecting') dispatch({ type: 'connecting' })
+      else dispatch({ type: 'closed' })
+    })
+    provider.on('connection-close', () => {
+      // Make sure the next attempt has a live token (refreshes if close to expiry).
+      api.accessToken().catch(() => {})
+    })
+    provider.on('closed', ({ code }) => {
+      dispatch({ type: 'closed', code, permanent: true })
+      latest.current.onClosed(code)
+    })
+    let starterDone = false
+    provider.on('sync', (synced: boolean) => {
+      if (!synced) return
+      setReady(true)
+      if (!starterDone) {
+        starterDone = true
+        const code = latest.current.starterCode?.[currentLanguage()]
+        if (code) insertStarter(doc, code)
+      }
+    })
+    const onOnline = () => dispatch({ type: 'online' })
+    const onOffline = () => dispatch({ type: 'offline' })
+    window.addEventListener('online', onOnline)
+    window.addEventListener('offline', onOffline)
+
+    const onMeta = () => setLanguage(currentLanguage())
+    meta.observe(onMeta)
+    onMeta()
+
+    // Snapshots: every few seconds while the code or language changes.
+    let dirty = false
+    let saving = false
+    const markDirty = () => {
+      dirty = true
+    }
+    ytext.observe(markDirty)
+    meta.observe(markDirty)
+    const timer = setInterval(() => {
+      if (!dirty || saving || !provider.synced) return
+      dirty = false
+      saving = true
+      saveSnapshot(sessionId, ytext.toString(), currentLanguage())
+        .catch((e: unknown) => {
+          if (e instanceof ApiError && e.status === 410) return // ended or left: nothing to save
+          dirty = true
+        })
+        .finally(() => {
+          saving = false
+        })
+    }, SNAPSHOT_EVERY_MS)
+
+    provider.connect()
+    return () => {
+      clearInterval(timer)
+      window.removeEventListener('online', onOnline)
+      window.removeEventListener('offline', onOffline)
+      ytext.unobserve(markDirty)
+      meta.unobserve(markDirty)
+      meta.unobserve(onMeta)
+      session.current = null
+      provider.destroy()
+      view.destroy()
+      undoManager.destroy()
+      doc.destroy()
+    }
+  }, [props.sessionId])
+
+  // Highlighting follows the shared language.
+  useEffect(() => {
+    let live = true
+    loadLanguage(language)
+      .then((support) => {
+        const s = session.current
+        if (live && s) s.view.dispatch({ effects: s.langs.reconfigure(support ?? []) })
+      })
+      .catch(() => {
+        // Without the parser the editor still works, unhighlighted.
+      })
+    return () => {
+      live = false
+    }
+  }, [language])
+
+  function switchLanguage(l: string) {
+    const s = session.current
+    if (!s) return
+    s.meta.set('language', l)
+  }
+
+  return (
+    <section className="editor-pane" aria-label="Shared code editor">
+      <div className="editor-toolbar">
+        <label htmlFor="session-language">Language</label>
+        <select id="session-language" value={language} onChange={(e) => switchLanguage(e.target.value)}>
+          {LANGUAGES.map((l) => (
+            <option key={l} value={l}>
+              {languageName(l)}
+            </option>
+          ))}
+        </select>
+        <span className="muted editor-hint">
+          Press Esc then Tab to leave the editor.
+        </span>
+      </div>
+      {!ready && <p className="muted">Loading the shared document…</p>}
+      <div className="editor-host" ref={host} />
+    </section>
+  )
+}
