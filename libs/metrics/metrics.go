@@ -8,6 +8,7 @@
 package metrics
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -79,12 +80,29 @@ type Emitter struct {
 	namespace string
 	service   string
 	now       func() time.Time
+	interval  time.Duration // of Gauge; GaugeInterval
 }
 
 // New returns an emitter writing to w (a service's stdout) for service in
 // environment.
 func New(w io.Writer, environment, service string) *Emitter {
-	return &Emitter{w: w, namespace: Namespace(environment), service: service, now: time.Now}
+	return &Emitter{w: w, namespace: Namespace(environment), service: service, now: time.Now, interval: GaugeInterval}
+}
+
+// Gauge emits read() as m every GaugeInterval until ctx ends: a number the
+// service already keeps (a hub's open sockets) becomes a metric with one
+// goroutine.
+func (e *Emitter) Gauge(ctx context.Context, m Metric, read func() float64, extra ...string) {
+	t := time.NewTicker(e.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = e.Emit(m, read(), extra...)
+		}
+	}
 }
 
 // Emit writes one data point of m. extra are the values of m's Extra

@@ -3,6 +3,8 @@ package metrics
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -101,4 +103,27 @@ func TestEveryMetricIsListedOnceWithAnEmitter(t *testing.T) {
 		}
 		seen[m.Name] = true
 	}
+}
+
+func TestGaugeEmitsUntilTheContextEnds(t *testing.T) {
+	t.Parallel()
+	r, w := io.Pipe()
+	e := New(w, "staging", "matching-service")
+	e.interval = time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Gauge(ctx, WebSocketConnections, func() float64 { return 42 }); close(done) }()
+	sc := bufio.NewScanner(r)
+	for range 3 {
+		if !sc.Scan() {
+			t.Fatal("no gauge line")
+		}
+		ps, err := Parse(sc.Bytes())
+		if err != nil || ps[0].Value != 42 || ps[0].Name != "WebSocketConnections" {
+			t.Fatalf("%v %+v", err, ps)
+		}
+	}
+	cancel()
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	<-done
 }
