@@ -161,7 +161,7 @@ func (f *AWS) listTaskDefinitions(in *ecs.ListTaskDefinitionsInput) (*ecs.ListTa
 	if in.Sort == types.SortOrderDesc {
 		slices.Reverse(arns)
 	}
-	start, end, next := page(aws.ToString(in.NextToken), len(arns), min(int(aws.ToInt32(in.MaxResults)), f.PageSize))
+	start, end, next := page(aws.ToString(in.NextToken), len(arns), f.pageSize(in.MaxResults))
 	return &ecs.ListTaskDefinitionsOutput{TaskDefinitionArns: arns[start:end], NextToken: next}, nil
 }
 
@@ -502,7 +502,7 @@ func (f *AWS) listTasks(in *ecs.ListTasksInput) (*ecs.ListTasksOutput, error) {
 		}
 	}
 	slices.Sort(arns)
-	start, end, next := page(aws.ToString(in.NextToken), len(arns), min(int(aws.ToInt32(in.MaxResults)), f.PageSize))
+	start, end, next := page(aws.ToString(in.NextToken), len(arns), f.pageSize(in.MaxResults))
 	return &ecs.ListTasksOutput{TaskArns: arns[start:end], NextToken: next}, nil
 }
 

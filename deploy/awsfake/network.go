@@ -206,7 +206,7 @@ func (f *AWS) sdListServices(in *servicediscovery.ListServicesInput) (*servicedi
 		}
 	}
 	all := slices.SortedFunc(maps.Values(f.sdServices), func(a, b *sdtypes.Service) int { return strings.Compare(*a.Id, *b.Id) })
-	start, end, next := page(aws.ToString(in.NextToken), len(all), min(int(aws.ToInt32(in.MaxResults)), f.PageSize))
+	start, end, next := page(aws.ToString(in.NextToken), len(all), f.pageSize(in.MaxResults))
 	out := &servicediscovery.ListServicesOutput{NextToken: next}
 	for _, s := range all[start:end] {
 		if len(ns) == 0 || slices.Contains(ns, aws.ToString(s.NamespaceId)) {

@@ -117,3 +117,11 @@ func page(token string, n, size int) (start, end int, next *string) {
 	}
 	return start, end, next
 }
+
+// pageSize is the page a caller asking for max items gets: PageSize at most.
+func (f *AWS) pageSize(max *int32) int {
+	if n := int(aws.ToInt32(max)); n > 0 && n < f.PageSize {
+		return n
+	}
+	return f.PageSize
+}
