@@ -41,7 +41,7 @@ func (Deploy) Plan(ctx context.Context, env string) error {
 // Staging deploys every service to staging: images, migrations, task definitions, rollout, ALB verification, rollback on failure.
 func (Deploy) Staging(ctx context.Context) error { return deploy(ctx, "staging") }
 
-// Prod deploys every service to production (asks first unless DEPLOY_YES=1, PEERPREP_YES=1 or CI=true).
+// Prod deploys every service to production (asks first unless DEPLOY_YES=1, PEERPREP_YES=1 or CI=true; mage targets take no flags).
 func (Deploy) Prod(ctx context.Context) error { return deploy(ctx, "production") }
 
 // Service deploys one service to env.

@@ -4,16 +4,19 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/magefile/mage/mg"
 
 	"github.com/peerprep/peerprep/deploy/cfn"
 	"github.com/peerprep/peerprep/deploy/config"
 	"github.com/peerprep/peerprep/deploy/image"
+	"github.com/peerprep/peerprep/deploy/pipeline"
 )
 
 // Image groups the daemonless OCI image targets (deploy/image).
@@ -64,6 +67,11 @@ func (Infra) Deploy(ctx context.Context, env string) error {
 	if err != nil {
 		return err
 	}
+	acct, err := pipeline.CheckAccount(ctx, sts.NewFromConfig(cfg), e)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("account %s, stack %s\n", acct, cfn.StackName(e))
 	d := &cfn.Deployer{
 		API: cloudformation.NewFromConfig(cfg), Out: os.Stdout, In: os.Stdin,
 		Yes:     os.Getenv("CI") == "true" || os.Getenv("PEERPREP_YES") == "1" || os.Getenv("DEPLOY_YES") == "1",

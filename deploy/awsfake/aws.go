@@ -3,12 +3,15 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -98,11 +101,35 @@ type AWS struct {
 	// (as a poller that looks late sees it), not left listed as FAILED.
 	DropFailed bool
 
-	mu       sync.Mutex
-	seq      int
-	handlers map[string]jsonHandler
-	server   *httptest.Server
-	alb      *httptest.Server
+	// Domain, when set, is the Host header the load balancer's listener
+	// answers (a request for another host gets the default certificate's 404).
+	Domain string
+	// PageSize is the most items a list or describe call returns per page.
+	PageSize int
+	// ConsistencyLag is how many RegisterScalableTarget calls after
+	// CreateService are still told the ECS service does not exist. (Counted
+	// in calls, not time: parallel waiters each keep their own simulated
+	// time.)
+	ConsistencyLag int
+	// MigrationLogs: the log lines a migration task from this image writes.
+	MigrationLogs map[string][]string
+
+	mu        sync.Mutex
+	seq       int
+	allowed   map[string]bool
+	ops       map[string]bool
+	faults    Faults
+	rng       *rand.Rand
+	throttled int
+	failed    int
+	strategy  []ecstypes.CapacityProviderStrategyItem // the cluster's default
+	tags      map[string][]tag                        // by resource ARN
+	unseen    map[string]int                          // ECS service name → RegisterScalableTarget calls it was not yet visible to
+	lastHost  string
+	mangle    Mangle
+	handlers  map[string]jsonHandler
+	server    *httptest.Server
+	alb       *httptest.Server
 
 	images        map[string]bool // "<repo>:<tag>"
 	taskDefs      map[string][]*ecstypes.TaskDefinition
@@ -124,11 +151,19 @@ type AWS struct {
 // stack peerprep-<env> in place and nothing else.
 func New(env string) *AWS {
 	f := &AWS{
-		Clock: &Clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, Region: "eu-west-1", Account: "000000000000",
+		Clock: &Clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}, Region: "eu-west-1", Account: "123456789012",
 		UnhealthyImages: map[string]string{}, MigrationExit: map[string]int32{}, StaleHealth: map[string]bool{},
 		images: map[string]bool{}, taskDefs: map[string][]*ecstypes.TaskDefinition{}, services: map[string]*service{},
 		tasks: map[string]*task{}, targetGroups: map[string]*elbtypes.TargetGroup{}, tgAttributes: map[string][]elbtypes.TargetGroupAttribute{}, sdServices: map[string]*sdtypes.Service{},
 		targets: map[string]*aastypes.ScalableTarget{}, policies: map[string]*aastypes.ScalingPolicy{}, calls: map[string]int{},
+		PageSize: 2, ConsistencyLag: 2, MigrationLogs: map[string][]string{},
+		allowed: map[string]bool{}, ops: map[string]bool{}, rng: rand.New(rand.NewPCG(1, 2)),
+		tags: map[string][]tag{}, unseen: map[string]int{},
+	}
+	// The template's cluster: staging puts most tasks on Spot.
+	f.strategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("FARGATE"), Base: 1, Weight: 1}}
+	if env == "staging" {
+		f.strategy = append(f.strategy, ecstypes.CapacityProviderStrategyItem{CapacityProvider: aws.String("FARGATE_SPOT"), Weight: 3})
 	}
 	acct := "arn:aws:iam::" + f.Account
 	f.outputs = map[string]string{
@@ -140,6 +175,13 @@ func New(env string) *AWS {
 		"DatabaseEndpoint": "db." + env + ".internal", "DatabasePort": "5432",
 		"DatabaseSecretArn": f.arn("secretsmanager", "secret:peerprep/"+env+"/db-AbCdEf"), "RedisEndpoint": "redis." + env + ".internal",
 		"DeployRoleArn": acct + ":role/peerprep-" + env + "-deploy", "AlarmTopicArn": f.arn("sns", "peerprep-"+env+"-alarms"),
+	}
+	// Cloud Map services of another namespace in the same account, listed
+	// first: a filter on the namespace leaves whole pages empty.
+	for _, n := range []string{"legacy-a", "legacy-b", "legacy-c"} {
+		id := "srv-" + f.id()
+		f.sdServices["ns-other/"+n] = &sdtypes.Service{Id: aws.String(id), Arn: aws.String(f.arn("servicediscovery", "service/"+id)),
+			Name: aws.String(n), NamespaceId: aws.String("ns-other")}
 	}
 	// What the stack creates in the listener: the web app's target group as
 	// the default action, and the fixed 404 for internal routes.
@@ -155,31 +197,33 @@ func New(env string) *AWS {
 		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("404")}}}}}
 	f.stackRules = len(f.rules)
 	f.handlers = map[string]jsonHandler{}
-	ecsOp := func(name string, call func([]byte) (any, error)) {
-		f.handlers["AmazonEC2ContainerServiceV20141113."+name] = jsonHandler{call: call}
+	reg := func(prefix, name string, pascal bool, call func([]byte) (any, error), iamOp string) {
+		f.handlers[prefix+"."+name] = jsonHandler{pascal: pascal, call: call, op: iamOp}
 	}
-	ecsOp("RegisterTaskDefinition", op(f.registerTaskDefinition))
-	ecsOp("DescribeTaskDefinition", op(f.describeTaskDefinition))
-	ecsOp("ListTaskDefinitions", op(f.listTaskDefinitions))
-	ecsOp("CreateService", op(f.createService))
-	ecsOp("UpdateService", op(f.updateService))
-	ecsOp("DescribeServices", op(f.describeServices))
-	ecsOp("RunTask", op(f.runTask))
-	ecsOp("DescribeTasks", op(f.describeTasks))
-	ecsOp("ListTasks", op(f.listTasks))
-	f.handlers["AmazonEC2ContainerRegistry_V20150921.DescribeImages"] = jsonHandler{call: op(f.describeImages)}
-	f.handlers["Route53AutoNaming_v20170314.ListServices"] = jsonHandler{pascal: true, call: op(f.sdListServices)}
-	f.handlers["Route53AutoNaming_v20170314.CreateService"] = jsonHandler{pascal: true, call: op(f.sdCreateService)}
-	f.handlers["AnyScaleFrontendService.RegisterScalableTarget"] = jsonHandler{pascal: true, call: op(f.registerScalableTarget)}
-	f.handlers["AnyScaleFrontendService.DescribeScalableTargets"] = jsonHandler{pascal: true, call: op(f.describeScalableTargets)}
-	f.handlers["AnyScaleFrontendService.PutScalingPolicy"] = jsonHandler{pascal: true, call: op(f.putScalingPolicy)}
-	f.handlers["AnyScaleFrontendService.DescribeScalingPolicies"] = jsonHandler{pascal: true, call: op(f.describeScalingPolicies)}
+	const ecsT, ecrT, sdT, aasT, logsT = "AmazonEC2ContainerServiceV20141113", "AmazonEC2ContainerRegistry_V20150921", "Route53AutoNaming_v20170314", "AnyScaleFrontendService", "Logs_20140328"
+	reg(ecsT, "RegisterTaskDefinition", false, op(f, "ecs:RegisterTaskDefinition", f.registerTaskDefinition), "ecs:RegisterTaskDefinition")
+	reg(ecsT, "DescribeTaskDefinition", false, op(f, "ecs:DescribeTaskDefinition", f.describeTaskDefinition), "ecs:DescribeTaskDefinition")
+	reg(ecsT, "ListTaskDefinitions", false, op(f, "ecs:ListTaskDefinitions", f.listTaskDefinitions), "ecs:ListTaskDefinitions")
+	reg(ecsT, "CreateService", false, op(f, "ecs:CreateService", f.createService), "ecs:CreateService")
+	reg(ecsT, "UpdateService", false, op(f, "ecs:UpdateService", f.updateService), "ecs:UpdateService")
+	reg(ecsT, "DescribeServices", false, op(f, "ecs:DescribeServices", f.describeServices), "ecs:DescribeServices")
+	reg(ecsT, "RunTask", false, op(f, "ecs:RunTask", f.runTask), "ecs:RunTask")
+	reg(ecsT, "DescribeTasks", false, op(f, "ecs:DescribeTasks", f.describeTasks), "ecs:DescribeTasks")
+	reg(ecsT, "ListTasks", false, op(f, "ecs:ListTasks", f.listTasks), "ecs:ListTasks")
+	reg(ecrT, "DescribeImages", false, op(f, "ecr:DescribeImages", f.describeImages), "ecr:DescribeImages")
+	reg(sdT, "ListServices", true, op(f, "servicediscovery:ListServices", f.sdListServices), "servicediscovery:ListServices")
+	reg(sdT, "CreateService", true, op(f, "servicediscovery:CreateService", f.sdCreateService), "servicediscovery:CreateService")
+	reg(aasT, "RegisterScalableTarget", true, op(f, "application-autoscaling:RegisterScalableTarget", f.registerScalableTarget), "application-autoscaling:RegisterScalableTarget")
+	reg(aasT, "DescribeScalableTargets", true, op(f, "application-autoscaling:DescribeScalableTargets", f.describeScalableTargets), "application-autoscaling:DescribeScalableTargets")
+	reg(aasT, "PutScalingPolicy", true, op(f, "application-autoscaling:PutScalingPolicy", f.putScalingPolicy), "application-autoscaling:PutScalingPolicy")
+	reg(aasT, "DescribeScalingPolicies", true, op(f, "application-autoscaling:DescribeScalingPolicies", f.describeScalingPolicies), "application-autoscaling:DescribeScalingPolicies")
+	reg(logsT, "GetLogEvents", false, op(f, "logs:GetLogEvents", f.getLogEvents), "logs:GetLogEvents")
 
 	f.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.count(r.Header.Get("X-Amz-Target"))
 		f.serveJSON(w, r)
 	}))
-	f.alb = httptest.NewServer(http.HandlerFunc(f.serveHealth))
+	f.alb = httptest.NewTLSServer(http.HandlerFunc(f.serveHealth))
 	return f
 }
 
@@ -190,17 +234,53 @@ func (f *AWS) Close() { f.server.Close(); f.alb.Close() }
 // services through BaseEndpoint, ELBv2 and CloudFormation through APIOptions.
 func (f *AWS) Config() aws.Config {
 	return aws.Config{
-		Region:           f.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDFAKE", "secret", ""),
-		BaseEndpoint:     aws.String(f.server.URL),
-		APIOptions:       f.apiOptions(),
-		RetryMaxAttempts: 1,
-		HTTPClient:       f.server.Client(),
+		Region:       f.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFAKE", "secret", ""),
+		BaseEndpoint: aws.String(f.server.URL),
+		APIOptions:   f.apiOptions(),
+		HTTPClient:   f.server.Client(),
+		// The SDK's standard retryer, without its waits (the simulated clock
+		// does not move during a retry) or its retry quota.
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.Backoff, o.RateLimiter = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil }), ratelimit.None
+			})
+		},
 	}
 }
 
-// ALBURL is the simulated load balancer's base URL.
+// ALBURL is the simulated load balancer's base URL (HTTPS; its
+// certificate names 127.0.0.1 and *.example.com).
 func (f *AWS) ALBURL() string { return f.alb.URL }
+
+// ALBClient trusts the simulated load balancer's certificate.
+func (f *AWS) ALBClient() *http.Client { return f.alb.Client() }
+
+// ALBAddr is the simulated load balancer's host:port.
+func (f *AWS) ALBAddr() string { return f.alb.Listener.Addr().String() }
+
+// EditService changes a live service by hand, as a console edit would.
+func (f *AWS) EditService(name string, edit func(*ecstypes.Service)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.services[name]; ok {
+		edit(&s.svc)
+	}
+}
+
+// SetOutput changes one of the stack's outputs.
+func (f *AWS) SetOutput(key, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.outputs[key] = value
+}
+
+// LastHost is the Host header of the last request the load balancer answered.
+func (f *AWS) LastHost() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastHost
+}
 
 // PutImage records an image in ECR, as a push would.
 func (f *AWS) PutImage(repo, tag string) {
@@ -248,7 +328,12 @@ func (f *AWS) ServiceTaskDefinition(name string) string {
 func (f *AWS) Resources() (tgs, rules, sd, svcs, targets, policies int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.targetGroups) - 1, len(f.rules) - f.stackRules, len(f.sdServices), len(f.services), len(f.targets), len(f.policies)
+	for _, s := range f.sdServices {
+		if aws.ToString(s.NamespaceId) == f.outputs["NamespaceId"] {
+			sd++
+		}
+	}
+	return len(f.targetGroups) - 1, len(f.rules) - f.stackRules, sd, len(f.services), len(f.targets), len(f.policies)
 }
 
 // Policies returns the scaling policies by name.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -33,9 +35,79 @@ type task struct {
 	image   string
 }
 
+// fargateMemory is the memory (MiB) Fargate accepts for each CPU size.
+func fargateMemory(cpu int) []int {
+	step := func(from, to, by int) []int {
+		var out []int
+		for m := from; m <= to; m += by {
+			out = append(out, m)
+		}
+		return out
+	}
+	switch cpu {
+	case 256:
+		return []int{512, 1024, 2048}
+	case 512:
+		return step(1024, 4096, 1024)
+	case 1024:
+		return step(2048, 8192, 1024)
+	case 2048:
+		return step(4096, 16384, 1024)
+	case 4096:
+		return step(8192, 30720, 1024)
+	case 8192:
+		return step(16384, 61440, 4096)
+	case 16384:
+		return step(32768, 122880, 8192)
+	}
+	return nil
+}
+
+// validateTaskDefinition refuses what ECS refuses for the fields the
+// pipeline sends.
+func validateTaskDefinition(in *ecs.RegisterTaskDefinitionInput) error {
+	if aws.ToString(in.Family) == "" || len(in.ContainerDefinitions) == 0 {
+		return errf("ClientException", "Family and container definitions are required.")
+	}
+	fargate := slices.Contains(in.RequiresCompatibilities, types.CompatibilityFargate)
+	if fargate {
+		if in.NetworkMode != types.NetworkModeAwsvpc {
+			return errf("ClientException", "Fargate only supports network mode 'awsvpc'.")
+		}
+		var cpu, mem int
+		_, _ = fmt.Sscan(aws.ToString(in.Cpu), &cpu)
+		_, _ = fmt.Sscan(aws.ToString(in.Memory), &mem)
+		if !slices.Contains(fargateMemory(cpu), mem) {
+			return errf("ClientException", "No Fargate configuration exists for given values: %s CPU, %s memory.", aws.ToString(in.Cpu), aws.ToString(in.Memory))
+		}
+	}
+	for _, cd := range in.ContainerDefinitions {
+		if aws.ToString(cd.Name) == "" || aws.ToString(cd.Image) == "" {
+			return errf("ClientException", "Container.name and Container.image should not be null or empty.")
+		}
+		if fargate && in.ExecutionRoleArn == nil {
+			if cd.LogConfiguration != nil && cd.LogConfiguration.LogDriver == types.LogDriverAwslogs {
+				return errf("ClientException", "Fargate requires task definition to have execution role ARN to support log driver awslogs.")
+			}
+			if len(cd.Secrets) > 0 {
+				return errf("ClientException", "Fargate requires task definition to have execution role ARN to support ECR images and secrets.")
+			}
+		}
+		for _, pm := range cd.PortMappings {
+			if in.NetworkMode == types.NetworkModeAwsvpc && pm.HostPort != nil && aws.ToInt32(pm.HostPort) != aws.ToInt32(pm.ContainerPort) {
+				return errf("ClientException", "When networkMode=awsvpc, the host ports and container ports in port mappings must match.")
+			}
+		}
+	}
+	return nil
+}
+
 func (f *AWS) registerTaskDefinition(in *ecs.RegisterTaskDefinitionInput) (*ecs.RegisterTaskDefinitionOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := validateTaskDefinition(in); err != nil {
+		return nil, err
+	}
 	fam := aws.ToString(in.Family)
 	rev := int32(len(f.taskDefs[fam]) + 1)
 	td := &types.TaskDefinition{
@@ -46,7 +118,8 @@ func (f *AWS) registerTaskDefinition(in *ecs.RegisterTaskDefinitionInput) (*ecs.
 		RuntimePlatform: in.RuntimePlatform, RegisteredAt: aws.Time(f.Clock.Now()),
 	}
 	f.taskDefs[fam] = append(f.taskDefs[fam], td)
-	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: td}, nil
+	f.tag(*td.TaskDefinitionArn, ecsTags(in.Tags))
+	return &ecs.RegisterTaskDefinitionOutput{TaskDefinition: td, Tags: in.Tags}, nil
 }
 
 // lookupTD resolves "family", "family:rev" or an ARN.
@@ -88,7 +161,8 @@ func (f *AWS) listTaskDefinitions(in *ecs.ListTaskDefinitionsInput) (*ecs.ListTa
 	if in.Sort == types.SortOrderDesc {
 		slices.Reverse(arns)
 	}
-	return &ecs.ListTaskDefinitionsOutput{TaskDefinitionArns: arns}, nil
+	start, end, next := page(aws.ToString(in.NextToken), len(arns), f.pageSize(in.MaxResults))
+	return &ecs.ListTaskDefinitionsOutput{TaskDefinitionArns: arns[start:end], NextToken: next}, nil
 }
 
 func (f *AWS) imageOf(tdArn string) string {
@@ -111,25 +185,63 @@ func (f *AWS) imageProblem(image string) string {
 	return ""
 }
 
+// launch checks a request's launch type and capacity-provider strategy
+// and returns the strategy that applies: none when a launch type is
+// given, the cluster's default when neither is.
+func (f *AWS) launch(lt types.LaunchType, strategy []types.CapacityProviderStrategyItem) ([]types.CapacityProviderStrategyItem, error) {
+	switch {
+	case lt != "" && len(strategy) > 0:
+		return nil, errf("InvalidParameterException", "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+	case lt != "":
+		return nil, nil
+	case len(strategy) > 0:
+		return strategy, nil
+	}
+	return slices.Clone(f.strategy), nil
+}
+
 func (f *AWS) createService(in *ecs.CreateServiceInput) (*ecs.CreateServiceOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	name := aws.ToString(in.ServiceName)
+	if name == "" {
+		return nil, errf("InvalidParameterException", "serviceName can not be blank.")
+	}
 	if _, ok := f.services[name]; ok {
 		return nil, errf("InvalidParameterException", "Creation of service was not idempotent.")
 	}
-	if f.lookupTD(aws.ToString(in.TaskDefinition)) == nil {
+	td := f.lookupTD(aws.ToString(in.TaskDefinition))
+	if td == nil {
 		return nil, errf("ClientException", "TaskDefinition not found.")
+	}
+	strategy, err := f.launch(in.LaunchType, in.CapacityProviderStrategy)
+	if err != nil {
+		return nil, err
+	}
+	if td.NetworkMode == types.NetworkModeAwsvpc && (in.NetworkConfiguration == nil || in.NetworkConfiguration.AwsvpcConfiguration == nil) {
+		return nil, errf("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+	}
+	for _, lb := range in.LoadBalancers {
+		if !slices.ContainsFunc(td.ContainerDefinitions, func(cd types.ContainerDefinition) bool {
+			return aws.ToString(cd.Name) == aws.ToString(lb.ContainerName) && slices.ContainsFunc(cd.PortMappings, func(pm types.PortMapping) bool {
+				return aws.ToInt32(pm.ContainerPort) == aws.ToInt32(lb.ContainerPort)
+			})
+		}) {
+			return nil, errf("InvalidParameterException", "The container %s did not have a container port %d defined.", aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort))
+		}
 	}
 	s := &service{svc: types.Service{
 		ServiceName: in.ServiceName, ServiceArn: aws.String(f.arn("ecs", "service/"+aws.ToString(in.Cluster)+"/"+name)),
 		ClusterArn: aws.String(f.arn("ecs", "cluster/"+aws.ToString(in.Cluster))), Status: aws.String("ACTIVE"),
 		DeploymentConfiguration: in.DeploymentConfiguration, LoadBalancers: in.LoadBalancers, ServiceRegistries: in.ServiceRegistries,
-		HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds, LaunchType: in.LaunchType, NetworkConfiguration: in.NetworkConfiguration,
-		DesiredCount: aws.ToInt32(in.DesiredCount), CreatedAt: aws.Time(f.Clock.Now()),
+		HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds, LaunchType: in.LaunchType, CapacityProviderStrategy: strategy,
+		NetworkConfiguration: in.NetworkConfiguration, PropagateTags: in.PropagateTags, EnableECSManagedTags: in.EnableECSManagedTags,
+		DesiredCount: aws.ToInt32(in.DesiredCount), CreatedAt: aws.Time(f.Clock.Now()), Tags: in.Tags,
 	}}
 	f.services[name] = s
-	f.startDeployment(s, f.lookupTD(aws.ToString(in.TaskDefinition)).TaskDefinitionArn)
+	f.unseen[name] = 0
+	f.tag(*s.svc.ServiceArn, ecsTags(in.Tags))
+	f.startDeployment(s, td.TaskDefinitionArn)
 	return &ecs.CreateServiceOutput{Service: f.view(s)}, nil
 }
 
@@ -166,7 +278,8 @@ func (f *AWS) advance() {
 			if problem := f.imageProblem(image); problem != "" {
 				for n := int32(elapsed / TaskFailEvery); d.stopped < n && d.stopped < CircuitBreaker; {
 					d.stopped++
-					t := f.newTask(image, *d.d.TaskDefinition, aws.ToString(s.svc.ServiceName))
+					t := f.newTask(image, *d.d.TaskDefinition, "service:"+aws.ToString(s.svc.ServiceName))
+					f.tag(*t.t.TaskArn, f.propagate(s, *d.d.TaskDefinition, nil, s.svc.PropagateTags))
 					t.t.LastStatus, t.t.DesiredStatus, t.t.StoppedReason = aws.String("STOPPED"), aws.String("STOPPED"), aws.String(problem)
 					t.t.StoppedAt = aws.Time(now)
 					t.t.Containers[0].HealthStatus = types.HealthStatusUnhealthy
@@ -253,14 +366,33 @@ func (f *AWS) updateService(in *ecs.UpdateServiceInput) (*ecs.UpdateServiceOutpu
 	if in.DeploymentConfiguration != nil {
 		s.svc.DeploymentConfiguration = in.DeploymentConfiguration
 	}
+	// Load balancers, registries and the network change with a new deployment.
+	redeploy := in.ForceNewDeployment
+	if in.LoadBalancers != nil {
+		s.svc.LoadBalancers, redeploy = in.LoadBalancers, true
+	}
+	if in.ServiceRegistries != nil {
+		s.svc.ServiceRegistries, redeploy = in.ServiceRegistries, true
+	}
+	if in.NetworkConfiguration != nil {
+		s.svc.NetworkConfiguration, redeploy = in.NetworkConfiguration, true
+	}
+	if in.PropagateTags != "" {
+		s.svc.PropagateTags = in.PropagateTags
+	}
+	target := s.taskDef
 	if in.TaskDefinition != nil {
 		td := f.lookupTD(*in.TaskDefinition)
 		if td == nil {
 			return nil, errf("ClientException", "TaskDefinition not found.")
 		}
-		if *td.TaskDefinitionArn != s.taskDef || in.ForceNewDeployment {
-			f.startDeployment(s, td.TaskDefinitionArn)
-		}
+		target = *td.TaskDefinitionArn
+	}
+	if target != s.taskDef || redeploy {
+		f.startDeployment(s, aws.String(target))
+	}
+	if f.faults.LoseUpdates[aws.ToString(in.Service)] {
+		return nil, errLost{}
 	}
 	return &ecs.UpdateServiceOutput{Service: f.view(s)}, nil
 }
@@ -281,6 +413,20 @@ func (f *AWS) describeServices(in *ecs.DescribeServicesInput) (*ecs.DescribeServ
 	return out, nil
 }
 
+// propagate is the tags a task of service s (nil: a one-off task) gets.
+func (f *AWS) propagate(s *service, td string, own []types.Tag, mode types.PropagateTags) []tag {
+	ts := ecsTags(own)
+	switch mode {
+	case types.PropagateTagsTaskDefinition:
+		ts = append(ts, f.tags[td]...)
+	case types.PropagateTagsService:
+		if s != nil {
+			ts = append(ts, f.tags[*s.svc.ServiceArn]...)
+		}
+	}
+	return ts
+}
+
 func (f *AWS) newTask(image, tdArn, group string) *task {
 	arn := f.arn("ecs", "task/cluster/"+f.id())
 	t := &task{created: f.Clock.Now(), image: image, t: types.Task{
@@ -299,8 +445,20 @@ func (f *AWS) runTask(in *ecs.RunTaskInput) (*ecs.RunTaskOutput, error) {
 	if td == nil {
 		return nil, errf("ClientException", "TaskDefinition not found.")
 	}
+	strategy, err := f.launch(in.LaunchType, in.CapacityProviderStrategy)
+	if err != nil {
+		return nil, err
+	}
+	if td.NetworkMode == types.NetworkModeAwsvpc && (in.NetworkConfiguration == nil || in.NetworkConfiguration.AwsvpcConfiguration == nil) {
+		return nil, errf("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+	}
 	t := f.newTask(aws.ToString(td.ContainerDefinitions[0].Image), *td.TaskDefinitionArn, "family:"+*td.Family)
 	t.oneOff = true
+	t.t.LaunchType, t.t.CapacityProviderName = in.LaunchType, nil
+	if len(strategy) > 0 {
+		t.t.CapacityProviderName = strategy[len(strategy)-1].CapacityProvider
+	}
+	f.tag(*t.t.TaskArn, f.propagate(nil, *td.TaskDefinitionArn, in.Tags, in.PropagateTags))
 	t.t.Containers[0].Name = td.ContainerDefinitions[0].Name
 	return &ecs.RunTaskOutput{Tasks: []types.Task{t.t}}, nil
 }
@@ -337,14 +495,15 @@ func (f *AWS) describeTasks(in *ecs.DescribeTasksInput) (*ecs.DescribeTasksOutpu
 func (f *AWS) listTasks(in *ecs.ListTasksInput) (*ecs.ListTasksOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := &ecs.ListTasksOutput{}
+	var arns []string
 	for arn, t := range f.tasks {
-		if aws.ToString(t.t.Group) == aws.ToString(in.ServiceName) && (in.DesiredStatus == "" || string(in.DesiredStatus) == aws.ToString(t.t.DesiredStatus)) {
-			out.TaskArns = append(out.TaskArns, arn)
+		if aws.ToString(t.t.Group) == "service:"+aws.ToString(in.ServiceName) && (in.DesiredStatus == "" || string(in.DesiredStatus) == aws.ToString(t.t.DesiredStatus)) {
+			arns = append(arns, arn)
 		}
 	}
-	slices.Sort(out.TaskArns)
-	return out, nil
+	slices.Sort(arns)
+	start, end, next := page(aws.ToString(in.NextToken), len(arns), f.pageSize(in.MaxResults))
+	return &ecs.ListTasksOutput{TaskArns: arns[start:end], NextToken: next}, nil
 }
 
 func (f *AWS) describeImages(in *ecr.DescribeImagesInput) (*ecr.DescribeImagesOutput, error) {
@@ -358,4 +517,24 @@ func (f *AWS) describeImages(in *ecr.DescribeImagesInput) (*ecr.DescribeImagesOu
 		out.ImageDetails = append(out.ImageDetails, ecrtypes.ImageDetail{RepositoryName: in.RepositoryName, ImageTags: []string{aws.ToString(id.ImageTag)}})
 	}
 	return out, nil
+}
+
+func (f *AWS) getLogEvents(in *cloudwatchlogs.GetLogEventsInput) (*cloudwatchlogs.GetLogEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	stream := aws.ToString(in.LogStreamName)
+	for arn, t := range f.tasks {
+		if strings.HasSuffix(stream, "/"+lastSegment(arn)) && t.oneOff {
+			var out cloudwatchlogs.GetLogEventsOutput
+			lines := f.MigrationLogs[t.image]
+			if limit := int(aws.ToInt32(in.Limit)); limit > 0 && len(lines) > limit {
+				lines = lines[len(lines)-limit:]
+			}
+			for i, l := range lines {
+				out.Events = append(out.Events, cwltypes.OutputLogEvent{Message: aws.String(l), Timestamp: aws.Int64(t.created.UnixMilli() + int64(i))})
+			}
+			return &out, nil
+		}
+	}
+	return nil, errf("ResourceNotFoundException", "The specified log stream does not exist.")
 }

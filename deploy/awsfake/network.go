@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,29 +20,52 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 )
 
-// apiOptions short-circuits the query-protocol services (ELBv2, CloudFormation)
-// after the real client has validated its input: the typed input is answered
-// with a typed output, skipping only serialization and HTTP.
+// apiOptions answers the query-protocol services (ELBv2, CloudFormation,
+// STS) in the client's own stack, after the real client has validated and
+// serialized its input and inside its retry loop, so throttling and 5xx are
+// retried as they would be: the typed input is answered with a typed
+// output, skipping only the HTTP exchange.
 func (f *AWS) apiOptions() []func(*middleware.Stack) error {
 	return []func(*middleware.Stack) error{func(st *middleware.Stack) error {
-		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("awsfake.query", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			out, handled, err := f.query(in.Parameters)
-			if !handled {
-				return next.HandleInitialize(ctx, in)
-			}
-			return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, err
+		err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("awsfake.params", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			return next.HandleInitialize(middleware.WithStackValue(ctx, paramsKey{}, in.Parameters), in)
 		}), middleware.After)
+		if err != nil {
+			return err
+		}
+		return st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("awsfake.query", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, handled, err := f.query(middleware.GetStackValue(ctx, paramsKey{}))
+			if !handled {
+				return next.HandleDeserialize(ctx, in)
+			}
+			return middleware.DeserializeOutput{Result: out}, middleware.Metadata{}, err
+		}), middleware.Before)
 	}}
 }
+
+type paramsKey struct{}
 
 func (f *AWS) query(params any) (any, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	name := fmt.Sprintf("%T", params)
+	pkg := name[strings.Index(name, "*")+1 : strings.Index(name, ".")]
 	name = strings.TrimSuffix(name[strings.LastIndex(name, ".")+1:], "Input")
+	prefix := map[string]string{"elasticloadbalancingv2": "elasticloadbalancing", "cloudformation": "cloudformation", "sts": "sts"}[pkg]
+	if prefix == "" {
+		return nil, false, nil
+	}
+	if err := f.queryFault(); err != nil {
+		return nil, true, err
+	}
+	if err := f.authorize(prefix+":"+name, params); err != nil {
+		return nil, true, &smithy.GenericAPIError{Code: err.(*apiError).Type, Message: err.(*apiError).Message}
+	}
 	out, handled, err := f.queryOp(params)
 	if handled {
 		f.calls[name]++
@@ -51,6 +75,20 @@ func (f *AWS) query(params any) (any, bool, error) {
 
 func (f *AWS) queryOp(params any) (any, bool, error) {
 	switch in := params.(type) {
+	case *sts.GetCallerIdentityInput:
+		return &sts.GetCallerIdentityOutput{Account: aws.String(f.Account), UserId: aws.String("AROAFAKE:ci"),
+			Arn: aws.String("arn:aws:sts::" + f.Account + ":assumed-role/peerprep-deploy/ci")}, true, nil
+	case *elb.DescribeTargetGroupAttributesInput:
+		out := &elb.DescribeTargetGroupAttributesOutput{Attributes: []elbtypes.TargetGroupAttribute{
+			{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("300")}, {Key: aws.String("stickiness.enabled"), Value: aws.String("false")}}}
+		for _, a := range f.tgAttributes[aws.ToString(in.TargetGroupArn)] {
+			for i := range out.Attributes {
+				if aws.ToString(out.Attributes[i].Key) == aws.ToString(a.Key) {
+					out.Attributes[i].Value = a.Value
+				}
+			}
+		}
+		return out, true, nil
 	case *cloudformation.DescribeStacksInput:
 		var outs []cfntypes.Output
 		for k, v := range f.outputs {
@@ -69,6 +107,12 @@ func (f *AWS) queryOp(params any) (any, bool, error) {
 		return out, true, nil
 	case *elb.CreateTargetGroupInput:
 		n := aws.ToString(in.Name)
+		if in.VpcId == nil || in.Port == nil || in.Protocol == "" {
+			return nil, true, &smithy.GenericAPIError{Code: "ValidationError", Message: "A VPC ID, port and protocol must be specified"}
+		}
+		if _, ok := f.targetGroups[n]; ok {
+			return nil, true, &elbtypes.DuplicateTargetGroupNameException{Message: aws.String("A target group with the same name '" + n + "' exists")}
+		}
 		tg := &elbtypes.TargetGroup{
 			TargetGroupName: in.Name, TargetGroupArn: aws.String(f.arn("elasticloadbalancing", "targetgroup/"+n+"/"+f.id())),
 			Port: in.Port, Protocol: in.Protocol, TargetType: in.TargetType, VpcId: in.VpcId, HealthCheckPath: in.HealthCheckPath,
@@ -76,6 +120,7 @@ func (f *AWS) queryOp(params any) (any, bool, error) {
 			HealthyThresholdCount: in.HealthyThresholdCount, UnhealthyThresholdCount: in.UnhealthyThresholdCount, Matcher: in.Matcher,
 		}
 		f.targetGroups[n] = tg
+		f.tag(*tg.TargetGroupArn, elbTags(in.Tags))
 		return &elb.CreateTargetGroupOutput{TargetGroups: []elbtypes.TargetGroup{*tg}}, true, nil
 	case *elb.ModifyTargetGroupInput:
 		for _, tg := range f.targetGroups {
@@ -103,7 +148,8 @@ func (f *AWS) queryOp(params any) (any, bool, error) {
 		}
 		return nil, true, &elbtypes.RuleNotFoundException{Message: aws.String("not found")}
 	case *elb.DescribeRulesInput:
-		return &elb.DescribeRulesOutput{Rules: append([]elbtypes.Rule(nil), f.rules...)}, true, nil
+		start, end, next := page(aws.ToString(in.Marker), len(f.rules), f.PageSize)
+		return &elb.DescribeRulesOutput{Rules: append([]elbtypes.Rule(nil), f.rules[start:end]...), NextMarker: next}, true, nil
 	case *elb.CreateRuleInput:
 		p := fmt.Sprint(aws.ToInt32(in.Priority))
 		for _, r := range f.rules {
@@ -113,6 +159,7 @@ func (f *AWS) queryOp(params any) (any, bool, error) {
 		}
 		r := elbtypes.Rule{RuleArn: aws.String(f.arn("elasticloadbalancing", "listener-rule/"+f.id())), Priority: aws.String(p), Conditions: in.Conditions, Actions: in.Actions}
 		f.rules = append(f.rules, r)
+		f.tag(*r.RuleArn, elbTags(in.Tags))
 		return &elb.CreateRuleOutput{Rules: []elbtypes.Rule{r}}, true, nil
 	}
 	return nil, false, nil
@@ -146,12 +193,25 @@ func (f *AWS) TargetGroupAttribute(name, key string) string {
 	return v
 }
 
+// sdListServices pages over every service in the account, then applies
+// the namespace filter to that page, as Cloud Map does: a page can be empty
+// and still have a next token.
 func (f *AWS) sdListServices(in *servicediscovery.ListServicesInput) (*servicediscovery.ListServicesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := &servicediscovery.ListServicesOutput{}
-	for _, s := range f.sdServices {
-		out.Services = append(out.Services, sdtypes.ServiceSummary{Id: s.Id, Arn: s.Arn, Name: s.Name, DnsConfig: s.DnsConfig})
+	var ns []string
+	for _, flt := range in.Filters {
+		if flt.Name == sdtypes.ServiceFilterNameNamespaceId {
+			ns = flt.Values
+		}
+	}
+	all := slices.SortedFunc(maps.Values(f.sdServices), func(a, b *sdtypes.Service) int { return strings.Compare(*a.Id, *b.Id) })
+	start, end, next := page(aws.ToString(in.NextToken), len(all), f.pageSize(in.MaxResults))
+	out := &servicediscovery.ListServicesOutput{NextToken: next}
+	for _, s := range all[start:end] {
+		if len(ns) == 0 || slices.Contains(ns, aws.ToString(s.NamespaceId)) {
+			out.Services = append(out.Services, sdtypes.ServiceSummary{Id: s.Id, Arn: s.Arn, Name: s.Name, DnsConfig: s.DnsConfig})
+		}
 	}
 	return out, nil
 }
@@ -160,13 +220,18 @@ func (f *AWS) sdCreateService(in *servicediscovery.CreateServiceInput) (*service
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := aws.ToString(in.Name)
-	if _, ok := f.sdServices[n]; ok {
+	key := aws.ToString(in.NamespaceId) + "/" + n
+	if in.Name == nil {
+		return nil, errf("InvalidInput", "Name is required")
+	}
+	if _, ok := f.sdServices[key]; ok {
 		return nil, errf("ServiceAlreadyExists", "service %s exists", n)
 	}
 	id := "srv-" + f.id()
 	s := &sdtypes.Service{Id: aws.String(id), Arn: aws.String(f.arn("servicediscovery", "service/"+id)), Name: in.Name,
 		NamespaceId: in.NamespaceId, DnsConfig: in.DnsConfig, HealthCheckCustomConfig: in.HealthCheckCustomConfig}
-	f.sdServices[n] = s
+	f.sdServices[key] = s
+	f.tag(*s.Arn, sdTags(in.Tags))
 	return &servicediscovery.CreateServiceOutput{Service: s}, nil
 }
 
@@ -174,28 +239,45 @@ func (f *AWS) registerScalableTarget(in *applicationautoscaling.RegisterScalable
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := aws.ToString(in.ResourceId)
-	f.targets[id] = &aastypes.ScalableTarget{ResourceId: in.ResourceId, ServiceNamespace: in.ServiceNamespace,
+	// ECS changes reach Application Auto Scaling a little later.
+	name := id[strings.LastIndex(id, "/")+1:]
+	if n, ok := f.unseen[name]; !ok || n < f.ConsistencyLag {
+		f.unseen[name] = n + 1
+		return nil, errf("ValidationException", "ECS service doesn't exist: %s", id)
+	}
+	if t, ok := f.targets[id]; ok {
+		t.MinCapacity, t.MaxCapacity = in.MinCapacity, in.MaxCapacity
+		return &applicationautoscaling.RegisterScalableTargetOutput{ScalableTargetARN: t.ScalableTargetARN}, nil
+	}
+	arn := f.arn("application-autoscaling", "scalable-target/"+f.id())
+	f.targets[id] = &aastypes.ScalableTarget{ResourceId: in.ResourceId, ServiceNamespace: in.ServiceNamespace, ScalableTargetARN: aws.String(arn),
 		ScalableDimension: in.ScalableDimension, MinCapacity: in.MinCapacity, MaxCapacity: in.MaxCapacity, CreationTime: aws.Time(f.Clock.Now())}
-	return &applicationautoscaling.RegisterScalableTargetOutput{ScalableTargetARN: aws.String(f.arn("application-autoscaling", "scalable-target/"+id))}, nil
+	f.tag(arn, mapTags(in.Tags))
+	return &applicationautoscaling.RegisterScalableTargetOutput{ScalableTargetARN: aws.String(arn)}, nil
 }
 
 func (f *AWS) describeScalableTargets(in *applicationautoscaling.DescribeScalableTargetsInput) (*applicationautoscaling.DescribeScalableTargetsOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := &applicationautoscaling.DescribeScalableTargetsOutput{}
-	for _, id := range in.ResourceIds {
-		if t, ok := f.targets[id]; ok {
-			out.ScalableTargets = append(out.ScalableTargets, *t)
+	var all []aastypes.ScalableTarget
+	for _, id := range slices.Sorted(maps.Keys(f.targets)) {
+		if len(in.ResourceIds) == 0 || slices.Contains(in.ResourceIds, id) {
+			all = append(all, *f.targets[id])
 		}
 	}
-	return out, nil
+	start, end, next := page(aws.ToString(in.NextToken), len(all), f.PageSize)
+	return &applicationautoscaling.DescribeScalableTargetsOutput{ScalableTargets: all[start:end], NextToken: next}, nil
 }
 
 func (f *AWS) putScalingPolicy(in *applicationautoscaling.PutScalingPolicyInput) (*applicationautoscaling.PutScalingPolicyOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.targets[aws.ToString(in.ResourceId)]; !ok {
-		return nil, errf("ObjectNotFoundException", "No scalable target registered for %s", aws.ToString(in.ResourceId))
+		return nil, errf("ObjectNotFoundException", "No scalable target registered for service namespace: ecs, resource ID: %s, scalable dimension: ecs:service:DesiredCount", aws.ToString(in.ResourceId))
+	}
+	if c := in.TargetTrackingScalingPolicyConfiguration; c == nil || c.TargetValue == nil ||
+		(c.PredefinedMetricSpecification == nil) == (c.CustomizedMetricSpecification == nil) {
+		return nil, errf("ValidationException", "A target tracking policy needs a target value and exactly one of a predefined or customized metric")
 	}
 	arn := f.arn("autoscaling", "scalingPolicy:"+aws.ToString(in.PolicyName))
 	f.policies[aws.ToString(in.PolicyName)] = &aastypes.ScalingPolicy{PolicyARN: aws.String(arn), PolicyName: in.PolicyName, ResourceId: in.ResourceId,
@@ -207,13 +289,14 @@ func (f *AWS) putScalingPolicy(in *applicationautoscaling.PutScalingPolicyInput)
 func (f *AWS) describeScalingPolicies(in *applicationautoscaling.DescribeScalingPoliciesInput) (*applicationautoscaling.DescribeScalingPoliciesOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := &applicationautoscaling.DescribeScalingPoliciesOutput{}
-	for _, p := range f.policies {
-		if aws.ToString(p.ResourceId) == aws.ToString(in.ResourceId) {
-			out.ScalingPolicies = append(out.ScalingPolicies, *p)
+	var all []aastypes.ScalingPolicy
+	for _, n := range slices.Sorted(maps.Keys(f.policies)) {
+		if p := f.policies[n]; aws.ToString(p.ResourceId) == aws.ToString(in.ResourceId) {
+			all = append(all, *p)
 		}
 	}
-	return out, nil
+	start, end, next := page(aws.ToString(in.NextToken), len(all), f.PageSize)
+	return &applicationautoscaling.DescribeScalingPoliciesOutput{ScalingPolicies: all[start:end], NextToken: next}, nil
 }
 
 // serveHealth is the ALB: the listener's rules in priority order, then its
@@ -224,6 +307,7 @@ func (f *AWS) serveHealth(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.advance()
+	f.lastHost = r.Host
 	action := f.route(r.URL.Path)
 	if action.Type == elbtypes.ActionTypeEnumFixedResponse {
 		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)

@@ -32,14 +32,16 @@ func errf(typ, format string, args ...any) error {
 
 // jsonHandler serves one awsJson1_1 operation: decode into the SDK's own
 // input type (encoding/json matches the camelCase/PascalCase wire names
-// case-insensitively), answer with the SDK's output type re-encoded under
-// the wire names.
+// case-insensitively), authorize it against the role, answer with the SDK's
+// output type re-encoded under the wire names.
 type jsonHandler struct {
 	pascal bool // Cloud Map and Application Auto Scaling use PascalCase members; ECS and ECR camelCase
 	call   func(body []byte) (any, error)
+	op     string // "ecs:UpdateService"
 }
 
-func op[In any, Out any](f func(*In) (*Out, error)) func([]byte) (any, error) {
+// op adapts a typed handler; iamOp ("ecs:UpdateService") is what IAM checks.
+func op[In any, Out any](f *AWS, iamOp string, h func(*In) (*Out, error)) func([]byte) (any, error) {
 	return func(b []byte) (any, error) {
 		in := new(In)
 		if len(b) > 0 {
@@ -47,7 +49,13 @@ func op[In any, Out any](f func(*In) (*Out, error)) func([]byte) (any, error) {
 				return nil, errf("SerializationException", "%v", err)
 			}
 		}
-		return f(in)
+		f.mu.Lock()
+		err := f.authorize(iamOp, in)
+		f.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return h(in)
 	}
 }
 
@@ -59,13 +67,33 @@ func (f *AWS) serveJSON(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"__type": "UnknownOperationException", "message": target})
 		return
 	}
+	f.mu.Lock()
+	code, status := f.fault()
+	f.mu.Unlock()
+	if code != "" {
+		writeJSON(w, status, map[string]any{"__type": code, "message": "Rate exceeded", "Message": "Rate exceeded"})
+		return
+	}
 	out, err := h.call(body)
+	if _, lost := err.(errLost); lost {
+		dropConnection(w)
+		return
+	}
 	if err != nil {
 		ae, ok := err.(*apiError)
 		if !ok {
 			ae = &apiError{Type: "ServerException", Message: err.Error()}
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]any{"__type": ae.Type, "message": ae.Message, "Message": ae.Message})
+		return
+	}
+	f.mu.Lock()
+	mangle := f.mangle
+	f.mu.Unlock()
+	if mangle != nil {
+		body, _ := json.Marshal(wire(reflect.ValueOf(out), h.pascal))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write(mangle(h.op, body))
 		return
 	}
 	writeJSON(w, http.StatusOK, wire(reflect.ValueOf(out), h.pascal))

@@ -54,10 +54,15 @@ func (d *Deployer) Deploy(ctx context.Context, stack string, body []byte) error 
 	defer cancel()
 
 	kind := types.ChangeSetTypeUpdate
-	if _, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack}); err != nil {
-		if !strings.Contains(err.Error(), "does not exist") {
-			return fmt.Errorf("describe stack %s: %w", stack, err)
-		}
+	cur, err := d.API.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &stack})
+	switch {
+	case err != nil && strings.Contains(err.Error(), "does not exist"):
+		kind = types.ChangeSetTypeCreate
+	case err != nil:
+		return fmt.Errorf("describe stack %s: %w", stack, err)
+	case len(cur.Stacks) > 0 && cur.Stacks[0].StackStatus == types.StackStatusReviewInProgress:
+		// A first change set that was never executed leaves the stack
+		// existing but empty: CloudFormation accepts only CREATE for it.
 		kind = types.ChangeSetTypeCreate
 	}
 	name := fmt.Sprintf("%s-%d", stack, d.Now().Unix())
@@ -108,8 +113,10 @@ func (d *Deployer) Deploy(ctx context.Context, stack string, body []byte) error 
 		_, _ = d.API.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: id, StackName: &stack})
 		return ErrDeclined
 	}
-	started := d.Now()
-	if _, err := d.API.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: id, StackName: &stack}); err != nil {
+	// Every stack event this execution causes carries the token: failures
+	// are found by it, not by comparing CloudFormation's clock with ours.
+	token := name
+	if _, err := d.API.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: id, StackName: &stack, ClientRequestToken: &token}); err != nil {
 		return fmt.Errorf("execute change set: %w", err)
 	}
 	for {
@@ -127,7 +134,7 @@ func (d *Deployer) Deploy(ctx context.Context, stack string, body []byte) error 
 			fmt.Fprintf(d.Out, "%s: %s\n", stack, status)
 			return nil
 		default: // *_FAILED, *ROLLBACK_COMPLETE
-			return fmt.Errorf("%s: %s: %s", stack, status, d.failure(ctx, stack, started))
+			return fmt.Errorf("%s: %s: %s", stack, status, d.failure(ctx, stack, token))
 		}
 		if err := d.sleep(ctx); err != nil {
 			return fmt.Errorf("waiting for %s: %w", stack, err)
@@ -135,21 +142,40 @@ func (d *Deployer) Deploy(ctx context.Context, stack string, body []byte) error 
 	}
 }
 
-// failure is the first resource that failed since the change set started, and why.
-func (d *Deployer) failure(ctx context.Context, stack string, since time.Time) string {
-	out, err := d.API.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: &stack})
-	if err != nil {
-		return "stack events unavailable: " + err.Error()
-	}
+// failure is the first resource that failed in the execution with token,
+// and why. Events come newest first over as many pages as it takes to
+// reach the execution's start.
+func (d *Deployer) failure(ctx context.Context, stack, token string) string {
 	first := ""
-	for _, e := range out.StackEvents { // newest first: the last match is the first failure
-		if e.Timestamp != nil && e.Timestamp.Before(since) {
-			break
+	pages := cloudformation.NewDescribeStackEventsPaginator(d.API, &cloudformation.DescribeStackEventsInput{StackName: &stack},
+		func(o *cloudformation.DescribeStackEventsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			if first != "" {
+				return first
+			}
+			return "stack events unavailable: " + err.Error()
 		}
-		if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && aws.ToString(e.LogicalResourceId) != stack {
-			first = fmt.Sprintf("%s (%s) %s: %s", aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceType), e.ResourceStatus, aws.ToString(e.ResourceStatusReason))
+		for _, e := range out.StackEvents {
+			if aws.ToString(e.ClientRequestToken) != token {
+				continue
+			}
+			if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && aws.ToString(e.LogicalResourceId) != stack {
+				first = fmt.Sprintf("%s (%s) %s: %s", aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceType), e.ResourceStatus, aws.ToString(e.ResourceStatusReason))
+			}
+			// The stack's own first event of this execution: nothing older belongs to it.
+			if aws.ToString(e.LogicalResourceId) == stack && strings.HasSuffix(string(e.ResourceStatus), "_IN_PROGRESS") &&
+				(strings.HasPrefix(string(e.ResourceStatus), "CREATE_") || strings.HasPrefix(string(e.ResourceStatus), "UPDATE_")) &&
+				!strings.Contains(string(e.ResourceStatus), "ROLLBACK") && !strings.Contains(string(e.ResourceStatus), "CLEANUP") {
+				return orNone(first)
+			}
 		}
 	}
+	return orNone(first)
+}
+
+func orNone(first string) string {
 	if first == "" {
 		return "no failed resource in the stack events"
 	}

@@ -17,9 +17,11 @@ import (
 // change set holds changes (or none), and the execution ends in final.
 type fakeCFN struct {
 	exists    bool
+	review    bool // the stack exists in REVIEW_IN_PROGRESS (a first change set was never executed)
 	noChanges bool
 	final     types.StackStatus
-	events    []types.StackEvent
+	events    []types.StackEvent // newest first; those with token "run" get the executing token
+	token     string             // ClientRequestToken of the execution
 
 	created  *cloudformation.CreateChangeSetInput
 	executed bool
@@ -28,10 +30,13 @@ type fakeCFN struct {
 }
 
 func (f *fakeCFN) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
-	if !f.exists && !f.executed {
+	if !f.exists && !f.review && !f.executed {
 		return nil, errors.New("ValidationError: Stack with id " + *in.StackName + " does not exist")
 	}
 	status := types.StackStatusUpdateComplete
+	if f.review {
+		status = types.StackStatusReviewInProgress
+	}
 	if f.executed {
 		f.polls++
 		status = types.StackStatusUpdateInProgress
@@ -58,8 +63,11 @@ func (f *fakeCFN) DescribeChangeSet(context.Context, *cloudformation.DescribeCha
 	}}, nil
 }
 
-func (f *fakeCFN) ExecuteChangeSet(context.Context, *cloudformation.ExecuteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
-	f.executed = true
+func (f *fakeCFN) ExecuteChangeSet(_ context.Context, in *cloudformation.ExecuteChangeSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error) {
+	if f.review && f.created.ChangeSetType != types.ChangeSetTypeCreate {
+		return nil, errors.New("ValidationError: Stack is in REVIEW_IN_PROGRESS state and can not be updated")
+	}
+	f.executed, f.token = true, aws.ToString(in.ClientRequestToken)
 	return &cloudformation.ExecuteChangeSetOutput{}, nil
 }
 
@@ -68,8 +76,25 @@ func (f *fakeCFN) DeleteChangeSet(context.Context, *cloudformation.DeleteChangeS
 	return &cloudformation.DeleteChangeSetOutput{}, nil
 }
 
-func (f *fakeCFN) DescribeStackEvents(context.Context, *cloudformation.DescribeStackEventsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
-	return &cloudformation.DescribeStackEventsOutput{StackEvents: f.events}, nil
+// DescribeStackEvents pages two events at a time, as CloudFormation pages
+// (at 100).
+func (f *fakeCFN) DescribeStackEvents(_ context.Context, in *cloudformation.DescribeStackEventsInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error) {
+	start := 0
+	if in.NextToken != nil {
+		start = int((*in.NextToken)[0] - '0')
+	}
+	end := min(start+2, len(f.events))
+	out := &cloudformation.DescribeStackEventsOutput{}
+	for _, e := range f.events[start:end] {
+		if aws.ToString(e.ClientRequestToken) == "run" {
+			e.ClientRequestToken = aws.String(f.token)
+		}
+		out.StackEvents = append(out.StackEvents, e)
+	}
+	if end < len(f.events) {
+		out.NextToken = aws.String(string(rune('0' + end)))
+	}
+	return out, nil
 }
 
 var now = time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
@@ -126,14 +151,30 @@ func TestDeployWithoutChangesIsANoOp(t *testing.T) {
 
 func TestDeployFailureNamesTheFailingResource(t *testing.T) {
 	at := func(s int) *time.Time { x := now.Add(time.Duration(s) * time.Second); return &x }
-	f := &fakeCFN{exists: true, final: types.StackStatusUpdateRollbackComplete, events: []types.StackEvent{ // newest first
-		{LogicalResourceId: aws.String("peerprep-staging"), ResourceStatus: types.ResourceStatusUpdateFailed, Timestamp: at(30)},
-		{LogicalResourceId: aws.String("Cluster"), ResourceType: aws.String("AWS::ECS::Cluster"), ResourceStatus: types.ResourceStatusUpdateFailed,
-			ResourceStatusReason: aws.String("Resource update cancelled"), Timestamp: at(20)},
-		{LogicalResourceId: aws.String("Redis"), ResourceType: aws.String("AWS::ElastiCache::ReplicationGroup"), ResourceStatus: types.ResourceStatusCreateFailed,
-			ResourceStatusReason: aws.String("cache.t4g.nano is not a valid node type"), Timestamp: at(10)},
-		{LogicalResourceId: aws.String("Old"), ResourceStatus: types.ResourceStatusCreateFailed, ResourceStatusReason: aws.String("last week"), Timestamp: at(-3600)},
-	}}
+	run := aws.String("run")
+	ev := func(id, typ string, st types.ResourceStatus, reason string, sec int, token *string) types.StackEvent {
+		return types.StackEvent{LogicalResourceId: aws.String(id), ResourceType: aws.String(typ), ResourceStatus: st,
+			ResourceStatusReason: aws.String(reason), Timestamp: at(sec), ClientRequestToken: token}
+	}
+	// Newest first. The execution's events start 300 ms before our clock
+	// (CloudFormation's clock is behind), and its first failure is on the
+	// third page.
+	events := []types.StackEvent{
+		ev("peerprep-staging", "AWS::CloudFormation::Stack", types.ResourceStatusUpdateRollbackComplete, "", 60, run),
+		ev("Cluster", "AWS::ECS::Cluster", types.ResourceStatusUpdateComplete, "", 50, run),
+		ev("peerprep-staging", "AWS::CloudFormation::Stack", types.ResourceStatusUpdateRollbackInProgress, "The following resource(s) failed", 40, run),
+		ev("Cluster", "AWS::ECS::Cluster", types.ResourceStatusUpdateFailed, "Resource update cancelled", 1, run),
+		ev("Redis", "AWS::ElastiCache::ReplicationGroup", types.ResourceStatusCreateFailed, "cache.t4g.nano is not a valid node type", 0, run),
+		ev("peerprep-staging", "AWS::CloudFormation::Stack", types.ResourceStatusUpdateInProgress, "User Initiated", 0, run),
+		ev("Old", "AWS::SNS::Topic", types.ResourceStatusCreateFailed, "last week", -3600, aws.String("an older run")),
+	}
+	for i := range events {
+		if events[i].Timestamp.After(now) {
+			continue
+		}
+		*events[i].Timestamp = events[i].Timestamp.Add(-300 * time.Millisecond)
+	}
+	f := &fakeCFN{exists: true, final: types.StackStatusUpdateRollbackComplete, events: events}
 	d, _ := deployer(f, true, "")
 	err := d.Deploy(context.Background(), "peerprep-staging", []byte(`{}`))
 	if err == nil {
@@ -141,6 +182,17 @@ func TestDeployFailureNamesTheFailingResource(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "Redis") || !strings.Contains(err.Error(), "not a valid node type") || strings.Contains(err.Error(), "last week") {
 		t.Fatalf("error does not name the first failure: %v", err)
+	}
+}
+
+func TestDeclinedFirstChangeSetThenCreate(t *testing.T) {
+	f := &fakeCFN{review: true, final: types.StackStatusCreateComplete}
+	d, _ := deployer(f, true, "")
+	if err := d.Deploy(context.Background(), "peerprep-staging", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if f.created.ChangeSetType != types.ChangeSetTypeCreate {
+		t.Errorf("a stack in REVIEW_IN_PROGRESS got a %s change set", f.created.ChangeSetType)
 	}
 }
 

@@ -3,8 +3,10 @@ package cfn
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/peerprep/peerprep/deploy/config"
+	"github.com/peerprep/peerprep/libs/metrics"
 )
 
 const lbName = "${LoadBalancer.LoadBalancerFullName}" // resolved by Fn::Sub
@@ -43,6 +45,26 @@ func monitoring(env *config.Environment, r m) {
 			"Dimensions": []m{{"Name": "ClusterName", "Value": env.Cluster()}, {"Name": "ServiceName", "Value": s.Name}},
 			"Statistic":  "Average", "Period": 60, "EvaluationPeriods": 10, "DatapointsToAlarm": 10, "Threshold": 85})
 	}
+
+	// The services' own metrics (libs/metrics, EMF on stdout).
+	ns := metrics.Namespace(env.Name)
+	custom := func(svc string) []m {
+		return []m{{"Name": metrics.ServiceDimension, "Value": svc}}
+	}
+	r["MatchingBacklogAlarm"] = alarm("more than 100 tickets waiting for a match for 5 minutes", m{
+		"Namespace": ns, "MetricName": metrics.QueueDepth.Name, "Dimensions": custom("matching-service"),
+		"Statistic": metrics.QueueDepth.Statistic, "Period": 60, "EvaluationPeriods": 5, "DatapointsToAlarm": 5, "Threshold": 100})
+	r["MatchLatencyAlarm"] = alarm("p99 time to a match above 60 s for 10 minutes", m{
+		"Namespace": ns, "MetricName": metrics.MatchLatency.Name, "Dimensions": custom("matching-service"),
+		"ExtendedStatistic": metrics.MatchLatency.Statistic, "Period": 60, "EvaluationPeriods": 10, "DatapointsToAlarm": 10, "Threshold": 60000})
+	for _, svc := range metrics.StreamLag.Services {
+		r[LogicalID(svc)+"StreamLagAlarm"] = alarm(svc+" p99 stream lag above 2 s for 5 minutes: messages or edits reach sockets late", m{
+			"Namespace": ns, "MetricName": metrics.StreamLag.Name, "Dimensions": custom(svc),
+			"ExtendedStatistic": metrics.StreamLag.Statistic, "Period": 60, "EvaluationPeriods": 5, "DatapointsToAlarm": 5, "Threshold": 2000})
+	}
+	r["ExecutionTimeoutsAlarm"] = alarm("more than 20 code runs hit the time limit in 5 minutes (execution-service)", m{
+		"Namespace": ns, "MetricName": metrics.ExecutionTimeouts.Name, "Dimensions": custom("execution-service"),
+		"Statistic": metrics.ExecutionTimeouts.Statistic, "Period": 300, "EvaluationPeriods": 1, "Threshold": 20})
 
 	// AWS/Billing metrics exist only in us-east-1; a budget works from any region.
 	notify := func(kind string) m {
@@ -98,5 +120,13 @@ func dashboard(env *config.Environment) m {
 	widget("CPU (%) by service", []any{ecs("AWS/ECS", "CPUUtilization", "Average", "cpu")}, "Average")
 	widget("memory (%) by service", []any{ecs("AWS/ECS", "MemoryUtilization", "Average", "mem")}, "Average")
 	widget("running tasks by service", []any{ecs("ECS/ContainerInsights", "RunningTaskCount", "Average", "tasks")}, "Average")
+	// One widget per custom metric, one line per service (and per value of
+	// its extra dimensions).
+	ns := metrics.Namespace(env.Name)
+	for i, mt := range metrics.All {
+		schema := strings.Join(append([]string{ns, metrics.ServiceDimension}, mt.Extra...), ",")
+		widget(fmt.Sprintf("%s (%s, %s)", mt.Name, mt.Statistic, mt.Unit), []any{
+			search(schema, "", mt.Name, mt.Statistic, fmt.Sprintf("c%d", i))}, mt.Statistic)
+	}
 	return m{"widgets": widgets}
 }

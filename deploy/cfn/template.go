@@ -10,10 +10,12 @@ package cfn
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/peerprep/peerprep/deploy/config"
+	"github.com/peerprep/peerprep/deploy/iam"
 )
 
 // Template is a CloudFormation template; maps marshal with sorted keys, so
@@ -100,7 +102,9 @@ func Render(env *config.Environment) (*Template, error) {
 	cluster(env, r)
 	dataStores(env, r)
 	registriesAndLogs(env, r)
-	roles(env, r)
+	if err := roles(env, r); err != nil {
+		return nil, err
+	}
 	monitoring(env, r)
 	outputs(env, t)
 	return t, nil
@@ -275,7 +279,7 @@ func registriesAndLogs(env *config.Environment, r m) {
 	}
 }
 
-func roles(env *config.Environment, r m) {
+func roles(env *config.Environment, r m) error {
 	ecsTasks := policy(m{"Effect": "Allow", "Principal": m{"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"})
 	// Task secrets: exactly the Secrets Manager names deploy/config references
 	// (a name's ARN ends in a random suffix) and the database's managed secret.
@@ -321,47 +325,89 @@ func roles(env *config.Environment, r m) {
 	for _, s := range env.Services {
 		repos = append(repos, getAtt(LogicalID(s.Name)+"Repository", "Arn"))
 	}
-	clusterArn := sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/" + env.Cluster())
+	statements, err := deployStatements(env, repos, logGroups)
+	if err != nil {
+		return err
+	}
 	r["DeployRole"] = res("AWS::IAM::Role", m{
 		"Description": "PeerPrep " + env.Name + ": assumed by GitHub Actions to push images and deploy services",
 		"AssumeRolePolicyDocument": policy(m{"Effect": "Allow", "Principal": m{"Federated": ref("GitHubOidcProvider")},
 			"Action": "sts:AssumeRoleWithWebIdentity",
 			"Condition": m{"StringEquals": m{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
 				"token.actions.githubusercontent.com:sub": sub(subject)}}}),
-		"Policies": []m{{"PolicyName": "deploy", "PolicyDocument": policy(
-			allow([]string{"ecr:GetAuthorizationToken"}, "*"),
-			allow([]string{"ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-				"ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages"}, repos),
-			// These ECS actions do not support resource-level permissions.
-			allow([]string{"ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"}, "*"),
-			allow([]string{"ecs:CreateService", "ecs:UpdateService", "ecs:DescribeServices"},
-				sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/"+env.Cluster()+"/*")),
-			m{"Effect": "Allow", "Action": []string{"ecs:RunTask"},
-				"Resource":  sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/peerprep-" + env.Name + "-*"),
-				"Condition": m{"ArnEquals": m{"ecs:cluster": clusterArn}}},
-			allow([]string{"ecs:DescribeTasks", "ecs:ListTasks"}, []any{clusterArn,
-				sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/" + env.Cluster() + "/*"),
-				sub("arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/" + env.Cluster() + "/*")}),
-			m{"Effect": "Allow", "Action": []string{"iam:PassRole"}, "Resource": []any{getAtt("TaskExecutionRole", "Arn"), getAtt("TaskRole", "Arn")},
-				"Condition": m{"StringEquals": m{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-			// First deploys create each service's target group, listener
-			// rule, Cloud Map service and scaling; these APIs take "*" or
-			// resources whose names the pipeline chooses at run time.
-			allow([]string{"ecs:ListTaskDefinitions", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeRules",
-				"elasticloadbalancing:DescribeTargetHealth", "servicediscovery:ListServices", "servicediscovery:GetNamespace",
-				"application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"}, "*"),
-			allow([]string{"elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:ModifyTargetGroup",
-				"elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:AddTags"},
-				sub("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/pp-"+env.Name+"-*/*")),
-			allow([]string{"elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:AddTags"},
-				[]any{ref("HttpsListener"), sub("arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener-rule/app/*")}),
-			allow([]string{"servicediscovery:CreateService", "servicediscovery:GetService", "servicediscovery:TagResource"}, "*"),
-			allow([]string{"application-autoscaling:RegisterScalableTarget", "application-autoscaling:PutScalingPolicy"}, "*"),
-			m{"Effect": "Allow", "Action": []string{"iam:CreateServiceLinkedRole"}, "Resource": "*",
-				"Condition": m{"StringLike": m{"iam:AWSServiceName": []string{"ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"}}}},
-			allow([]string{"cloudformation:DescribeStacks"}, ref("AWS::StackId")),
-			allow([]string{"logs:GetLogEvents"}, logGroups),
-		)}}})
+		"Policies": []m{{"PolicyName": "deploy", "PolicyDocument": policy(statements...)}}})
+	return nil
+}
+
+// deployStatements is the deploy role's policy: the actions of every call
+// the pipeline makes (deploy/iam), one statement per scope.
+func deployStatements(env *config.Environment, repos, logGroups []any) ([]m, error) {
+	arn := func(s string) m { return sub("arn:${AWS::Partition}:" + s) }
+	clusterArn := arn("ecs:${AWS::Region}:${AWS::AccountId}:cluster/" + env.Cluster())
+	type scoped struct {
+		resource  any
+		condition m
+	}
+	scopes := map[iam.Scope]scoped{
+		iam.AnyResource:  {resource: "*"},
+		iam.Repositories: {resource: repos},
+		iam.Services:     {resource: arn("ecs:${AWS::Region}:${AWS::AccountId}:service/" + env.Cluster() + "/*")},
+		iam.TaskDefinitions: {resource: arn("ecs:${AWS::Region}:${AWS::AccountId}:task-definition/peerprep-" + env.Name + "-*"),
+			condition: m{"ArnEquals": m{"ecs:cluster": clusterArn}}},
+		iam.ClusterTasks: {resource: []any{clusterArn,
+			arn("ecs:${AWS::Region}:${AWS::AccountId}:task/" + env.Cluster() + "/*"),
+			arn("ecs:${AWS::Region}:${AWS::AccountId}:container-instance/" + env.Cluster() + "/*")}},
+		iam.TaskRoles: {resource: []any{getAtt("TaskExecutionRole", "Arn"), getAtt("TaskRole", "Arn")},
+			condition: m{"StringEquals": m{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+		iam.TargetGroups: {resource: arn("elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/pp-" + env.Name + "-*/*")},
+		iam.ListenerRules: {resource: []any{ref("HttpsListener"),
+			arn("elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener-rule/app/peerprep-" + env.Name + "/*")}},
+		iam.Stack:     {resource: ref("AWS::StackId")},
+		iam.LogGroups: {resource: logGroups},
+		iam.LinkedRoles: {resource: "*",
+			condition: m{"StringLike": m{"iam:AWSServiceName": []string{"ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"}}}},
+	}
+	byScope := iam.ByScope(iam.Pipeline)
+	var out []m
+	for _, sc := range slices.Sorted(maps.Keys(byScope)) {
+		s, ok := scopes[sc]
+		if !ok {
+			return nil, fmt.Errorf("deploy role: no resources for IAM scope %q", sc)
+		}
+		st := allow(byScope[sc], s.resource)
+		if s.condition != nil {
+			st["Condition"] = s.condition
+		}
+		st["Sid"] = sid(sc)
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// sid turns a scope ("task-definitions") into a statement id ("TaskDefinitions").
+func sid(sc iam.Scope) string {
+	if sc == iam.AnyResource {
+		return "AnyResource"
+	}
+	return LogicalID(string(sc))
+}
+
+// DeployRoleActions is every action the rendered deploy role allows.
+func DeployRoleActions(t *Template) []string {
+	var out []string
+	role, _ := t.Resources["DeployRole"].(m)
+	props, _ := role["Properties"].(m)
+	pols, _ := props["Policies"].([]m)
+	for _, p := range pols {
+		doc, _ := p["PolicyDocument"].(m)
+		sts, _ := doc["Statement"].([]m)
+		for _, st := range sts {
+			acts, _ := st["Action"].([]string)
+			out = append(out, acts...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func outputs(env *config.Environment, t *Template) {

@@ -12,12 +12,24 @@ import (
 	"testing"
 
 	"github.com/peerprep/peerprep/deploy/config"
+	"github.com/peerprep/peerprep/deploy/iam"
+	"github.com/peerprep/peerprep/libs/metrics"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata")
 
 // render loads env from the real deploy configuration and renders it.
 func render(t *testing.T, env string) (*config.Environment, []byte) {
+	t.Helper()
+	e, tpl := renderTemplate(t, env)
+	b, err := tpl.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, b
+}
+
+func renderTemplate(t *testing.T, env string) (*config.Environment, *Template) {
 	t.Helper()
 	e, err := config.Load("..", env)
 	if err != nil {
@@ -27,11 +39,7 @@ func render(t *testing.T, env string) (*config.Environment, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := tpl.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, b
+	return e, tpl
 }
 
 func environments(t *testing.T) []string {
@@ -295,6 +303,67 @@ func TestWebAppIsTheListenersDefaultAction(t *testing.T) {
 			}
 			if rules != 1 {
 				t.Errorf("%d listener rules in the template, want only the internal one", rules)
+			}
+		})
+	}
+}
+
+// The deploy role allows exactly the actions deploy/iam lists for the
+// pipeline's calls.
+func TestDeployRoleIsTheIAMList(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			_, tpl := renderTemplate(t, env)
+			got, want := DeployRoleActions(tpl), iam.Actions(iam.Pipeline)
+			if !slices.Equal(got, want) {
+				t.Errorf("deploy role actions\n%v\nwant\n%v", got, want)
+			}
+			for _, a := range []string{"ecs:TagResource", "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "logs:GetLogEvents"} {
+				if !slices.Contains(got, a) {
+					t.Errorf("deploy role lacks %s", a)
+				}
+			}
+		})
+	}
+}
+
+var searchMetric = regexp.MustCompile(`\{(PeerPrep/[a-z]+)[^}]*\} MetricName=\\*"(\w+)\\*"`)
+
+// The dashboard and alarms read the metrics the services emit: names come
+// from libs/metrics, and every metric there is on the dashboard.
+func TestTemplateReadsTheMetricsServicesEmit(t *testing.T) {
+	for _, env := range environments(t) {
+		t.Run(env, func(t *testing.T) {
+			_, b := render(t, env)
+			p := parse(t, b)
+			known := map[string]bool{}
+			for _, mt := range metrics.All {
+				known[mt.Name] = true
+			}
+			onDashboard := map[string]bool{}
+			for _, match := range searchMetric.FindAllStringSubmatch(string(b), -1) {
+				if match[1] != metrics.Namespace(env) || !known[match[2]] {
+					t.Errorf("dashboard reads %s %s, which no service emits (libs/metrics)", match[1], match[2])
+				}
+				onDashboard[match[2]] = true
+			}
+			for _, mt := range metrics.All {
+				if !onDashboard[mt.Name] {
+					t.Errorf("%s is emitted but not on the dashboard", mt.Name)
+				}
+			}
+			alarms := 0
+			for name, r := range p.Resources {
+				if r.Type != "AWS::CloudWatch::Alarm" || r.Properties["Namespace"] != metrics.Namespace(env) {
+					continue
+				}
+				alarms++
+				if !known[r.Properties["MetricName"].(string)] {
+					t.Errorf("alarm %s reads %v, which no service emits", name, r.Properties["MetricName"])
+				}
+			}
+			if alarms < 4 {
+				t.Errorf("%d alarms on the services' own metrics", alarms)
 			}
 		})
 	}

@@ -59,6 +59,9 @@ type Autoscaling struct {
 	ScaleOutCooldownSeconds int     `yaml:"scale_out_cooldown_seconds"`
 	ScaleInCooldownSeconds  int     `yaml:"scale_in_cooldown_seconds"`
 	RequestsPerTarget       int     `yaml:"requests_per_target"` // 0: no request-count policy
+	// BacklogPerTask is the queue depth per running task matching-service
+	// scales to keep (libs/metrics QueueDepth ÷ running tasks); 0: none.
+	BacklogPerTask int `yaml:"backlog_per_task"`
 }
 
 // Sizing is what an environment file may set per service (and in defaults).
@@ -250,6 +253,7 @@ func merge(env string, r Route, def, own Sizing) Service {
 		s.Autoscaling.ScaleOutCooldownSeconds = pick(a.ScaleOutCooldownSeconds, s.Autoscaling.ScaleOutCooldownSeconds)
 		s.Autoscaling.ScaleInCooldownSeconds = pick(a.ScaleInCooldownSeconds, s.Autoscaling.ScaleInCooldownSeconds)
 		s.Autoscaling.RequestsPerTarget = pick(a.RequestsPerTarget, s.Autoscaling.RequestsPerTarget)
+		s.Autoscaling.BacklogPerTask = pick(a.BacklogPerTask, s.Autoscaling.BacklogPerTask)
 	}
 	maps.Copy(s.Environment, def.Environment)
 	maps.Copy(s.Environment, own.Environment)

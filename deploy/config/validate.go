@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/peerprep/peerprep/libs/metrics"
 )
 
 var (
@@ -157,6 +159,9 @@ func (e *Environment) validate() error {
 		a := s.Autoscaling
 		if a.CPUTarget < 10 || a.CPUTarget > 95 || a.ScaleOutCooldownSeconds < 0 || a.ScaleInCooldownSeconds < 0 || a.RequestsPerTarget < 0 {
 			add("%s: autoscaling needs a cpu_target of 10–95 and non-negative cooldowns", s.Name)
+		}
+		if a.BacklogPerTask < 0 || (a.BacklogPerTask > 0 && !slices.Contains(metrics.QueueDepth.Services, s.Name)) {
+			add("%s: backlog_per_task needs a service that emits %s (%v)", s.Name, metrics.QueueDepth.Name, metrics.QueueDepth.Services)
 		}
 		for k, v := range s.Environment {
 			if !envVarName.MatchString(k) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -39,13 +40,13 @@ func BuildWeb(ctx context.Context, root string, log io.Writer) error {
 	}
 	start := time.Now()
 	for _, args := range [][]string{{"ci", "--no-audit", "--no-fund"}, {"run", "build"}} {
-		fmt.Fprintf(log, "==> npm %s (in %s)\n", args[0], WebDir)
+		fmt.Fprintf(log, "==> npm %s (in %s)\n", strings.Join(args, " "), WebDir)
 		cmd := exec.CommandContext(ctx, npm, args...)
 		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("npm %s in %s: %w\n%s", args[0], WebDir, err, lastLines(out.String(), 30))
+			return fmt.Errorf("npm %s in %s: %w\n%s", strings.Join(args, " "), WebDir, err, lastLines(out.String(), 30))
 		}
 	}
 	fmt.Fprintf(log, "==> web app built in %s\n", time.Since(start).Round(100*time.Millisecond))

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -19,12 +19,18 @@ type ServiceDiff struct {
 	Service string   `json:"service"`
 	New     bool     `json:"new"`
 	Changes []string `json:"changes"`
+	Error   string   `json:"error,omitempty"` // the service could not be read: its changes are unknown
 }
 
 // Plan renders every task definition for sha and compares it, the desired
-// count and autoscaling with what is live. It changes nothing.
+// count, the service's settings (load balancer, Cloud Map, network, grace
+// period) and autoscaling with what is live. It changes nothing. A service
+// it could not read is reported as such, and the plan fails.
 func (p *Pipeline) Plan(ctx context.Context, sha string) ([]ServiceDiff, error) {
 	p.init()
+	if err := p.checkAccount(ctx); err != nil {
+		return nil, err
+	}
 	out, err := p.c.StackOutputs(ctx, p.Env)
 	if err != nil {
 		return nil, err
@@ -32,73 +38,117 @@ func (p *Pipeline) Plan(ctx context.Context, sha string) ([]ServiceDiff, error) 
 	diffs := make([]ServiceDiff, len(p.Env.Services))
 	runs := make([]*serviceRun, len(p.Env.Services))
 	for i, s := range p.Env.Services {
-		runs[i] = &serviceRun{svc: s, res: &ServiceResult{}}
+		runs[i] = &serviceRun{svc: s, res: &ServiceResult{Service: s.Name}}
+		diffs[i].Service = s.Name
 	}
 	err = p.each(runs, func(r *serviceRun) error {
-		i := slices.Index(runs, r)
-		d := &diffs[i]
-		d.Service = r.svc.Name
-		want := specOfInput(renderTaskDefinition(p.Env, out, r.svc, ImageURI(p.Env, r.svc.Name, sha)))
-		live, err := p.c.liveService(ctx, out["ClusterName"], r.svc.Name)
-		if err != nil {
-			return err
+		d := &diffs[slices.Index(runs, r)]
+		if err := p.planService(ctx, out, r, sha, d); err != nil {
+			d.Changes, d.Error = nil, err.Error()
+			return fmt.Errorf("%s: %w", r.svc.Name, err)
 		}
-		if live == nil {
-			d.New = true
-			d.Changes = []string{fmt.Sprintf("create service (image %s, cpu/memory %s/%s, desired %d, autoscaling %d-%d)", tagOf(want.Image), want.CPU, want.Memory, r.svc.DesiredCount, r.svc.MinCount, r.svc.MaxCount)}
-			return nil
-		}
-		td, err := p.c.taskDefinition(ctx, aws.ToString(live.TaskDefinition))
-		if err != nil {
-			return err
-		}
-		have, _ := specOfTD(td)
-		d.Changes = diffSpec(have, want)
-		if live.DesiredCount < int32(r.svc.MinCount) || live.DesiredCount > int32(r.svc.MaxCount) {
-			d.Changes = append(d.Changes, fmt.Sprintf("desired count: %d outside %d-%d (autoscaling will move it)", live.DesiredCount, r.svc.MinCount, r.svc.MaxCount))
-		}
-		d.Changes = append(d.Changes, p.autoscalingDiff(ctx, out, r)...)
 		return nil
 	})
+	// A panic inside a service's work is reported like a read error.
+	for i, r := range runs {
+		if r.res.Outcome == "failed" && diffs[i].Error == "" {
+			diffs[i].Error = r.res.Reason
+		}
+	}
 	p.printPlan(diffs, sha)
-	return diffs, err
+	if err != nil {
+		var names []string
+		for _, d := range diffs {
+			if d.Error != "" {
+				names = append(names, d.Service)
+			}
+		}
+		return diffs, fmt.Errorf("could not read %s; the plan is incomplete: %w", strings.Join(names, ", "), err)
+	}
+	return diffs, nil
 }
 
-func (p *Pipeline) autoscalingDiff(ctx context.Context, out Outputs, r *serviceRun) []string {
+func (p *Pipeline) planService(ctx context.Context, out Outputs, r *serviceRun, sha string, d *ServiceDiff) error {
+	want := specOfInput(renderTaskDefinition(p.Env, out, r.svc, ImageURI(p.Env, r.svc.Name, sha)))
+	live, err := p.c.liveService(ctx, out["ClusterName"], r.svc.Name)
+	if err != nil {
+		return err
+	}
+	if live == nil {
+		d.New = true
+		d.Changes = []string{fmt.Sprintf("create service (image %s, cpu/memory %s/%s, desired %d, autoscaling %d-%d)", tagOf(want.Image), want.CPU, want.Memory, r.svc.DesiredCount, r.svc.MinCount, r.svc.MaxCount)}
+		return nil
+	}
+	td, err := p.c.taskDefinition(ctx, aws.ToString(live.TaskDefinition))
+	if err != nil {
+		return err
+	}
+	have, _ := specOfTD(td)
+	d.Changes = diffSpec(have, want)
+	if live.DesiredCount < int32(r.svc.MinCount) || live.DesiredCount > int32(r.svc.MaxCount) {
+		d.Changes = append(d.Changes, fmt.Sprintf("desired count: %d outside %d-%d (autoscaling will move it)", live.DesiredCount, r.svc.MinCount, r.svc.MaxCount))
+	}
+	res, err := p.c.lookupResources(ctx, p.Env, out, r.svc)
+	if err != nil {
+		return err
+	}
+	d.Changes = append(d.Changes, settingsDrift(p.Env, out, r.svc, live, res, &ecs.UpdateServiceInput{})...)
+	as, err := p.autoscalingDiff(ctx, out, r, res.TargetGroupArn)
+	if err != nil {
+		return err
+	}
+	d.Changes = append(d.Changes, as...)
+	return nil
+}
+
+func (p *Pipeline) autoscalingDiff(ctx context.Context, out Outputs, r *serviceRun, tgArn string) ([]string, error) {
 	id := "service/" + out["ClusterName"] + "/" + r.svc.Name
 	var d []string
-	t, err := p.c.AAS.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{id}})
+	t, err := p.c.scalableTargets(ctx, id)
 	if err != nil {
-		return []string{"autoscaling: unknown (" + err.Error() + ")"}
+		return nil, err
 	}
-	if len(t.ScalableTargets) == 0 {
+	if len(t) == 0 {
 		d = append(d, fmt.Sprintf("autoscaling: create target %d-%d", r.svc.MinCount, r.svc.MaxCount))
-	} else if mn, mx := aws.ToInt32(t.ScalableTargets[0].MinCapacity), aws.ToInt32(t.ScalableTargets[0].MaxCapacity); mn != int32(r.svc.MinCount) || mx != int32(r.svc.MaxCount) {
+	} else if mn, mx := aws.ToInt32(t[0].MinCapacity), aws.ToInt32(t[0].MaxCapacity); mn != int32(r.svc.MinCount) || mx != int32(r.svc.MaxCount) {
 		d = append(d, fmt.Sprintf("autoscaling: min/max %d-%d → %d-%d", mn, mx, r.svc.MinCount, r.svc.MaxCount))
 	}
-	pols, err := p.c.AAS.DescribeScalingPolicies(ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(id)})
+	pols, err := p.c.scalingPolicies(ctx, id)
 	if err != nil {
-		return append(d, "autoscaling policies: unknown ("+err.Error()+")")
+		return nil, err
 	}
-	tgArn := "targetgroup/" + p.Env.TargetGroupName(r.svc.Name) + "/?"
+	if tgArn == "" {
+		tgArn = "targetgroup/" + p.Env.TargetGroupName(r.svc.Name) + "/?"
+	}
 	for _, want := range wantPolicies(out, r.svc, tgArn) {
-		i := slices.IndexFunc(pols.ScalingPolicies, func(x aastypes.ScalingPolicy) bool {
+		i := slices.IndexFunc(pols, func(x aastypes.ScalingPolicy) bool {
 			return aws.ToString(x.PolicyName) == aws.ToString(want.PolicyName)
 		})
 		switch {
 		case i < 0:
 			d = append(d, "autoscaling: add policy "+aws.ToString(want.PolicyName))
-		case aws.ToFloat64(pols.ScalingPolicies[i].TargetTrackingScalingPolicyConfiguration.TargetValue) != aws.ToFloat64(want.TargetTrackingScalingPolicyConfiguration.TargetValue):
+		case !samePolicy(pols[i].TargetTrackingScalingPolicyConfiguration, want.TargetTrackingScalingPolicyConfiguration):
 			d = append(d, fmt.Sprintf("autoscaling: %s target %g → %g", aws.ToString(want.PolicyName),
-				aws.ToFloat64(pols.ScalingPolicies[i].TargetTrackingScalingPolicyConfiguration.TargetValue), aws.ToFloat64(want.TargetTrackingScalingPolicyConfiguration.TargetValue)))
+				targetValue(pols[i].TargetTrackingScalingPolicyConfiguration), targetValue(want.TargetTrackingScalingPolicyConfiguration)))
 		}
 	}
-	return d
+	return d, nil
+}
+
+func targetValue(c *aastypes.TargetTrackingScalingPolicyConfiguration) float64 {
+	if c == nil {
+		return 0
+	}
+	return aws.ToFloat64(c.TargetValue)
 }
 
 func (p *Pipeline) printPlan(diffs []ServiceDiff, sha string) {
 	fmt.Fprintf(p.Out, "plan for %s at %s (nothing is changed)\n", p.Env.Name, short(sha))
 	for _, d := range diffs {
+		if d.Error != "" {
+			fmt.Fprintf(p.Out, "  %s: COULD NOT READ: %s\n", d.Service, d.Error)
+			continue
+		}
 		if len(d.Changes) == 0 {
 			fmt.Fprintf(p.Out, "  %s: no changes\n", d.Service)
 			continue
@@ -176,10 +226,14 @@ func (p *Pipeline) Rollback(ctx context.Context, names []string) (*Summary, erro
 	if err != nil {
 		return sum, err
 	}
+	if err := p.step(sum, "check account", func() error { return p.checkAccount(ctx) }); err != nil {
+		return sum, err
+	}
 	out, err := p.c.StackOutputs(ctx, p.Env)
 	if err != nil {
 		return sum, err
 	}
+	p.health = p.chooseHealthTarget(ctx, out)
 	var runs []*serviceRun
 	err = p.step(sum, "find previous revisions", func() error {
 		for _, s := range services {
@@ -189,15 +243,20 @@ func (p *Pipeline) Rollback(ctx context.Context, names []string) (*Summary, erro
 				return fmt.Errorf("%s: no service to roll back (%v)", s.Name, err)
 			}
 			cur := aws.ToString(live.TaskDefinition)
-			list, err := p.c.ECS.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(Family(p.Env, s.Name)), Sort: ecstypes.SortOrderDesc, Status: ecstypes.TaskDefinitionStatusActive})
-			if err != nil {
-				return fmt.Errorf("%s: list task definitions: %w", s.Name, err)
+			var arns []string
+			in := &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(Family(p.Env, s.Name)), Sort: ecstypes.SortOrderDesc, Status: ecstypes.TaskDefinitionStatusActive}
+			for pages := ecs.NewListTaskDefinitionsPaginator(p.c.ECS, in, func(o *ecs.ListTaskDefinitionsPaginatorOptions) { o.StopOnDuplicateToken = true }); pages.HasMorePages(); {
+				pg, err := pages.NextPage(ctx)
+				if err != nil {
+					return fmt.Errorf("%s: list task definitions: %w", s.Name, err)
+				}
+				arns = append(arns, pg.TaskDefinitionArns...)
 			}
-			i := slices.Index(list.TaskDefinitionArns, cur)
-			if i < 0 || i+1 >= len(list.TaskDefinitionArns) {
+			i := slices.Index(arns, cur)
+			if i < 0 || i+1 >= len(arns) {
 				return fmt.Errorf("%s: no revision before %s", s.Name, lastSegment(cur))
 			}
-			r.previous, r.res.Previous, r.res.TaskDefinition = list.TaskDefinitionArns[i+1], cur, list.TaskDefinitionArns[i+1]
+			r.previous, r.res.Previous, r.res.TaskDefinition = arns[i+1], cur, arns[i+1]
 			runs = append(runs, r)
 			sum.Services = append(sum.Services, r.res)
 		}
@@ -216,7 +275,7 @@ func (p *Pipeline) Rollback(ctx context.Context, names []string) (*Summary, erro
 					return fmt.Errorf("%s: %v", r.svc.Name, err)
 				}
 				sp, _ := specOfTD(td)
-				if err := p.verify(ctx, r.clock, p.HealthURL, r.svc.PathPrefix, tagOf(sp.Image), start.Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1))*time.Minute)); err != nil {
+				if err := p.verify(ctx, r.clock, r.svc.PathPrefix, tagOf(sp.Image), start.Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1))*time.Minute)); err != nil {
 					return fmt.Errorf("%s: health: %w", r.svc.Name, err)
 				}
 				r.res.Verified = true
@@ -244,6 +303,9 @@ func (p *Pipeline) Migrate(ctx context.Context) (*Summary, error) {
 		return sum, err
 	}
 	sum.SHA = sha
+	if err := p.step(sum, "check account", func() error { return p.checkAccount(ctx) }); err != nil {
+		return sum, err
+	}
 	out, err := p.c.StackOutputs(ctx, p.Env)
 	if err != nil {
 		return sum, err
@@ -265,7 +327,7 @@ func (p *Pipeline) Migrate(ctx context.Context) (*Summary, error) {
 	if err == nil {
 		err = p.step(sum, "run migrations", func() error {
 			return p.each(runs, func(r *serviceRun) error {
-				if err := p.runMigration(ctx, r.clock, out, r.svc.Name, r.target, start.Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1))*time.Minute)); err != nil {
+				if err := p.runMigration(ctx, r.clock, out, r.svc, r.target, start.Add(time.Duration(max(p.Env.DeployTimeoutMinutes, 1))*time.Minute)); err != nil {
 					r.res.Outcome, r.res.Reason = "migration failed", err.Error()
 					return fmt.Errorf("%s: %w", r.svc.Name, err)
 				}

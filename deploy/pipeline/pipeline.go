@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -65,10 +67,14 @@ type Pipeline struct {
 	Publisher Publisher
 	Git       Git
 	Out       io.Writer
-	// HealthURL is the ALB base URL; default https://<env.Domain>.
+	// HealthURL, when set, is where verification goes (tests). Otherwise
+	// it is https://<domain> when the domain resolves, or the load
+	// balancer's DNS name with the domain as Host header and TLS name.
 	HealthURL string
 	HTTP      *http.Client
-	Clock     Clock
+	// Lookup resolves a host name (default net.DefaultResolver.LookupHost).
+	Lookup func(ctx context.Context, host string) ([]string, error)
+	Clock  Clock
 	// Parallel bounds concurrent service updates (default 4).
 	Parallel int
 	// ConsecutiveOK is how many 200s with the new version verification needs (default 3).
@@ -76,9 +82,10 @@ type Pipeline struct {
 	// Confirm asks before production; nil refuses unless Yes.
 	Confirm func(prompt string) bool
 
-	c     *Clients
-	clock Clock
-	mu    sync.Mutex
+	c      *Clients
+	clock  Clock
+	mu     sync.Mutex
+	health healthTarget
 }
 
 // New returns a pipeline for env using clients.
@@ -103,8 +110,8 @@ func (p *Pipeline) init() {
 	if p.ConsecutiveOK <= 0 {
 		p.ConsecutiveOK = 3
 	}
-	if p.HealthURL == "" {
-		p.HealthURL = "https://" + p.Env.Domain
+	if p.Lookup == nil {
+		p.Lookup = net.DefaultResolver.LookupHost
 	}
 }
 
@@ -149,7 +156,11 @@ type serviceRun struct {
 	target   string // task definition to deploy
 	live     bool
 	liveSvc  *ecsService
-	clock    Clock // this service's timeline while its goroutine runs
+	want     resources // the target group and Cloud Map service it belongs to
+	// updateUnknown: the update call failed and reading the service back
+	// did not show it landed; rollback asks AWS again.
+	updateUnknown bool
+	clock         Clock // this service's timeline while its goroutine runs
 }
 
 type ecsRegister = ecs.RegisterTaskDefinitionInput
@@ -198,13 +209,14 @@ func (p *Pipeline) Deploy(ctx context.Context, opt Options) (sum *Summary, err e
 		return sum, err
 	}
 	sum.SHA = sha
+	if err := p.step(sum, "check account", func() error { return p.checkAccount(ctx) }); err != nil {
+		return sum, err
+	}
 	var out Outputs
 	if err := p.step(sum, "read stack outputs", func() (err error) { out, err = p.c.StackOutputs(ctx, p.Env); return err }); err != nil {
 		return sum, err
 	}
-	if u := out["LoadBalancerDnsName"]; u != "" && p.HealthURL == "https://"+p.Env.Domain && p.Env.Domain == "" {
-		p.HealthURL = "https://" + u
-	}
+	p.health = p.chooseHealthTarget(ctx, out)
 	var images map[string]string
 	if err := p.step(sum, "publish images", func() (err error) {
 		if images, err = p.Publisher.Publish(ctx, p.Env, sha); err != nil {
@@ -252,16 +264,24 @@ func (p *Pipeline) Deploy(ctx context.Context, opt Options) (sum *Summary, err e
 			if err := p.ensure(ctx, out, r); err != nil {
 				return err
 			}
-			if r.target == r.previous {
-				return p.reconcileSettings(ctx, out, r)
+			in, drift := p.serviceSettings(out, r)
+			for _, d := range drift {
+				p.logf("    %-22s drift: %s (corrected)", r.svc.Name, d)
 			}
-			id, err := p.startDeployment(ctx, out, r)
-			if err != nil {
-				return err
+			if r.target == r.previous && !redeploys(in) {
+				return p.reconcileSettings(ctx, r, in, drift)
 			}
+			// Counted as changed before the call: an update can land although
+			// its response is lost, and rollback asks AWS what moved.
 			umu.Lock()
 			updated = append(updated, r)
 			umu.Unlock()
+			id, err := p.startDeployment(ctx, out, r, in)
+			if err != nil {
+				r.updateUnknown = true
+				r.res.Outcome, r.res.Reason = "failed", err.Error()
+				return fmt.Errorf("%s: %w", r.svc.Name, err)
+			}
 			r.res.Outcome = "deploying"
 			if err := p.waitDeployment(ctx, r.clock, out["ClusterName"], r.svc.Name, id, deadline); err != nil {
 				r.res.Outcome, r.res.Reason = "failed", err.Error()
@@ -275,18 +295,27 @@ func (p *Pipeline) Deploy(ctx context.Context, opt Options) (sum *Summary, err e
 	}
 	if err := p.step(sum, "verify through the ALB", func() error {
 		return p.each(runs, func(r *serviceRun) error {
-			if err := p.verify(ctx, r.clock, p.HealthURL, r.svc.PathPrefix, sha, deadline); err != nil {
+			if err := p.verify(ctx, r.clock, r.svc.PathPrefix, sha, deadline); err != nil {
 				r.res.Outcome, r.res.Reason = "failed", "health: "+err.Error()
 				return fmt.Errorf("%s: health: %w", r.svc.Name, err)
 			}
 			r.res.Verified = true
-			p.logf("    %-22s verified %s%s/health (%d× version %s)", r.svc.Name, strings.TrimSuffix(p.HealthURL, "/"), r.svc.PathPrefix, p.ConsecutiveOK, short(sha))
+			p.logf("    %-22s verified %s%s/health (%d× version %s)", r.svc.Name, p.health.base, r.svc.PathPrefix, p.ConsecutiveOK, short(sha))
 			return nil
 		})
 	}); err != nil {
 		return fail(err)
 	}
 	return sum, nil
+}
+
+// checkAccount refuses to work in another account than the environment's.
+func (p *Pipeline) checkAccount(ctx context.Context) error {
+	acct, err := p.c.checkAccount(ctx, p.Env)
+	if err == nil {
+		p.logf("    account %s", acct)
+	}
+	return err
 }
 
 func (p *Pipeline) checkTree(ctx context.Context, yes bool) (string, error) {
@@ -303,7 +332,7 @@ func (p *Pipeline) checkTree(ctx context.Context, yes bool) (string, error) {
 	}
 	if p.Env.Name == "production" && !yes {
 		if p.Confirm == nil || !p.Confirm(fmt.Sprintf("Deploy %s to production? [y/N] ", sha)) {
-			return "", errors.New("production deploy not confirmed (pass --yes in CI)")
+			return "", errors.New("production deploy not confirmed: answer y, or set DEPLOY_YES=1 (CI=true does too) to deploy without asking")
 		}
 	}
 	p.logf("    deploying %s to %s", sha, p.Env.Name)
@@ -341,6 +370,9 @@ func (p *Pipeline) register(ctx context.Context, out Outputs, runs []*serviceRun
 		if err != nil {
 			return fmt.Errorf("%s: register task definition: %w", r.svc.Name, err)
 		}
+		if res.TaskDefinition == nil || aws.ToString(res.TaskDefinition.TaskDefinitionArn) == "" {
+			return fmt.Errorf("%s: register task definition: the response names no task definition", r.svc.Name)
+		}
 		r.target = aws.ToString(res.TaskDefinition.TaskDefinitionArn)
 		r.res.TaskDefinition, r.res.Registered = r.target, true
 		p.logf("    %-22s registered %s", r.svc.Name, lastSegment(r.target))
@@ -353,7 +385,7 @@ func (p *Pipeline) migrate(ctx context.Context, out Outputs, runs []*serviceRun,
 		if !r.svc.Database || r.target == r.previous {
 			return nil
 		}
-		if err := p.runMigration(ctx, r.clock, out, r.svc.Name, r.target, deadline); err != nil {
+		if err := p.runMigration(ctx, r.clock, out, r.svc, r.target, deadline); err != nil {
 			r.res.Outcome, r.res.Reason = "migration failed", err.Error()
 			return fmt.Errorf("%s: %w (no service was changed)", r.svc.Name, err)
 		}
@@ -373,21 +405,22 @@ func (p *Pipeline) ensure(ctx context.Context, out Outputs, r *serviceRun) error
 	} else {
 		err = p.c.ensureTargetGroup(ctx, p.Env, out, r.svc, &res)
 		if err == nil {
-			err = p.c.ensureRule(ctx, out, r.svc, &res)
+			err = p.c.ensureRule(ctx, p.Env, out, r.svc, &res)
 		}
 	}
 	if err == nil {
-		err = p.c.ensureDiscovery(ctx, out, r.svc, &res)
+		err = p.c.ensureDiscovery(ctx, p.Env, out, r.svc, &res)
 	}
 	if err == nil && !r.live {
 		var svc *ecsService
 		if svc, err = p.c.createService(ctx, p.Env, out, r.svc, r.target, &res); err == nil {
-			r.res.createdDeployment = aws.ToString(svc.Deployments[0].Id)
+			r.res.createdDeployment, err = primaryDeployment(svc)
 		}
 	}
 	if err == nil {
-		err = p.c.ensureAutoscaling(ctx, out, r.svc, &res)
+		err = p.c.ensureAutoscaling(ctx, r.clock, p.Env, out, r.svc, &res)
 	}
+	r.want = res
 	r.res.Created = append(r.res.Created, res.created...)
 	if len(res.created) > 0 {
 		p.logf("    %-22s created %s", r.svc.Name, strings.Join(res.created, ", "))
@@ -398,55 +431,132 @@ func (p *Pipeline) ensure(ctx context.Context, out Outputs, r *serviceRun) error
 	return nil
 }
 
-// startDeployment points the service at its new task definition and returns
-// the deployment to follow.
-func (p *Pipeline) startDeployment(ctx context.Context, out Outputs, r *serviceRun) (string, error) {
+// startDeployment points the service at its new task definition (with
+// whatever settings drifted) and returns the deployment to follow.
+func (p *Pipeline) startDeployment(ctx context.Context, out Outputs, r *serviceRun, in *ecs.UpdateServiceInput) (string, error) {
 	if !r.live {
 		return r.res.createdDeployment, nil
 	}
-	in := p.serviceSettings(out, r)
 	in.TaskDefinition = aws.String(r.target)
-	res, err := p.c.ECS.UpdateService(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("update service: %w", err)
-	}
-	return primaryDeployment(res.Service)
+	return p.updateTo(ctx, out["ClusterName"], r.svc.Name, in)
 }
 
-// serviceSettings is an update carrying the deployment settings the
-// configuration asks for that the live service lacks (nil fields: unchanged).
-func (p *Pipeline) serviceSettings(out Outputs, r *serviceRun) *ecs.UpdateServiceInput {
+// updateTo sends in and returns the deployment it started. When the call
+// fails the service is read back: an update may have landed although its
+// response was lost (a timeout, a reset connection), and then the
+// deployment is followed like any other.
+func (p *Pipeline) updateTo(ctx context.Context, cluster, name string, in *ecs.UpdateServiceInput) (string, error) {
+	res, err := p.c.ECS.UpdateService(ctx, in)
+	if err == nil {
+		if res.Service == nil {
+			return "", errors.New("update service: the response has no service")
+		}
+		return primaryDeployment(res.Service)
+	}
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("update service: %w", err)
+	}
+	live, derr := p.c.liveService(ctx, cluster, name)
+	if derr == nil && live != nil && aws.ToString(live.TaskDefinition) == aws.ToString(in.TaskDefinition) {
+		if id, perr := primaryDeployment(live); perr == nil {
+			p.logf("    %-22s the update landed although the call failed (%v): following deployment %s", name, err, id)
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("update service: %w", err)
+}
+
+// serviceSettings is an update carrying what the live service lacks of the
+// configuration — health-check grace period, deployment settings, load
+// balancer, Cloud Map registry, network, tag propagation — and a line per
+// difference (nil fields: unchanged).
+func (p *Pipeline) serviceSettings(out Outputs, r *serviceRun) (*ecs.UpdateServiceInput, []string) {
 	in := &ecs.UpdateServiceInput{Cluster: aws.String(out["ClusterName"]), Service: aws.String(r.svc.Name)}
 	if r.liveSvc == nil {
-		return in
+		return in, nil
 	}
-	if grace := int32(p.Env.HealthCheck.GracePeriodSeconds); aws.ToInt32(r.liveSvc.HealthCheckGracePeriodSeconds) != grace {
+	return in, settingsDrift(p.Env, out, r.svc, r.liveSvc, r.want, in)
+}
+
+// settingsDrift fills in with what live lacks and describes it.
+func settingsDrift(env *config.Environment, out Outputs, svc config.Service, live *ecsService, want resources, in *ecs.UpdateServiceInput) []string {
+	var drift []string
+	if grace := int32(env.HealthCheck.GracePeriodSeconds); aws.ToInt32(live.HealthCheckGracePeriodSeconds) != grace {
 		in.HealthCheckGracePeriodSeconds = aws.Int32(grace)
+		drift = append(drift, fmt.Sprintf("health-check grace period: %ds → %ds", aws.ToInt32(live.HealthCheckGracePeriodSeconds), grace))
 	}
-	want := deploymentConfiguration()
-	if dc := r.liveSvc.DeploymentConfiguration; dc == nil || dc.DeploymentCircuitBreaker == nil || !dc.DeploymentCircuitBreaker.Enable ||
+	if dc := live.DeploymentConfiguration; dc == nil || dc.DeploymentCircuitBreaker == nil || !dc.DeploymentCircuitBreaker.Enable ||
 		!dc.DeploymentCircuitBreaker.Rollback || aws.ToInt32(dc.MinimumHealthyPercent) != 100 || aws.ToInt32(dc.MaximumPercent) != 200 {
-		in.DeploymentConfiguration = want
+		in.DeploymentConfiguration = deploymentConfiguration()
+		drift = append(drift, "deployment settings: circuit breaker with rollback, 100-200 %")
 	}
-	return in
+	if want.TargetGroupArn != "" {
+		lbs := serviceLoadBalancers(env, svc, want.TargetGroupArn)
+		if len(live.LoadBalancers) != 1 || aws.ToString(live.LoadBalancers[0].TargetGroupArn) != want.TargetGroupArn ||
+			aws.ToString(live.LoadBalancers[0].ContainerName) != svc.Name || aws.ToInt32(live.LoadBalancers[0].ContainerPort) != int32(env.ContainerPort) {
+			in.LoadBalancers = lbs
+			drift = append(drift, fmt.Sprintf("load balancer: %s → %s", describeLBs(live.LoadBalancers), describeLBs(lbs)))
+		}
+	}
+	if want.RegistryArn != "" && (len(live.ServiceRegistries) != 1 || aws.ToString(live.ServiceRegistries[0].RegistryArn) != want.RegistryArn) {
+		in.ServiceRegistries = []ecstypes.ServiceRegistry{{RegistryArn: aws.String(want.RegistryArn)}}
+		drift = append(drift, fmt.Sprintf("Cloud Map registry: %d registries → %s", len(live.ServiceRegistries), lastSegment(want.RegistryArn)))
+	}
+	if net := serviceNetwork(out); !sameNetwork(live.NetworkConfiguration, net) {
+		in.NetworkConfiguration = net
+		drift = append(drift, "network: subnets, security groups or public IP differ from the stack's")
+	}
+	if live.PropagateTags != ecstypes.PropagateTagsService {
+		in.PropagateTags = ecstypes.PropagateTagsService
+		drift = append(drift, fmt.Sprintf("tag propagation: %q → SERVICE", live.PropagateTags))
+	}
+	return drift
+}
+
+func describeLBs(lbs []ecstypes.LoadBalancer) string {
+	if len(lbs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, lb := range lbs {
+		parts = append(parts, fmt.Sprintf("%s→%s:%d", lastSegment(strings.TrimSuffix(aws.ToString(lb.TargetGroupArn), "/"+lastSegment(aws.ToString(lb.TargetGroupArn)))),
+			aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sameNetwork(a, b *ecstypes.NetworkConfiguration) bool {
+	if a == nil || a.AwsvpcConfiguration == nil || b == nil || b.AwsvpcConfiguration == nil {
+		return a == b
+	}
+	x, y := a.AwsvpcConfiguration, b.AwsvpcConfiguration
+	return slices.Equal(slices.Sorted(slices.Values(x.Subnets)), slices.Sorted(slices.Values(y.Subnets))) &&
+		slices.Equal(slices.Sorted(slices.Values(x.SecurityGroups)), slices.Sorted(slices.Values(y.SecurityGroups))) &&
+		x.AssignPublicIp == y.AssignPublicIp
+}
+
+// redeploys is whether an update starts a new deployment by itself.
+func redeploys(in *ecs.UpdateServiceInput) bool {
+	return in.LoadBalancers != nil || in.ServiceRegistries != nil || in.NetworkConfiguration != nil
 }
 
 // reconcileSettings updates a service whose task definition is unchanged
-// only when its deployment settings drifted; that starts no new deployment.
-func (p *Pipeline) reconcileSettings(ctx context.Context, out Outputs, r *serviceRun) error {
-	in := p.serviceSettings(out, r)
-	if in.HealthCheckGracePeriodSeconds == nil && in.DeploymentConfiguration == nil {
+// when only settings that start no deployment drifted.
+func (p *Pipeline) reconcileSettings(ctx context.Context, r *serviceRun, in *ecs.UpdateServiceInput, drift []string) error {
+	if len(drift) == 0 {
 		return nil
 	}
 	if _, err := p.c.ECS.UpdateService(ctx, in); err != nil {
 		return fmt.Errorf("%s: update service settings: %w", r.svc.Name, err)
 	}
-	r.res.Created = append(r.res.Created, "updated deployment settings")
-	p.logf("    %-22s deployment settings updated", r.svc.Name)
+	r.res.Created = append(r.res.Created, "corrected "+strings.Join(drift, "; "))
 	return nil
 }
 
 func primaryDeployment(s *ecsService) (string, error) {
+	if s == nil {
+		return "", errors.New("no service in the response")
+	}
 	for _, d := range s.Deployments {
 		if aws.ToString(d.Status) == "PRIMARY" {
 			return aws.ToString(d.Id), nil
@@ -468,16 +578,23 @@ func (p *Pipeline) rollback(ctx context.Context, out Outputs, runs []*serviceRun
 	}
 	cluster := out["ClusterName"]
 	return p.each(todo, func(r *serviceRun) error {
+		// When the update call failed, what AWS reports decides whether the
+		// service moved, not what the call returned.
+		if r.updateUnknown {
+			live, err := p.c.liveService(ctx, cluster, r.svc.Name)
+			if err == nil && live != nil && !movedFrom(live, r.previous) {
+				r.res.Outcome = "unchanged"
+				r.res.Reason += " (AWS shows the update did not land)"
+				p.logf("    %-22s still on %s: nothing to roll back", r.svc.Name, lastSegment(r.previous))
+				return nil
+			}
+		}
 		// When the circuit breaker has already started ECS's own rollback
 		// (a PRIMARY deployment of the previous task definition), follow it:
 		// a second UpdateService would only replace it with an identical one.
 		id, err := p.ecsRollback(ctx, cluster, r)
 		if err == nil && id == "" {
-			var res *ecs.UpdateServiceOutput
-			res, err = p.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.svc.Name), TaskDefinition: aws.String(r.previous)})
-			if err == nil {
-				id, err = primaryDeployment(res.Service)
-			}
+			id, err = p.updateTo(ctx, cluster, r.svc.Name, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.svc.Name), TaskDefinition: aws.String(r.previous)})
 		} else if err == nil {
 			p.logf("    %-22s following ECS's own rollback (deployment %s)", r.svc.Name, id)
 		}
@@ -495,6 +612,19 @@ func (p *Pipeline) rollback(ctx context.Context, out Outputs, runs []*serviceRun
 		p.logf("    %-22s back on %s", r.svc.Name, lastSegment(r.previous))
 		return nil
 	})
+}
+
+// movedFrom is whether the service runs or deploys anything but td.
+func movedFrom(live *ecsService, td string) bool {
+	if aws.ToString(live.TaskDefinition) != td {
+		return true
+	}
+	for _, d := range live.Deployments {
+		if aws.ToString(d.TaskDefinition) != td {
+			return true
+		}
+	}
+	return false
 }
 
 // ecsRollback is the id of a rollback ECS started itself for r (a PRIMARY
@@ -540,6 +670,17 @@ func (p *Pipeline) each(runs []*serviceRun, f func(*serviceRun) error) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			// A bug in one service's work fails that service, not the process:
+			// the summary, the JSON and the rollback still happen.
+			defer func() {
+				if v := recover(); v != nil {
+					p.logf("    %-22s internal error: %v\n%s", r.svc.Name, v, debug.Stack())
+					errs[i] = fmt.Errorf("%s: internal error: %v", r.svc.Name, v)
+					if r.res != nil {
+						r.res.Outcome, r.res.Reason = "failed", fmt.Sprintf("internal error: %v", v)
+					}
+				}
+			}()
 			errs[i] = f(r)
 		}()
 	}

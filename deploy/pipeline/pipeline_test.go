@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/peerprep/peerprep/deploy/awsfake"
+	"github.com/peerprep/peerprep/deploy/cfn"
 	"github.com/peerprep/peerprep/deploy/config"
 	"github.com/peerprep/peerprep/deploy/pipeline"
 )
@@ -75,12 +76,19 @@ func newWorld(t *testing.T, envName string) *world {
 	}
 	f := awsfake.New(envName)
 	t.Cleanup(f.Close)
+	env.AccountID = f.Account
+	// The caller may do what the rendered deploy role allows, nothing more.
+	tpl, err := cfn.Render(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Grant(cfn.DeployRoleActions(tpl))
 	return &world{aws: f, env: env, git: &fakeGit{sha: sha1}, pub: &publisher{aws: f, withhold: map[string]bool{}}, out: &bytes.Buffer{}}
 }
 
 func (w *world) pipeline() *pipeline.Pipeline {
 	p := pipeline.New(w.env, pipeline.NewClients(w.aws.Config()))
-	p.Clock, p.HealthURL, p.Git, p.Publisher, p.Out = w.aws.Clock, w.aws.ALBURL(), w.git, w.pub, w.out
+	p.Clock, p.HealthURL, p.HTTP, p.Git, p.Publisher, p.Out = w.aws.Clock, w.aws.ALBURL(), w.aws.ALBClient(), w.git, w.pub, w.out
 	return p
 }
 
@@ -126,12 +134,23 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 	n := len(w.env.Services)
 	tgs, rules, sd, svcs, targets, policies := w.aws.Resources()
 	// The web app's target group is the stack's, and it has no rule.
-	if tgs != n-1 || rules != n-1 || sd != n || svcs != n || targets != n || policies != n+1 {
-		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count)",
-			tgs, rules, sd, svcs, targets, policies, n-1, n, n+1)
+	if tgs != n-1 || rules != n-1 || sd != n || svcs != n || targets != n || policies != n+2 {
+		t.Errorf("resources: tg %d rules %d cloudmap %d services %d targets %d policies %d; want %d target groups and rules, %d of the rest and %d policies (user-service's request count, matching-service's backlog)",
+			tgs, rules, sd, svcs, targets, policies, n-1, n, n+2)
 	}
-	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "30" {
-		t.Errorf("deregistration delay %q", got)
+	backlog := w.aws.Policies()["matching-service-backlog"].TargetTrackingScalingPolicyConfiguration
+	if backlog == nil || *backlog.TargetValue != 20 || backlog.CustomizedMetricSpecification == nil ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[0].MetricStat.Metric.Namespace) != "PeerPrep/production" ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[0].MetricStat.Metric.MetricName) != "QueueDepth" ||
+		aws.ToString(backlog.CustomizedMetricSpecification.Metrics[2].Expression) != "backlog / tasks" {
+		t.Errorf("backlog policy: %+v", backlog)
+	}
+	// WebSocket services keep connections until the task's stop timeout.
+	if got := w.aws.TargetGroupAttribute("pp-production-chat", "deregistration_delay.timeout_seconds"); got != "120" {
+		t.Errorf("chat-service deregistration delay %q, want 120", got)
+	}
+	if got := w.aws.TargetGroupAttribute("pp-production-user", "deregistration_delay.timeout_seconds"); got != "30" {
+		t.Errorf("user-service deregistration delay %q, want 30", got)
 	}
 	pol := w.aws.Policies()["user-service-requests"]
 	if cfg := pol.TargetTrackingScalingPolicyConfiguration; cfg == nil || *cfg.TargetValue != 2000 || !strings.HasPrefix(*cfg.PredefinedMetricSpecification.ResourceLabel, "app/peerprep-production/abc/targetgroup/pp-production-user/") {
@@ -167,7 +186,7 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 		t.Errorf("container: %+v", cd)
 	}
 	if env["PGHOST"] != "db.production.internal" || env["PGDATABASE"] != "peerprep_user" || !strings.HasSuffix(secrets["PGPASSWORD"], ":password::") ||
-		secrets["JWT_SIGNING_KEY"] != "arn:aws:secretsmanager:eu-west-1:000000000000:secret:peerprep/production/jwt-signing-key" {
+		secrets["JWT_SIGNING_KEY"] != "arn:aws:secretsmanager:eu-west-1:123456789012:secret:peerprep/production/jwt-signing-key" {
 		t.Errorf("env %v secrets %v", env, secrets)
 	}
 	if w.aws.Calls("RunTask") != 5 {
@@ -209,7 +228,7 @@ func TestSecondIdenticalDeployRegistersNothing(t *testing.T) {
 	reg, tg, runs := w.aws.Calls("RegisterTaskDefinition"), w.aws.Calls("CreateTargetGroup"), w.aws.Calls("RunTask")
 	sum := w.mustDeploy(t, sha1)
 	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("CreateTargetGroup") != tg || w.aws.Calls("RunTask") != runs ||
-		w.aws.Calls("UpdateService") != 0 || w.aws.Calls("PutScalingPolicy") != len(w.env.Services) {
+		w.aws.Calls("UpdateService") != 0 || w.aws.Calls("PutScalingPolicy") != len(w.env.Services)+1 {
 		t.Errorf("second deploy changed things: register %d→%d, target groups %d→%d, migrations %d→%d, updates %d, policies %d",
 			reg, w.aws.Calls("RegisterTaskDefinition"), tg, w.aws.Calls("CreateTargetGroup"), runs, w.aws.Calls("RunTask"), w.aws.Calls("UpdateService"), w.aws.Calls("PutScalingPolicy"))
 	}
@@ -243,11 +262,13 @@ func TestMigrationFailureTouchesNoService(t *testing.T) {
 	w := newWorld(t, "staging")
 	w.mustDeploy(t, sha1)
 	w.aws.MigrationExit[w.image("history-service", sha2)] = 1
+	w.aws.MigrationLogs[w.image("history-service", sha2)] = []string{`{"msg":"applying 0003_attempts.sql"}`, `{"msg":"migrate","error":"relation \"attempts\" already exists"}`}
 	sum, err := w.deploy(t, sha2)
 	if err == nil {
 		t.Fatal("deploy succeeded")
 	}
-	for _, want := range []string{"history-service", "exited with 1", "Essential container in task exited", "logs: ecs/history-service/", "no service was changed"} {
+	for _, want := range []string{"history-service", "exited with 1", "Essential container in task exited", "logs: /ecs/peerprep-staging/history-service ecs/history-service/",
+		"last 2 log lines", `relation \"attempts\" already exists`, "no service was changed"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -392,7 +413,7 @@ func TestRefusals(t *testing.T) {
 	w.git.dirty = false
 	p := w.pipeline()
 	p.Confirm = func(string) bool { return false }
-	if _, err := p.Deploy(context.Background(), pipeline.Options{}); err == nil || !strings.Contains(err.Error(), "not confirmed") {
+	if _, err := p.Deploy(context.Background(), pipeline.Options{}); err == nil || !strings.Contains(err.Error(), "not confirmed") || !strings.Contains(err.Error(), "DEPLOY_YES=1") || strings.Contains(err.Error(), "--yes") {
 		t.Errorf("unconfirmed production: %v", err)
 	}
 	if w.aws.Calls("DescribeStacks") != 0 {
@@ -409,7 +430,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	user.Secrets["NEW_KEY"] = "peerprep/staging/new"
 	user.CPU, user.Memory = 512, 1024
 	user.MaxCount = 6
-	reg := w.aws.Calls("RegisterTaskDefinition")
+	reg, targets := w.aws.Calls("RegisterTaskDefinition"), w.aws.Calls("RegisterScalableTarget")
 	w.out.Reset()
 	diffs, err := w.pipeline().Plan(context.Background(), sha2)
 	if err != nil {
@@ -417,7 +438,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	}
 	want := []string{
 		"image: " + sha1 + " → " + sha2, "env LOG_LEVEL: debug → info",
-		"secret NEW_KEY: added (arn:aws:secretsmanager:eu-west-1:000000000000:secret:peerprep/staging/new)",
+		"secret NEW_KEY: added (arn:aws:secretsmanager:eu-west-1:123456789012:secret:peerprep/staging/new)",
 		"cpu/memory: 256/512 → 512/1024", "autoscaling: min/max 2-4 → 2-6",
 	}
 	if !slices.Equal(diffs[ui].Changes, want) {
@@ -426,7 +447,7 @@ func TestPlanShowsDiffAndChangesNothing(t *testing.T) {
 	if !slices.Equal(diffs[ui+1].Changes, []string{"image: " + sha1 + " → " + sha2}) {
 		t.Errorf("%s: %v", diffs[ui+1].Service, diffs[ui+1].Changes)
 	}
-	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("UpdateService") != 0 || w.aws.Calls("RegisterScalableTarget") != len(w.env.Services) {
+	if w.aws.Calls("RegisterTaskDefinition") != reg || w.aws.Calls("UpdateService") != 0 || w.aws.Calls("RegisterScalableTarget") != targets {
 		t.Error("plan changed something")
 	}
 	if !strings.Contains(w.out.String(), "env LOG_LEVEL: debug → info") {

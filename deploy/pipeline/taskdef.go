@@ -126,7 +126,7 @@ func renderTaskDefinition(env *config.Environment, out Outputs, svc config.Servi
 		Cpu:                     aws.String(fmt.Sprint(svc.CPU)), Memory: aws.String(fmt.Sprint(svc.Memory)),
 		ExecutionRoleArn: aws.String(out["TaskExecutionRoleArn"]), TaskRoleArn: aws.String(out["TaskRoleArn"]),
 		ContainerDefinitions: []types.ContainerDefinition{cd},
-		Tags:                 []types.Tag{{Key: aws.String("environment"), Value: aws.String(env.Name)}, {Key: aws.String("service"), Value: aws.String(svc.Name)}},
+		Tags:                 ecsTags(Tags(env, svc.Name)),
 	}
 }
 

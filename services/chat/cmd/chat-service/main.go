@@ -29,6 +29,7 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
+	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
@@ -137,6 +138,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("first presence heartbeat failed; retrying in the background", "error", err.Error())
 	}
 	start(hub.Maintain)
+	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
+	start(func(ctx context.Context) {
+		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
+	})
 	if cfg.Persister {
 		p := redisroom.NewPersister(rdb, rk, replica, store, cfg.ClaimIdle, log)
 		start(p.Run)

@@ -91,6 +91,13 @@ type room struct {
 	lastID chat.ID        // the newest message delivered here
 }
 
+// Conns is how many sockets this replica holds.
+func (h *Hub) Conns() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
 // NewHub returns a Hub.
 func NewHub(o Options) *Hub {
 	if o.QueueSize <= 0 {

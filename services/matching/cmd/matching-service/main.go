@@ -30,6 +30,7 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
+	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
@@ -137,8 +138,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// unfinished jobs to the other replicas); the event fan-out runs until
 	// the sockets are closed.
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	emf := metrics.New(stdout, cfg.Environment, "matching-service") // EMF lines: CloudWatch metrics through the log driver
 	var bg sync.WaitGroup
-	bg.Add(3)
+	bg.Add(4)
+	go func() {
+		defer bg.Done()
+		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
+	}()
 	go func() { defer bg.Done(); worker.Run(ctx) }()
 	go func() { defer bg.Done(); sweeper.Run(ctx) }()
 	go func() { defer bg.Done(); hub.Run(hubCtx) }()
