@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/yjsclient"
 )
 
 // WebDir is the web app's source, relative to the repository root; its
@@ -20,7 +22,8 @@ const WebDir = "services/frontend/web"
 // ErrNoNPM is returned when the web app exists but npm is not on PATH.
 var ErrNoNPM = errors.New("npm is not on PATH: install Node.js (with npm) to build the web app in " + WebDir)
 
-// BuildWeb builds the web app under root (npm ci, then npm run build in
+// BuildWeb builds the web app under root (npm ci unless node_modules
+// already matches the lockfile, then npm run build in
 // services/frontend/web) so that the frontend binary embeds it. It does
 // nothing when services/frontend/web/package.json does not exist. Image
 // builds, deploys and the local environment all call it.
@@ -39,7 +42,11 @@ func BuildWeb(ctx context.Context, root string, log io.Writer) error {
 		log = io.Discard
 	}
 	start := time.Now()
-	for _, args := range [][]string{{"ci", "--no-audit", "--no-fund"}, {"run", "build"}} {
+	steps := [][]string{{"ci", "--no-audit", "--no-fund"}, {"run", "build"}}
+	if yjsclient.Installed(dir) {
+		steps = steps[1:] // node_modules already holds exactly the lockfile's versions
+	}
+	for _, args := range steps {
 		fmt.Fprintf(log, "==> npm %s (in %s)\n", strings.Join(args, " "), WebDir)
 		cmd := exec.CommandContext(ctx, npm, args...)
 		cmd.Dir = dir

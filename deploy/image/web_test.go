@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // webRoot is a repository root with a web app whose package.json exists.
@@ -72,4 +73,34 @@ func TestBuildWeb(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestBuildWebSkipsAnUpToDateInstall: node_modules that already holds the
+// lockfile's versions is not installed again (npm ci would delete and
+// rebuild it: minutes on a busy machine).
+func TestBuildWebSkipsAnUpToDateInstall(t *testing.T) {
+	root := webRoot(t)
+	dir := filepath.Join(root, WebDir)
+	lock := `{"lockfileVersion":3,"packages":{"":{"name":"web"},"node_modules/a":{"version":"1.0.0"}}}`
+	for _, name := range []string{"package-lock.json", "node_modules/.package-lock.json"} { // npm's record after the lockfile
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(lock), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := time.Now().Add(time.Second)
+	if err := os.Chtimes(filepath.Join(dir, "node_modules/.package-lock.json"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	calls := fakeNPM(t, "0")
+	if err := BuildWeb(context.Background(), root, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(calls)
+	real, _ := filepath.EvalSymlinks(dir)
+	if got := strings.TrimSpace(string(b)); got != real+" run build" {
+		t.Fatalf("npm calls %q, want only run build", got)
+	}
 }
