@@ -403,7 +403,8 @@ func TestLoadJoinLargeDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, withVar("LOG_LEVEL", os.Getenv("LOAD_LOG_LEVEL")))
+	// The typist below types far faster than a person: no update quota.
+	e := newEnv(t, withVar("LOG_LEVEL", os.Getenv("LOAD_LOG_LEVEL")), withVar("UPDATE_RATE", "1e9"), withVar("UPDATE_BURST", "1e9"))
 	r := e.startProcess(serverBinary(t))
 	sid, a, b := createSession(t, r.URL)
 

@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	verifier := auth.NewVerifier(keys, nil)
 
 	rkeys := docstream.Keys{Prefix: cfg.RedisKeyPrefix}
-	streams := docstream.NewStreams(rdb, rkeys)
+	streams := docstream.NewStreams(rdb, rkeys).WithLimits(docstream.Limits{Rate: cfg.UpdateRate, Burst: cfg.UpdateBurst})
 	var persister *docstream.Persister
 	hub := room.NewHub(room.Options{
 		Streams: streams, Signals: docstream.NewSignals(rdb, rkeys, log), Docs: store, Sessions: store, Log: log,

@@ -20,6 +20,10 @@ type Config struct {
 	IdleTimeout     time.Duration // SESSION_IDLE_TIMEOUT: a session nobody is connected to ends after this; default 30m
 	PersistInterval time.Duration // PERSIST_INTERVAL: how often streamed updates are stored in PostgreSQL; default 200ms
 	CompactEvery    int           // COMPACT_EVERY: updates between requests for a client's full document; default 1000
+	// UPDATE_RATE and UPDATE_BURST: each user's editor updates, a token a
+	// second and at most (an update costs one token plus one per KiB);
+	// defaults 50 and 1000 (docstream.Limits). Load tests raise them.
+	UpdateRate, UpdateBurst float64
 }
 
 // Load reads the configuration through getenv.
@@ -44,6 +48,18 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("COMPACT_EVERY must be a number of updates of at least 10, got %q", v))
 		}
 		c.CompactEvery = n
+	}
+	for _, v := range []struct {
+		name string
+		into *float64
+	}{{"UPDATE_RATE", &c.UpdateRate}, {"UPDATE_BURST", &c.UpdateBurst}} {
+		if s := getenv(v.name); s != "" {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || f < 1 {
+				errs = append(errs, fmt.Errorf("%s must be a number of at least 1, got %q", v.name, s))
+			}
+			*v.into = f
+		}
 	}
 	return c, errors.Join(errs...)
 }

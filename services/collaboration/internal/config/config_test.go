@@ -22,6 +22,10 @@ func TestLoad(t *testing.T) {
 		{"idle timeout not a duration", map[string]string{"SESSION_IDLE_TIMEOUT": "soon"}, "SESSION_IDLE_TIMEOUT", nil},
 		{"idle timeout too short", map[string]string{"SESSION_IDLE_TIMEOUT": "10ms"}, "SESSION_IDLE_TIMEOUT", nil},
 		{"compaction too frequent", map[string]string{"COMPACT_EVERY": "3"}, "COMPACT_EVERY", nil},
+		{"update quota raised for load tests", map[string]string{"UPDATE_RATE": "1e9", "UPDATE_BURST": "2000"}, "", func(c Config) bool {
+			return c.UpdateRate == 1e9 && c.UpdateBurst == 2000
+		}},
+		{"update rate not a number", map[string]string{"UPDATE_RATE": "fast"}, "UPDATE_RATE", nil},
 		{"no Redis", map[string]string{"REDIS_URL": ""}, "REDIS_URL", nil},
 		{"production without its secrets", map[string]string{"ENVIRONMENT": "production"}, "INTERNAL_API_TOKEN", nil},
 	}

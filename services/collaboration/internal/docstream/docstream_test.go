@@ -2,6 +2,7 @@ package docstream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -58,11 +59,11 @@ func appendN(t *testing.T, s *Streams, sid string, n int, tag string) []doc.Stre
 	t.Helper()
 	var ids []doc.StreamID
 	for i := range n {
-		id, err := s.Append(context.Background(), sid, "conn-"+tag, fmt.Sprintf("%s-%d", tag, i), []byte(fmt.Sprintf("%s%03d", tag, i)), i == 0, doc.StreamID{})
+		a, err := s.Append(context.Background(), sid, "conn-"+tag, fmt.Sprintf("%s-%d", tag, i), []byte(fmt.Sprintf("%s%03d", tag, i)), i == 0, doc.StreamID{}, Quota{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, id)
+		ids = append(ids, a.ID)
 	}
 	return ids
 }
@@ -112,14 +113,16 @@ func TestAppendAndRange(t *testing.T) {
 	// its ids above the floor even if Redis's clock is behind it.
 	rdb.Del(ctx, s.Keys().Doc(sid))
 	future := doc.StreamID{Ms: time.Now().Add(time.Hour).UnixMilli()}
-	id, err := s.Append(ctx, sid, "conn", "n", []byte("v"), false, future)
+	a, err := s.Append(ctx, sid, "conn", "n", []byte("v"), false, future, Quota{})
+	id := a.ID
 	if err != nil || !future.Less(id) {
 		t.Fatalf("first id after a loss: %v (floor %v) %v", id, future, err)
 	}
 	if groups, _ := rdb.XInfoGroups(ctx, s.Keys().Doc(sid)).Result(); len(groups) != 1 {
 		t.Fatal("no group after the stream was recreated")
 	}
-	next, err := s.Append(ctx, sid, "conn", "n2", []byte("w"), false, future)
+	b, err := s.Append(ctx, sid, "conn", "n2", []byte("w"), false, future, Quota{})
+	next := b.ID
 	if err != nil || !id.Less(next) {
 		t.Fatalf("next id %v after %v: %v", next, id, err)
 	}
@@ -324,12 +327,92 @@ func TestTrimKeepsUnpersistedEntries(t *testing.T) {
 // round trip running the append script.
 func BenchmarkAppend(b *testing.B) {
 	rdb, prefix := redistest.New(b)
-	s := NewStreams(rdb, Keys{Prefix: prefix})
+	s := NewStreams(rdb, Keys{Prefix: prefix}).WithLimits(Limits{DocBytes: 1 << 40, Rate: 1e9, Burst: 1e9})
 	sid, data := uuid.NewString(), make([]byte, 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Append(context.Background(), sid, "conn", "nonce", data, false, doc.StreamID{}); err != nil {
+		if _, err := s.Append(context.Background(), sid, "conn", "nonce", data, false, doc.StreamID{}, Quota{User: "u"}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestQuotasAreSharedByReplicas: two replicas (two Streams on one Redis)
+// see one document size and one bucket per user.
+func TestQuotasAreSharedByReplicas(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	lim := Limits{DocBytes: 1000, Rate: 10, Burst: 5}
+	a := NewStreams(rdb, Keys{Prefix: prefix}).WithLimits(lim)
+	b := NewStreams(rdb, Keys{Prefix: prefix}).WithLimits(lim)
+	ctx := context.Background()
+
+	t.Run("document size", func(t *testing.T) {
+		sid := uuid.NewString()
+		if _, err := a.Append(ctx, sid, "c1", "n1", make([]byte, 600), true, doc.StreamID{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Append(ctx, sid, "c2", "n2", make([]byte, 600), false, doc.StreamID{}, Quota{}); !errors.Is(err, ErrDocTooLarge) {
+			t.Fatalf("an update past the cap on the other replica: %v", err)
+		}
+		if n, _ := rdb.XLen(ctx, a.Keys().Doc(sid)).Result(); n != 1 {
+			t.Fatalf("%d entries; the refused update was stored", n)
+		}
+		// A full state replaces what it covers: only its own size counts.
+		full, err := b.Append(ctx, sid, "c2", "n3", make([]byte, 900), false, doc.StreamID{}, Quota{Full: true})
+		if err != nil || full.Stored != 1500 {
+			t.Fatalf("full state: %+v %v", full, err)
+		}
+		if _, err := b.Append(ctx, sid, "c2", "n4", make([]byte, 1001), false, doc.StreamID{}, Quota{Full: true}); !errors.Is(err, ErrDocTooLarge) {
+			t.Fatalf("a full state over the cap: %v", err)
+		}
+		// Once compacted, the count is the snapshot: room again.
+		if err := a.Compacted(ctx, sid, 900, full.Stored); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.Append(ctx, sid, "c1", "n5", make([]byte, 50), false, doc.StreamID{}, Quota{}); err != nil || got.Stored != 950 {
+			t.Fatalf("after compaction: %+v %v", got, err)
+		}
+		if err := a.Delete(ctx, sid); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := rdb.Exists(ctx, a.Keys().Size(sid)).Result(); n != 0 {
+			t.Fatal("the size counter outlived the stream")
+		}
+	})
+
+	t.Run("updates per user", func(t *testing.T) {
+		sid := uuid.NewString()
+		user := uuid.NewString()
+		for i := range 5 {
+			s := []*Streams{a, b}[i%2]
+			if _, err := s.Append(ctx, sid, "c", fmt.Sprint(i), []byte("x"), i == 0, doc.StreamID{}, Quota{User: user}); err != nil {
+				t.Fatalf("update %d within the burst: %v", i, err)
+			}
+		}
+		_, err := b.Append(ctx, sid, "c", "over", []byte("x"), false, doc.StreamID{}, Quota{User: user})
+		var rl *RateLimitedError
+		if !errors.As(err, &rl) || rl.RetryAfter <= 0 || rl.RetryAfter > 100*time.Millisecond {
+			t.Fatalf("sixth update: %v", err)
+		}
+		if _, err := a.Append(ctx, sid, "c", "other", []byte("x"), false, doc.StreamID{}, Quota{User: uuid.NewString()}); err != nil {
+			t.Fatalf("another user's update: %v", err)
+		}
+		time.Sleep(rl.RetryAfter)
+		if _, err := a.Append(ctx, sid, "c", "later", []byte("x"), false, doc.StreamID{}, Quota{User: user}); err != nil {
+			t.Fatalf("after waiting: %v", err)
+		}
+		// Large updates cost more: 4 KiB is 5 tokens, the whole burst.
+		time.Sleep(600 * time.Millisecond)
+		roomy := NewStreams(rdb, Keys{Prefix: prefix}).WithLimits(Limits{Rate: 10, Burst: 5})
+		if _, err := roomy.Append(ctx, sid, "c", "big", make([]byte, 4<<10), false, doc.StreamID{}, Quota{User: user}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := roomy.Append(ctx, sid, "c", "big2", []byte("x"), false, doc.StreamID{}, Quota{User: user}); !errors.As(err, &rl) {
+			t.Fatalf("after a 4 KiB update: %v", err)
+		}
+		if ttl, _ := rdb.PTTL(ctx, a.Keys().Rate(user)).Result(); ttl <= 0 || ttl > 2*time.Second {
+			t.Fatalf("bucket ttl %v", ttl)
+		}
+	})
 }

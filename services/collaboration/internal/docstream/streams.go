@@ -76,6 +76,12 @@ func (k Keys) Wake(replica string, shard int) string {
 // state, so two replicas hosting a session do not both ask.
 func (k Keys) CompactLock(sid string) string { return k.Prefix + "collab:compact:" + sid }
 
+// Size counts the bytes a session stores (see Limits.DocBytes).
+func (k Keys) Size(sid string) string { return k.Prefix + "collab:size:" + sid }
+
+// Rate is a user's token bucket for updates (see Limits.Rate).
+func (k Keys) Rate(user string) string { return k.Prefix + "collab:rate:" + user }
+
 // appendScript adds an update to a session's stream, creating the stream
 // with its consumer group first when it does not exist (a new session, or
 // Redis lost it), so no entry is ever outside the group. An empty stream's
@@ -84,7 +90,38 @@ func (k Keys) CompactLock(sid string) string { return k.Prefix + "collab:compact
 // or came back with a clock behind, since storage and the readers rely on
 // the order. The expiry is renewed when ARGV[4] is not 0 (about once a
 // second) and always set on a new stream.
+//
+// Before that it enforces the quotas, in the same round trip: the
+// session's stored bytes (KEYS[2], ARGV[8]; a full state, ARGV[9] = 1,
+// replaces what it covers, so only its own size counts against the cap)
+// and the sender's token bucket (KEYS[3] when given: ARGV[10] tokens a
+// second, ARGV[11] at most, the update costs ARGV[12]).
+//
+// It returns {'ok', id, stored bytes}, {'doc', 0, stored bytes} or
+// {'rate', ms to wait, 0}.
 var appendScript = redis.NewScript(`
+local len = string.len(ARGV[3])
+local cap = tonumber(ARGV[8])
+local size = tonumber(redis.call('GET', KEYS[2]) or '0')
+if cap > 0 and ((ARGV[9] == '1' and len > cap) or (ARGV[9] ~= '1' and size + len > cap)) then
+  return {'doc', 0, size}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if KEYS[3] then
+  local rate = tonumber(ARGV[10]) / 1000
+  local burst = tonumber(ARGV[11])
+  local cost = math.min(tonumber(ARGV[12]), burst)
+  local b = redis.call('HMGET', KEYS[3], 't', 'at')
+  local tokens = tonumber(b[1]) or burst
+  local at = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+  if tokens < cost then
+    return {'rate', math.ceil((cost - tokens) / rate), 0}
+  end
+  redis.call('HSET', KEYS[3], 't', tostring(tokens - cost), 'at', now)
+  redis.call('PEXPIRE', KEYS[3], math.ceil(burst / rate) + 1000)
+end
 local id = '*'
 local ttl = ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -92,8 +129,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   ttl = ARGV[7]
 end
 if redis.call('XLEN', KEYS[1]) == 0 then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local floor = tonumber(ARGV[6])
   if now <= floor then
     id = string.format('%d-*', floor + 1)
@@ -106,17 +141,84 @@ end
 if ttl ~= '0' then
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return res
+size = redis.call('INCRBY', KEYS[2], len)
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+return {'ok', res, size}
 `)
+
+// Limits are the quotas Append enforces. Zero values take the defaults.
+type Limits struct {
+	// DocBytes caps what a session stores: its latest full state plus the
+	// updates since. Default 1 MiB, ten times the 100 KiB of code a
+	// session may save (history's cap): room for the CRDT's overhead and
+	// the updates between compactions, never reached by a real editor.
+	DocBytes int64
+	// Rate and Burst are each user's token bucket, shared by every
+	// replica: an update costs one token plus one per KiB. Default 50 a
+	// second, 1000 at most: a keystroke is one token, a 100 KiB paste 101.
+	Rate  float64
+	Burst float64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.DocBytes <= 0 {
+		l.DocBytes = 1 << 20
+	}
+	if l.Rate <= 0 {
+		l.Rate = 50
+	}
+	if l.Burst <= 0 {
+		l.Burst = 1000
+	}
+	return l
+}
+
+// Cost is what an update of n bytes takes from its sender's bucket.
+func Cost(n int) float64 { return float64(1 + n/1024) }
+
+// ErrDocTooLarge refuses an update that would take the session's stored
+// document over Limits.DocBytes.
+var ErrDocTooLarge = errors.New("docstream: the document is at its size limit")
+
+// RateLimitedError refuses an update its sender has no tokens for.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("docstream: too many updates; retry in %v", e.RetryAfter)
+}
+
+// Quota says whose update it is, for Append's limits.
+type Quota struct {
+	User string // whose bucket pays; "" none
+	Full bool   // a client's whole document, which replaces what it covers
+}
+
+// Appended is where an update went.
+type Appended struct {
+	ID     doc.StreamID
+	Stored int64 // the session's stored bytes counted after it
+}
 
 // Streams appends to and reads session streams.
 type Streams struct {
-	rdb  *redis.Client
-	keys Keys
+	rdb    *redis.Client
+	keys   Keys
+	limits Limits
 }
 
-// NewStreams returns Streams on rdb under keys.
-func NewStreams(rdb *redis.Client, keys Keys) *Streams { return &Streams{rdb: rdb, keys: keys} }
+// NewStreams returns Streams on rdb under keys, with the default limits.
+func NewStreams(rdb *redis.Client, keys Keys) *Streams {
+	return &Streams{rdb: rdb, keys: keys, limits: Limits{}.withDefaults()}
+}
+
+// WithLimits returns s enforcing l.
+func (s *Streams) WithLimits(l Limits) *Streams {
+	s.limits = l.withDefaults()
+	return s
+}
+
+// Limits returns the limits in force.
+func (s *Streams) Limits() Limits { return s.limits }
 
 // Keys returns the key names in use.
 func (s *Streams) Keys() Keys { return s.keys }
@@ -127,23 +229,68 @@ func (s *Streams) Client() *redis.Client { return s.rdb }
 // Append adds an update sent by origin to the session's stream and returns
 // its id, which is above floor. register also notes the stream in the
 // registry (callers do it about once a second per session; before the
-// first append, always).
-func (s *Streams) Append(ctx context.Context, sid, origin, nonce string, data []byte, register bool, floor doc.StreamID) (doc.StreamID, error) {
+// first append, always). It fails with ErrDocTooLarge or a
+// *RateLimitedError, storing nothing, when q's limits refuse it.
+func (s *Streams) Append(ctx context.Context, sid, origin, nonce string, data []byte, register bool, floor doc.StreamID, q Quota) (Appended, error) {
 	if register {
 		if err := s.rdb.ZAdd(ctx, s.keys.Registry(), redis.Z{Score: float64(time.Now().UnixMilli()), Member: sid}).Err(); err != nil {
-			return doc.StreamID{}, fmt.Errorf("register stream: %w", err)
+			return Appended{}, fmt.Errorf("register stream: %w", err)
 		}
 	}
 	ttl := int64(0)
 	if register {
 		ttl = streamTTL.Milliseconds()
 	}
-	res, err := appendScript.Run(ctx, s.rdb, []string{s.keys.Doc(sid)},
-		origin, nonce, data, ttl, Group, floor.Ms, streamTTL.Milliseconds()).Text()
-	if err != nil {
-		return doc.StreamID{}, fmt.Errorf("append update: %w", err)
+	keys := []string{s.keys.Doc(sid), s.keys.Size(sid)}
+	if q.User != "" {
+		keys = append(keys, s.keys.Rate(q.User))
 	}
-	return doc.ParseStreamID(res)
+	full := "0"
+	if q.Full {
+		full = "1"
+	}
+	l := s.limits
+	res, err := appendScript.Run(ctx, s.rdb, keys,
+		origin, nonce, data, ttl, Group, floor.Ms, streamTTL.Milliseconds(),
+		l.DocBytes, full, l.Rate, l.Burst, Cost(len(data))).Slice()
+	if err != nil {
+		return Appended{}, fmt.Errorf("append update: %w", err)
+	}
+	if len(res) != 3 {
+		return Appended{}, fmt.Errorf("append update: unexpected answer %v", res)
+	}
+	status, _ := res[0].(string)
+	n, _ := res[2].(int64)
+	switch status {
+	case "doc":
+		return Appended{Stored: n}, ErrDocTooLarge
+	case "rate":
+		ms, _ := res[1].(int64)
+		return Appended{}, &RateLimitedError{RetryAfter: time.Duration(ms) * time.Millisecond}
+	}
+	idText, _ := res[1].(string)
+	id, err := doc.ParseStreamID(idText)
+	return Appended{ID: id, Stored: n}, err
+}
+
+// compactedScript sets a session's stored bytes after a compaction: the
+// snapshot (ARGV[1] bytes) plus whatever was appended after it, i.e.
+// the count now less the count right after the snapshot was appended
+// (ARGV[2]). Updates appended between the full-state request and the
+// snapshot are not counted; they are few.
+var compactedScript = redis.NewScript(`
+local now = tonumber(redis.call('GET', KEYS[1]) or '0')
+local v = tonumber(ARGV[1]) + math.max(0, now - tonumber(ARGV[2]))
+if v < now then
+  redis.call('SET', KEYS[1], v, 'KEEPTTL')
+end
+return v
+`)
+
+// Compacted notes that a snapshot of snapBytes, whose append left the
+// session's stored bytes at storedAfter, replaced the updates it covers.
+func (s *Streams) Compacted(ctx context.Context, sid string, snapBytes int, storedAfter int64) error {
+	return compactedScript.Run(ctx, s.rdb, []string{s.keys.Size(sid)}, snapBytes, storedAfter).Err()
 }
 
 // LastID returns the id of the newest entry of the session's stream, or
@@ -186,7 +333,7 @@ func (s *Streams) TrimCovered(ctx context.Context, sid string, upTo doc.StreamID
 // and its entries are persisted).
 func (s *Streams) Delete(ctx context.Context, sid string) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.keys.Doc(sid))
+		p.Del(ctx, s.keys.Doc(sid), s.keys.Size(sid))
 		p.ZRem(ctx, s.keys.Registry(), sid)
 		return nil
 	})

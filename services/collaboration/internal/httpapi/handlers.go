@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -111,7 +112,11 @@ func (a *API) socket(c echo.Context) error {
 	if !a.originAllowed(req) {
 		return httperr.Forbidden("this origin may not open the editor")
 	}
-	conn, err := a.hub.Join(req.Context(), s.ID, user)
+	var expires time.Time
+	if exp := auth.ClaimsFrom(c).ExpiresAt; exp != nil {
+		expires = exp.Time
+	}
+	conn, err := a.hub.Join(req.Context(), s.ID, user, expires)
 	if errors.Is(err, room.ErrEnded) {
 		return session.ErrEnded
 	}

@@ -2,11 +2,16 @@ package room
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/peerprep/peerprep/libs/wsclose"
 
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
@@ -25,8 +30,9 @@ type Conn struct {
 	joinMaxSeq int64        // stored updates up to here came with the document
 	initial    [][]byte     // the join messages, until written
 
-	ws   *websocket.Conn
-	cork *corkConn
+	ws        *websocket.Conn
+	cork      *corkConn
+	stopTimer func() bool // the close at the token's expiry
 
 	mu        sync.Mutex
 	queue     [][]byte
@@ -53,13 +59,18 @@ type fullStateRequest struct {
 
 // Join registers a socket for user in the session and loads the document
 // it will be sent. It runs before the WebSocket upgrade, so a failure is an
-// ordinary HTTP error; after it, call exactly one of Serve or Abort.
-func (h *Hub) Join(ctx context.Context, sid, user string) (*Conn, error) {
+// ordinary HTTP error; after it, call exactly one of Serve or Abort. The
+// socket closes with wsclose.TokenExpired when its access token expires
+// (expires; zero means never).
+func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*Conn, error) {
 	r, err := h.acquire(ctx, sid)
 	if err != nil {
 		return nil, err
 	}
 	c := &Conn{id: h.nextID(), user: user, room: r, hub: h}
+	c.stopTimer = wsclose.AtExpiry(expires, func() {
+		c.closeWith(wsclose.TokenExpired, wsclose.TokenExpiredReason)
+	})
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()
@@ -147,7 +158,9 @@ func (c *Conn) Serve(w http.ResponseWriter, r *http.Request, subprotocol string)
 // start sends the document and makes the socket ready for relaying; false
 // means it is already closed (and c has left).
 func (c *Conn) start(ws *websocket.Conn, cork *corkConn) bool {
-	ws.SetReadLimit(c.hub.o.ReadLimit)
+	// readLoop enforces ReadLimit with a close code the client can tell
+	// apart; the library's own limit (1009) is only a backstop.
+	ws.SetReadLimit(c.hub.o.ReadLimit + 1)
 	c.mu.Lock()
 	c.cork = cork
 	closed, code, text := c.closed, c.closeCode, c.closeText // ended or shutting down while joining
@@ -191,8 +204,16 @@ func (c *Conn) readLoop(ws *websocket.Conn) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for {
-		typ, data, err := ws.Read(ctx)
+		typ, rd, err := ws.Reader(ctx)
 		if err != nil {
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(rd, c.hub.o.ReadLimit+1))
+		if err != nil {
+			return
+		}
+		if int64(len(data)) > c.hub.o.ReadLimit {
+			c.closeWith(wsclose.TooLarge, fmt.Sprintf("a change larger than %d KiB", c.hub.o.ReadLimit>>10))
 			return
 		}
 		if typ != websocket.MessageBinary {
@@ -262,26 +283,39 @@ func (c *Conn) handle(ctx context.Context, m yproto.Message) {
 	// Auth messages and unknown types are ignored, as y-websocket's server does.
 }
 
-// append adds an update from this client to the session's stream.
-func (c *Conn) append(ctx context.Context, u []byte) (doc.StreamID, string, error) {
+// append adds an update from this client to the session's stream. An
+// update refused (a quota, or Redis) closes the socket: the client holds
+// it and would otherwise drift from its partners; a reconnecting client
+// resyncs.
+func (c *Conn) append(ctx context.Context, u []byte, full bool) (docstream.Appended, string, error) {
 	nonce := c.hub.nextID()
 	register := c.room.register()
-	id, err := c.hub.o.Streams.Append(ctx, c.room.sid, c.id, nonce, u, register, c.room.floor())
-	if err != nil {
+	a, err := c.hub.o.Streams.Append(ctx, c.room.sid, c.id, nonce, u, register, c.room.floor(),
+		docstream.Quota{User: c.user, Full: full})
+	var rl *docstream.RateLimitedError
+	switch {
+	case err == nil:
+	case errors.Is(err, docstream.ErrDocTooLarge):
+		c.hub.o.Log.Info("update refused: document at its size limit", "session_id", c.room.sid, "bytes", len(u), "stored", a.Stored)
+		c.closeWith(wsclose.TooLarge, fmt.Sprintf("the shared document is at its %d KiB limit", c.hub.o.Streams.Limits().DocBytes>>10))
+	case errors.As(err, &rl):
+		c.hub.o.Log.Info("update refused: too many updates", "session_id", c.room.sid, "retry_after_ms", rl.RetryAfter.Milliseconds())
+		c.closeWith(wsclose.RateLimited, wsclose.RetryReason(rl.RetryAfter))
+	default:
 		if register {
 			c.room.forgetRegistration()
 		}
 		c.hub.o.Log.Warn("storing an update failed; dropping the socket so the client resyncs", "session_id", c.room.sid, "error", err.Error())
 		c.closeWith(websocket.StatusTryAgainLater, "storage unavailable")
 	}
-	return id, nonce, err
+	return a, nonce, err
 }
 
 func (c *Conn) update(ctx context.Context, u []byte) {
 	if yproto.IsEmptyUpdate(u) {
 		return
 	}
-	_, _, _ = c.append(ctx, u)
+	_, _, _ = c.append(ctx, u, false)
 }
 
 // fullState takes the client's answer to an empty-state-vector step 1: its
@@ -295,7 +329,7 @@ func (c *Conn) fullState(ctx context.Context, req *fullStateRequest, u []byte) {
 		}
 		return
 	}
-	id, nonce, err := c.append(ctx, u)
+	a, nonce, err := c.append(ctx, u, true)
 	if err != nil {
 		if req.owned {
 			c.room.doneCompacting()
@@ -305,8 +339,8 @@ func (c *Conn) fullState(ctx context.Context, req *fullStateRequest, u []byte) {
 	if !req.owned && !c.room.startCompacting() {
 		return // another compaction is running; this state is stored as an update
 	}
-	snap := doc.Update{SessionID: c.room.sid, EntryID: doc.EntryID(id, nonce), Stream: id, Data: u}
-	go c.room.compact(snap, req.cover)
+	snap := doc.Update{SessionID: c.room.sid, EntryID: doc.EntryID(a.ID, nonce), Stream: a.ID, Data: u}
+	go c.room.compact(snap, req.cover, a.Stored)
 }
 
 // awarenessUpdate relays an awareness message to the partners. The first
@@ -482,6 +516,7 @@ func (c *Conn) closeLocked(code websocket.StatusCode, reason string) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
+	c.stopTimer()
 	if ws := c.ws; ws != nil {
 		go func() { _ = ws.Close(code, reason) }()
 	}
@@ -495,6 +530,7 @@ func (c *Conn) closeNow() {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
+	c.stopTimer()
 	ws := c.ws
 	c.mu.Unlock()
 	if ws != nil {

@@ -73,11 +73,17 @@ type Options struct {
 
 	HeartbeatEvery time.Duration // default 10 s
 	CompactEvery   int           // updates between full-state requests; default 1000
+	CompactBytes   int           // or bytes of updates; default 256 KiB
 	PingEvery      time.Duration // default 25 s (the ALB drops connections idle for 60 s)
 	WriteTimeout   time.Duration // per write batch; default 10 s
-	ReadLimit      int64         // largest message, e.g. a whole document; default 4 MiB
-	MaxQueue       int           // messages waiting for a slow client before it is dropped; default 4096
-	MaxQueueBytes  int           // their bytes; default 16 MiB
+	// ReadLimit is the largest message, e.g. a whole document; larger ones
+	// close the socket with wsclose.TooLarge. Default 256 KiB: a keystroke
+	// is tens of bytes, and a whole 100 KiB document (history's cap on
+	// code) with the CRDT's overhead, or a paste of a large file, is well
+	// under it.
+	ReadLimit     int64
+	MaxQueue      int // messages waiting for a slow client before it is dropped; default 4096
+	MaxQueueBytes int // their bytes; default 16 MiB
 }
 
 // Hub holds this replica's rooms.
@@ -115,7 +121,10 @@ func NewHub(o Options) *Hub {
 		o.WriteTimeout = 10 * time.Second
 	}
 	if o.ReadLimit <= 0 {
-		o.ReadLimit = 4 << 20
+		o.ReadLimit = 256 << 10
+	}
+	if o.CompactBytes <= 0 {
+		o.CompactBytes = 256 << 10
 	}
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 4096

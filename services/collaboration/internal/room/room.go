@@ -33,6 +33,7 @@ type room struct {
 	last         doc.StreamID // the newest stream entry handed to the sockets
 	covered      doc.StreamID // the stored snapshots reach this far in the stream
 	sinceCompact int          // updates relayed since the last full-state request
+	sinceBytes   int          // and their bytes
 	compacting   bool         // a full-state request or compaction is under way
 	compactSince time.Time
 	compactLock  bool      // this replica holds the session's compaction lock in Redis
@@ -61,6 +62,7 @@ func (r *room) deliver(entries []docstream.Entry) {
 		}
 		r.last = e.ID
 		n++
+		r.sinceBytes += len(e.Data)
 		msg := yproto.Update(e.Data)
 		for c := range r.conns {
 			if c.id != e.Origin {
@@ -69,8 +71,8 @@ func (r *room) deliver(entries []docstream.Entry) {
 		}
 	}
 	r.sinceCompact += n
-	if r.sinceCompact >= r.hub.o.CompactEvery && (!r.compacting || time.Since(r.compactSince) > compactTimeout) {
-		r.sinceCompact = 0
+	if r.compactDue() && (!r.compacting || time.Since(r.compactSince) > compactTimeout) {
+		r.sinceCompact, r.sinceBytes = 0, 0
 		r.compacting, r.compactSince = true, time.Now()
 		go r.requestFullState()
 	}
@@ -105,6 +107,13 @@ func (r *room) requestFullState() {
 	}
 }
 
+// compactDue: enough updates, or enough bytes of them (a few large pastes
+// would otherwise fill the document's quota long before the count), were
+// relayed since the last full-state request.
+func (r *room) compactDue() bool {
+	return r.sinceCompact >= r.hub.o.CompactEvery || r.sinceBytes >= r.hub.o.CompactBytes
+}
+
 // startCompacting claims the room's single compaction slot.
 func (r *room) startCompacting() bool {
 	r.mu.Lock()
@@ -123,9 +132,9 @@ func (r *room) doneCompacting() {
 	r.compactLock = false
 	// Enough updates arrived meanwhile: ask again now rather than at the
 	// next update, which may not come soon.
-	again := r.sinceCompact >= r.hub.o.CompactEvery && len(r.conns) > 0
+	again := r.compactDue() && len(r.conns) > 0
 	if again {
-		r.sinceCompact = 0
+		r.sinceCompact, r.sinceBytes = 0, 0
 		r.compacting, r.compactSince = true, time.Now()
 	}
 	r.mu.Unlock()
@@ -139,8 +148,9 @@ func (r *room) doneCompacting() {
 	}
 }
 
-// compact stores a client's full state in place of the updates it covers.
-func (r *room) compact(snap doc.Update, cover doc.Coverage) {
+// compact stores a client's full state in place of the updates it covers;
+// stored is the session's stored bytes counted right after it was appended.
+func (r *room) compact(snap doc.Update, cover doc.Coverage, stored int64) {
 	defer r.doneCompacting()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -148,6 +158,9 @@ func (r *room) compact(snap doc.Update, cover doc.Coverage) {
 	deleted, err := r.hub.o.Docs.Compact(ctx, snap, cover)
 	if err == nil {
 		r.cover(cover.UpTo)
+		if serr := r.hub.o.Streams.Compacted(ctx, r.sid, len(snap.Data), stored); serr != nil {
+			r.hub.o.Log.Debug("recounting a compacted document failed", "session_id", r.sid, "error", serr.Error())
+		}
 		// The stream need not hold what the snapshot holds (joins skip it
 		// anyway); a recent tail stays for readers that lag.
 		if terr := r.hub.o.Streams.TrimCovered(ctx, r.sid, cover.UpTo, trimMargin); terr != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -76,7 +77,9 @@ func newHarness(t *testing.T, o Options) *harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	keys := docstream.Keys{Prefix: prefix}
-	h := &harness{docs: &docs{}, sid: uuid.NewString(), strm: docstream.NewStreams(rdb, keys)}
+	// Quotas have tests of their own; the others must not meet them.
+	roomy := docstream.Limits{DocBytes: 1 << 40, Rate: 1e9, Burst: 1e9}
+	h := &harness{docs: &docs{}, sid: uuid.NewString(), strm: docstream.NewStreams(rdb, keys).WithLimits(roomy)}
 	o.Streams, o.Docs, o.Sessions = h.strm, h.docs, sessions{}
 	o.Signals = docstream.NewSignals(rdb, keys, slog.New(slog.DiscardHandler))
 	h.hub = NewHub(o)
@@ -84,7 +87,12 @@ func newHarness(t *testing.T, o Options) *harness {
 	done := make(chan struct{})
 	go func() { h.hub.Run(ctx); close(done) }()
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.hub.Join(r.Context(), h.sid, r.URL.Query().Get("user"))
+		var expires time.Time
+		if e := r.URL.Query().Get("expires"); e != "" {
+			d, _ := time.ParseDuration(e)
+			expires = time.Now().Add(d)
+		}
+		c, err := h.hub.Join(r.Context(), h.sid, r.URL.Query().Get("user"), expires)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
@@ -109,9 +117,14 @@ type client struct {
 
 func (h *harness) connect(t *testing.T, user string) *client {
 	t.Helper()
+	return h.connectQuery(t, "user="+user)
+}
+
+func (h *harness) connectQuery(t *testing.T, query string) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, strings.Replace(h.srv.URL, "http", "ws", 1)+"?user="+user, nil)
+	ws, _, err := websocket.Dial(ctx, strings.Replace(h.srv.URL, "http", "ws", 1)+"?"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +177,12 @@ func (c *client) synced() [][]byte {
 // closedWith reads until the server closes and returns the code.
 func (c *client) closedWith() websocket.StatusCode {
 	c.t.Helper()
+	return c.closeFrame().Code
+}
+
+// closeFrame reads until the server closes and returns its close frame.
+func (c *client) closeFrame() websocket.CloseError {
+	c.t.Helper()
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_, _, err := c.ws.Read(ctx)
@@ -172,7 +191,11 @@ func (c *client) closedWith() websocket.StatusCode {
 			if errors.Is(err, context.DeadlineExceeded) {
 				c.t.Fatal("not closed")
 			}
-			return websocket.CloseStatus(err)
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return ce
+			}
+			return websocket.CloseError{Code: -1, Reason: err.Error()}
 		}
 	}
 }
@@ -292,7 +315,7 @@ func TestBadMessagesCloseTheSocket(t *testing.T) {
 	}{
 		{"text frame", websocket.MessageText, []byte("hello"), websocket.StatusUnsupportedData},
 		{"truncated update", websocket.MessageBinary, []byte{0, 2, 9, 1}, websocket.StatusInvalidFramePayloadData},
-		{"too large", websocket.MessageBinary, yproto.Update(make([]byte, 64<<10)), websocket.StatusMessageTooBig},
+		{"too large", websocket.MessageBinary, yproto.Update(make([]byte, 64<<10)), wsclose.TooLarge},
 	}
 	h.hub.o.ReadLimit = 32 << 10
 	for _, tc := range cases {
@@ -378,4 +401,88 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestQuotaRefusalsCloseTheSocket: an update over the document's cap or
+// its sender's rate is not stored, and the socket closes with a code the
+// web app explains.
+func TestQuotaRefusalsCloseTheSocket(t *testing.T) {
+	t.Parallel()
+	stored := func(h *harness) int64 {
+		n, _ := h.strm.Client().XLen(context.Background(), h.strm.Keys().Doc(h.sid)).Result()
+		return n
+	}
+	t.Run("document size", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, Options{})
+		h.strm.WithLimits(docstream.Limits{DocBytes: 10 << 10, Rate: 1e9, Burst: 1e9})
+		c := h.connect(t, "ada")
+		c.synced()
+		c.send(yproto.Update(make([]byte, 6<<10)))
+		c.send(yproto.Update(make([]byte, 6<<10)))
+		if f := c.closeFrame(); f.Code != wsclose.TooLarge || !strings.Contains(f.Reason, "10 KiB limit") {
+			t.Fatalf("closed with %d %q", f.Code, f.Reason)
+		}
+		if n := stored(h); n != 1 {
+			t.Fatalf("%d updates stored, want the first only", n)
+		}
+	})
+	t.Run("updates per user", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, Options{})
+		h.strm.WithLimits(docstream.Limits{Rate: 2, Burst: 3})
+		c := h.connect(t, "ada")
+		c.synced()
+		for i := range 4 {
+			c.send(yproto.Update([]byte{1, byte(i)}))
+		}
+		f := c.closeFrame()
+		if f.Code != wsclose.RateLimited || !strings.HasSuffix(f.Reason, "retry in 1 s") {
+			t.Fatalf("closed with %d %q", f.Code, f.Reason)
+		}
+		if n := stored(h); n != 3 {
+			t.Fatalf("%d updates stored, want the 3 of the burst", n)
+		}
+		// The bucket is the user's, not the socket's.
+		again := h.connect(t, "ada")
+		again.synced()
+		again.send(yproto.Update([]byte{2, 0}))
+		if code := again.closedWith(); code != wsclose.RateLimited {
+			t.Fatalf("a new socket of the same user closed with %d", code)
+		}
+		other := h.connect(t, "bob")
+		other.synced()
+		other.send(yproto.Update([]byte{3, 0}))
+		h.waitStored(t, 4)
+	})
+}
+
+func (h *harness) waitStored(t *testing.T, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got, _ := h.strm.Client().XLen(context.Background(), h.strm.Keys().Doc(h.sid)).Result(); got == n {
+			return
+		}
+	}
+	t.Fatalf("never %d stored updates", n)
+}
+
+func TestSocketClosesWhenTheTokenExpires(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	start := time.Now()
+	c := h.connectQuery(t, "user=ada&expires=400ms")
+	c.synced()
+	f := c.closeFrame()
+	if f.Code != wsclose.TokenExpired || f.Reason != wsclose.TokenExpiredReason {
+		t.Fatalf("closed with %d %q", f.Code, f.Reason)
+	}
+	if el := time.Since(start); el < 400*time.Millisecond {
+		t.Fatalf("closed after %v, before the token expired", el)
+	}
+	// A socket without an expiry is left alone.
+	d := h.connect(t, "bob")
+	d.synced()
+	d.send(yproto.Update([]byte{1, 1}))
+	h.waitStored(t, 1)
 }

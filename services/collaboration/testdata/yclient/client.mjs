@@ -14,6 +14,7 @@
 //   {"op":"waitSynced","timeout":ms} until the provider is synced
 //   {"op":"type","text":"…","at":"end"|"start"|n,"delay":ms,"yieldEvery":n}
 //                                    insert one character per transaction (one update each)
+//   {"op":"paste","size":n,"at":…}   insert n characters in one transaction (one update)
 //   {"op":"text"}                    the text: {"text": "…"}
 //   {"op":"waitText","contains":["…"],"length":n,"timeout":ms}
 //   {"op":"setLanguage","language":"go"}  the shared language (a Y.Map entry)
@@ -93,6 +94,10 @@ const handlers = {
       if (delay > 0) await sleep(delay)
       else if (yieldEvery > 0 && ++i % yieldEvery === 0) await sleep(1)
     }
+    return {}
+  },
+  paste: async ({ size, at = 'end' }) => {
+    doc.transact(() => text.insert(at === 'end' ? text.length : at === 'start' ? 0 : at, 'x'.repeat(size)))
     return {}
   },
   text: async () => ({ text: text.toString() }),

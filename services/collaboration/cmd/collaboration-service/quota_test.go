@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peerprep/peerprep/libs/wsclose"
+	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
+)
+
+func usedMemory(t testing.TB, rdb *redis.Client) int64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatal("no used_memory in INFO")
+	return 0
+}
+
+// TestOversizedUpdatesAreRefused is the hostile rerun of issue 17 item 4:
+// five 3 MiB update frames, which took Redis from 6 to 32 MB. Now the
+// first closes the socket with 4413 and nothing reaches Redis.
+func TestOversizedUpdatesAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, privateRedis())
+	r := e.start()
+	sid, a, _ := createSession(t, r.URL)
+	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
+	defer rdb.Close()
+	before := usedMemory(t, rdb)
+
+	refused := 0
+	for range 5 {
+		ws, err := dialWS(r.URL, sid, e.token(a), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = ws.Write(ctx, websocket.MessageBinary, yproto.Update(make([]byte, 3<<20)))
+		var code websocket.StatusCode
+		for {
+			if _, _, err := ws.Read(ctx); err != nil {
+				code = websocket.CloseStatus(err)
+				break
+			}
+		}
+		cancel()
+		ws.CloseNow()
+		if code == wsclose.TooLarge {
+			refused++
+		}
+	}
+	after := usedMemory(t, rdb)
+	t.Logf("five 3 MiB frames: %d refused with 4413; Redis used_memory %.1f MB -> %.1f MB", refused, float64(before)/1e6, float64(after)/1e6)
+	if refused != 5 {
+		t.Fatalf("%d of 5 frames refused with 4413", refused)
+	}
+	if after-before > 1<<20 {
+		t.Fatalf("Redis grew by %d bytes", after-before)
+	}
+	if n, _ := rdb.XLen(context.Background(), "peerprep:collab:doc:"+sid).Result(); n != 0 {
+		t.Fatalf("%d updates stored", n)
+	}
+}
+
+// TestUpdateRateIsPerUserAcrossReplicas: one user's sockets on two
+// replicas draw on one bucket.
+func TestUpdateRateIsPerUserAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withVar("UPDATE_RATE", "1"), withVar("UPDATE_BURST", "10"))
+	r1, r2 := e.start(), e.start()
+	sid, a, b := createSession(t, r1.URL)
+	s1, s2 := e.dial(r1.URL, sid, a), e.dial(r2.URL, sid, a)
+	ctx := context.Background()
+	sent := 0
+	for i := range 12 {
+		s := []*goClient{s1, s2}[i%2]
+		if s.ws.Write(ctx, websocket.MessageBinary, yproto.Update([]byte{1, byte(i)})) == nil {
+			sent++
+		}
+		time.Sleep(20 * time.Millisecond) // in order, as one person's edits
+	}
+	var codes []websocket.StatusCode
+	for _, s := range []*goClient{s1, s2} {
+		select {
+		case code := <-s.closed:
+			codes = append(codes, code)
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if !slices.Contains(codes, wsclose.RateLimited) {
+		t.Fatalf("sockets closed with %v; want one with 4429", codes)
+	}
+	// The partner is not held back by a's bucket.
+	p := e.dial(r2.URL, sid, b)
+	if err := p.ws.Write(ctx, websocket.MessageBinary, yproto.Update([]byte{2, 0})); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-p.closed:
+		t.Fatalf("the partner was closed with %d", code)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// TestRealClientPastingTooMuchStops: the y-websocket client is told 4413,
+// and (a 44xx code) does not reconnect to send it again.
+func TestRealClientPastingTooMuchStops(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.start()
+	sid, a, b := createSession(t, r.URL)
+	ca := e.newClient(r.URL, sid, a, "ada", "subprotocol")
+	cb := e.newClient(r.URL, sid, b, "bob", "query")
+	ca.connect()
+	cb.connect()
+	ca.typeText("def f():\n", 0)
+	cb.waitText(-1, "def f():")
+	ca.do("paste", map[string]any{"size": 300 << 10})
+	eventually(t, 5*time.Second, func() error {
+		if codes := ca.closeCodes(); !slices.Equal(codes, []int{wsclose.TooLarge, wsclose.TooLarge}) {
+			return errorf("close codes %v, want 4413 then closed for good", codes)
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond)
+	if codes := ca.closeCodes(); len(codes) != 2 {
+		t.Fatalf("the client reconnected and was refused again: %v", codes)
+	}
+	if got := cb.waitText(-1, "def f():"); len(got) != len("def f():\n") {
+		t.Fatalf("the partner got %d characters", len(got))
+	}
+}
