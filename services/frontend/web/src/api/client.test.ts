@@ -204,4 +204,17 @@ describe('ApiClient', () => {
       vi.unstubAllGlobals()
     }
   })
+
+  it('renewToken refreshes a token a socket was refused with, once for everyone', async () => {
+    const server = fakeServer()
+    const c = await signedIn(server)
+    const used = await c.accessToken()
+    const [a, b] = await Promise.all([c.renewToken(used), c.renewToken(used)])
+    expect(a).not.toBe(used)
+    expect(b).toBe(a)
+    expect(server.refreshes).toBe(1)
+    // A later socket refused with the old token takes the new one as is.
+    await expect(c.renewToken(used)).resolves.toBe(a)
+    expect(server.refreshes).toBe(1)
+  })
 })

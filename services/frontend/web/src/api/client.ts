@@ -136,6 +136,21 @@ export class ApiClient {
   }
 
   /**
+   * renewToken returns an access token other than `used`, which the server
+   * refused (a socket closed with 4401 at its expiry): the one another
+   * caller has already obtained, or a new one from a refresh. Throws like
+   * accessToken when the refresh token is refused.
+   */
+  async renewToken(used: string | null): Promise<string> {
+    if (this.token && this.token !== used && this.now() < this.expiresAt - MIN_VALIDITY_MS) return this.token
+    const ok = await this.refresh()
+    if (!ok || !this.token) {
+      throw new ApiError({ status: 401, code: 'unauthenticated', message: 'Your session has expired. Please sign in again.' })
+    }
+    return this.token
+  }
+
+  /**
    * refresh rotates the refresh cookie for a new access token. Concurrent
    * callers share one request: a second POST with the same (now rotated)
    * token would be taken as reuse and revoke the whole family. Resolves

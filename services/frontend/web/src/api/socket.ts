@@ -1,7 +1,10 @@
 // LiveSocket is a JSON WebSocket to the platform that reconnects with
 // backoff, opens every connection with a fresh access token (subprotocol
-// bearer.<jwt>), and reports its state through connReducer.
-import { api, bearerProtocol, wsURL } from './client'
+// bearer.<jwt>), and reports its state through connReducer. After a close
+// it does what closeCodes says: at the token's expiry (4401) it renews the
+// token and reconnects at once, after 4429 it waits as told.
+import { api, bearerProtocol, wsURL, type ApiClient } from './client'
+import { afterClose } from './closeCodes'
 import { backoff, connReducer, initialConn, type ConnState } from './connection'
 
 export interface LiveSocketOptions {
@@ -10,11 +13,14 @@ export interface LiveSocketOptions {
   onState?: (s: ConnState) => void
   /** Called on every successful open (e.g. to resend or refetch). */
   onOpen?: () => void
-  /** Close codes after which reconnecting is pointless. */
-  permanentCodes?: (code: number) => boolean
+  /** Words to show after a close that has them (4429: when it reconnects). */
+  onNotice?: (message: string | null) => void
+  /** The token source; the app's client unless a test gives another. */
+  client?: Pick<ApiClient, 'accessToken' | 'renewToken'>
 }
 
-const defaultPermanent = (code: number) => code >= 4400 && code < 4500
+/** A socket refused for its token this soon after opening is not renewed at once again. */
+const QUICK_EXPIRY_MS = 10_000
 
 export class LiveSocket {
   private ws: WebSocket | null = null
@@ -22,9 +28,15 @@ export class LiveSocket {
   private timer: ReturnType<typeof setTimeout> | undefined
   private stopped = false
   private readonly o: LiveSocketOptions
+  private readonly client: Pick<ApiClient, 'accessToken' | 'renewToken'>
+  /** The token of the last connection, and whether the server refused it. */
+  private used: string | null = null
+  private renew = false
+  private openedAt = 0
 
   constructor(o: LiveSocketOptions) {
     this.o = o
+    this.client = o.client ?? api
     this.state = initialConn(typeof navigator === 'undefined' ? true : navigator.onLine)
     window.addEventListener('online', this.onOnline)
     window.addEventListener('offline', this.onOffline)
@@ -55,16 +67,20 @@ export class LiveSocket {
     this.dispatch({ type: 'connecting' })
     let token: string
     try {
-      token = await api.accessToken()
+      token = this.renew ? await this.client.renewToken(this.used) : await this.client.accessToken()
     } catch {
       this.retry()
       return
     }
-    if (this.stopped) return
+    if (this.stopped || this.ws) return
+    this.renew = false
+    this.used = token
     const ws = new WebSocket(wsURL(this.o.path), [bearerProtocol(token)])
     this.ws = ws
     ws.onopen = () => {
+      this.openedAt = Date.now()
       this.dispatch({ type: 'open' })
+      this.o.onNotice?.(null)
       this.o.onOpen?.()
     }
     ws.onmessage = (ev) => {
@@ -79,10 +95,32 @@ export class LiveSocket {
       if (this.ws !== ws) return
       this.ws = null
       if (this.stopped) return
-      const permanent = (this.o.permanentCodes ?? defaultPermanent)(ev.code)
-      this.dispatch({ type: 'closed', code: ev.code, permanent })
-      if (!permanent) this.retry()
+      const next = afterClose(ev.code, ev.reason)
+      switch (next.action) {
+        case 'stop':
+          this.dispatch({ type: 'closed', code: ev.code, permanent: true })
+          if (next.message) this.o.onNotice?.(next.message)
+          return
+        case 'refresh':
+          this.renew = true
+          this.dispatch({ type: 'closed', code: ev.code })
+          // At once, unless the last renewal was just as quickly refused.
+          this.reconnectIn(Date.now() - this.openedAt < QUICK_EXPIRY_MS ? backoff(this.state.attempts) : 0)
+          return
+        case 'wait':
+          this.dispatch({ type: 'closed', code: ev.code })
+          this.o.onNotice?.(next.message)
+          this.reconnectIn(next.ms)
+          return
+        case 'retry':
+          this.retry()
+      }
     }
+  }
+
+  private reconnectIn(ms: number) {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.connect(), ms)
   }
 
   private retry() {

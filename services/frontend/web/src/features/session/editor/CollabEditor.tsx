@@ -15,14 +15,14 @@ import {
 } from '@codemirror/view'
 import { useEffect, useRef, useState, type RefObject } from 'react'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
-import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { api, bearerProtocol, wsURL } from '../../../api/client'
 import { connReducer, initialConn, type ConnAction, type ConnState } from '../../../api/connection'
 import { ApiError } from '../../../api/errors'
 import { languageName, LANGUAGES } from '../../questions/api'
-import { COLLAB_WS_BASE, saveSnapshot } from '../api'
+import { saveSnapshot } from '../api'
+import { CODE_LIMIT_MESSAGE, codeLimit } from './codeLimit'
 import { loadLanguage } from './languages'
+import { editorSocket } from './provider'
 import { PALETTE, peerIndex, remoteCarets } from './remoteCarets'
 import { insertStarter, META_NAME, TEXT_NAME } from './starter'
 
@@ -38,7 +38,7 @@ export interface CollabEditorProps {
   starterCode: Record<string, string> | undefined
   controller: RefObject<EditorController | null>
   onConnection: (s: ConnState) => void
-  /** The server closed the editor for good: 4410 ended, 4403 you left. */
+  /** The server closed the editor for good: 4410 ended, 4403 you left, 4413 too large. */
   onClosed: (code: number) => void
 }
 
@@ -54,21 +54,11 @@ const editorTheme = EditorView.theme({
   '.cm-gutters': { backgroundColor: '#f3f4f6', color: '#4b5563', borderRight: '1px solid #d1d5db' },
 })
 
-/**
- * TokenWebSocket opens every (re)connection with the access token of that
- * moment, so a reconnect after the token rotated never reuses an old one.
- */
-class TokenWebSocket extends WebSocket {
-  constructor(url: string | URL, protocols?: string | string[]) {
-    const token = api.currentToken()
-    super(url, token ? [bearerProtocol(token)] : protocols)
-  }
-}
-
 export default function CollabEditor(props: CollabEditorProps) {
   const host = useRef<HTMLDivElement>(null)
   const [language, setLanguage] = useState(props.initialLanguage || 'python')
   const [ready, setReady] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
   const session = useRef<{ view: EditorView; meta: Y.Map<unknown>; langs: Compartment } | null>(null)
   const latest = useRef(props)
   useEffect(() => {
@@ -80,12 +70,21 @@ export default function CollabEditor(props: CollabEditorProps) {
     const doc = new Y.Doc()
     const ytext = doc.getText(TEXT_NAME)
     const meta = doc.getMap<unknown>(META_NAME)
-    const provider = new WebsocketProvider(wsURL(`${COLLAB_WS_BASE}/${encodeURIComponent(sessionId)}`), 'ws', doc, {
-      connect: false,
-      disableBc: true,
-      WebSocketPolyfill: TokenWebSocket as unknown as typeof WebSocket,
-      maxBackoffTime: 5000,
+    let conn = initialConn(navigator.onLine)
+    const dispatch = (a: ConnAction) => {
+      const next = connReducer(conn, a)
+      if (next !== conn) {
+        conn = next
+        latest.current.onConnection(conn)
+      }
+    }
+    latest.current.onConnection(conn)
+    const socket = editorSocket(doc, sessionId, {
+      onConn: dispatch,
+      onNotice: setNotice,
+      onClosed: (code) => latest.current.onClosed(code),
     })
+    const provider = socket.provider
     const awareness = provider.awareness
     awareness.setLocalStateField('user', { name: username, color: PALETTE[peerIndex(doc.clientID)] })
 
@@ -115,6 +114,7 @@ export default function CollabEditor(props: CollabEditorProps) {
           keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
           langs.of([]),
           yCollab(ytext, null, { undoManager }),
+          codeLimit(() => setNotice(CODE_LIMIT_MESSAGE)),
           remoteCarets(ytext, awareness),
           editorTheme,
           EditorView.contentAttributes.of({ 'aria-label': 'Code editor, shared with your partner' }),
@@ -129,29 +129,6 @@ export default function CollabEditor(props: CollabEditorProps) {
     }
     latest.current.controller.current = { snapshot: () => ({ code: ytext.toString(), language: currentLanguage() }) }
 
-    let conn = initialConn(navigator.onLine)
-    const dispatch = (a: ConnAction) => {
-      const next = connReducer(conn, a)
-      if (next !== conn) {
-        conn = next
-        latest.current.onConnection(conn)
-      }
-    }
-    latest.current.onConnection(conn)
-
-    provider.on('status', ({ status }) => {
-      if (status === 'connected') dispatch({ type: 'open' })
-      else if (status === 'connecting') dispatch({ type: 'connecting' })
-      else dispatch({ type: 'closed' })
-    })
-    provider.on('connection-close', () => {
-      // Make sure the next attempt has a live token (refreshes if close to expiry).
-      api.accessToken().catch(() => {})
-    })
-    provider.on('closed', ({ code }) => {
-      dispatch({ type: 'closed', code, permanent: true })
-      latest.current.onClosed(code)
-    })
     let starterDone = false
     provider.on('sync', (synced: boolean) => {
       if (!synced) return
@@ -202,7 +179,7 @@ export default function CollabEditor(props: CollabEditorProps) {
       meta.unobserve(markDirty)
       meta.unobserve(onMeta)
       session.current = null
-      provider.destroy()
+      socket.destroy()
       view.destroy()
       undoManager.destroy()
       doc.destroy()
@@ -246,6 +223,11 @@ export default function CollabEditor(props: CollabEditorProps) {
           Press Esc then Tab to leave the editor.
         </span>
       </div>
+      {notice && (
+        <p className="editor-notice" role="alert">
+          {notice}
+        </p>
+      )}
       {!ready && <p className="muted">Loading the shared document…</p>}
       <div className="editor-host" ref={host} />
     </section>
