@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -33,6 +34,7 @@ type world struct {
 	t      testing.TB
 	env    map[string]string
 	signer *auth.Signer
+	priv   ed25519.PrivateKey
 	rdb    *redis.Client
 	prefix string
 	dbURL  string
@@ -55,7 +57,7 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	rdb, prefix := redistest.New(t)
-	w := &world{t: t, signer: auth.NewSigner(priv, nil), rdb: rdb, prefix: prefix,
+	w := &world{t: t, signer: auth.NewSigner(priv, nil), priv: priv, rdb: rdb, prefix: prefix,
 		sessions: map[string]session{}, names: map[string]string{}}
 	w.dbURL = pgtest.NewURL(t, pgstore.Migrations())
 
@@ -136,6 +138,18 @@ func (w *world) user(name string) (id, token string) {
 		w.t.Fatal(err)
 	}
 	return id, tok
+}
+
+// tokenExpiringIn signs a token for user id that expires after d.
+func (w *world) tokenExpiringIn(id string, d time.Duration) string {
+	w.t.Helper()
+	// Signed "earlier", so its 15-minute life ends d from now.
+	signer := auth.NewSigner(w.priv, func() time.Time { return time.Now().Add(d - 15*time.Minute) })
+	tok, exp, err := signer.Sign(id, auth.RoleUser, "")
+	if err != nil || time.Until(exp) > d+time.Second {
+		w.t.Fatalf("sign: %v (expires %v)", err, exp)
+	}
+	return tok
 }
 
 // room creates a collaboration session of users.

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
 )
@@ -638,4 +639,56 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatalf("%s is not after %s", ack.ID, first.ID)
 	}
 	eventually(t, "resent message persisted", stored(2))
+}
+
+// TestSocketClosesWhenTheTokenExpires: a socket ends with 4401 at its
+// token's expiry (issue 17 item 5: a message was still accepted 45 s after
+// it), and nothing sent after that is accepted.
+func TestSocketClosesWhenTheTokenExpires(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.start()
+	alice, _ := w.user("alice")
+	bob, bobTok := w.user("bob")
+	room := w.room("active", alice, bob)
+	start := time.Now()
+	c := dial(t, a.URL, room, w.tokenExpiringIn(alice, 1500*time.Millisecond))
+	watcher := dial(t, a.URL, room, bobTok)
+	c.send(uuid.NewString(), "before expiry")
+	watcher.next(isType("message"))
+	var err error
+	select {
+	case err = <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the socket outlived its token")
+	}
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != wsclose.TokenExpired || ce.Reason != wsclose.TokenExpiredReason {
+		t.Fatalf("closed with %v", err)
+	}
+	if el := time.Since(start); el < time.Second || el > 5*time.Second {
+		t.Fatalf("closed after %v for a token of 1.5 s", el)
+	}
+	watcher.quiet("message", 300*time.Millisecond)
+}
+
+// TestInvalidUTF8ClosesWith1007: a text frame that is not UTF-8 ends the
+// socket with 1007 (RFC 6455 §8.1) instead of being answered.
+func TestInvalidUTF8ClosesWith1007(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.start()
+	alice, aliceTok := w.user("alice")
+	bob, _ := w.user("bob")
+	room := w.room("active", alice, bob)
+	c := dial(t, a.URL, room, aliceTok)
+	c.sendRaw("{\"type\":\"message\",\"client_id\":\"" + uuid.NewString() + "\",\"text\":\"\xff\xfe\"}")
+	select {
+	case err := <-c.closed:
+		if code := websocket.CloseStatus(err); code != websocket.StatusInvalidFramePayloadData {
+			t.Fatalf("closed with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the socket stayed open")
+	}
 }

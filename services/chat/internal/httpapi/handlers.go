@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
@@ -50,7 +51,11 @@ func (a *API) roomSocket(c echo.Context) error {
 		a.hub.Abort(conn) // Accept has answered the client
 		return nil
 	}
-	a.hub.Serve(conn, sock)
+	var expires time.Time
+	if exp := auth.ClaimsFrom(c).ExpiresAt; exp != nil {
+		expires = exp.Time
+	}
+	a.hub.Serve(conn, sock, expires)
 	return nil
 }
 

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/peerprep/peerprep/libs/wsclose"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
@@ -64,12 +67,16 @@ func (h *Hub) Abort(c *Conn) {
 }
 
 // Serve runs the upgraded socket of c until it closes, then releases it.
-func (h *Hub) Serve(c *Conn, ws *websocket.Conn) {
+// At expires, the expiry of the access token it was opened with, it closes
+// with wsclose.TokenExpired (zero: never).
+func (h *Hub) Serve(c *Conn, ws *websocket.Conn, expires time.Time) {
 	defer h.leave(c)
 	ws.SetReadLimit(h.o.ReadLimit)
 	c.mu.Lock()
 	c.ws = ws
 	c.mu.Unlock()
+	stop := wsclose.AtExpiry(expires, func() { c.close(wsclose.TokenExpired, wsclose.TokenExpiredReason) })
+	defer stop()
 	select {
 	case <-c.done: // closed before the upgrade finished (shutdown, too slow)
 		c.mu.Lock()
@@ -138,6 +145,16 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) {
 		typ, data, err := ws.Read(ctx)
 		if err != nil {
 			return
+		}
+		select {
+		case <-c.done:
+			continue // closing: nothing more is accepted; reading ends with the handshake
+		default:
+		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// RFC 6455 §8.1: a text frame must be UTF-8.
+			c.close(websocket.StatusInvalidFramePayloadData, "text frames must be UTF-8")
+			continue
 		}
 		if !frames.Allow() {
 			c.reject(&FrameError{Code: CodeRateLimited, Message: "too many frames; slow down"})

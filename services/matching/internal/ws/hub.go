@@ -23,6 +23,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -252,7 +253,7 @@ func (h *Hub) serve(ctx context.Context, cn *conn) {
 		_ = cn.ws.Close(websocket.StatusTryAgainLater, "too slow")
 		return
 	case expired:
-		_ = cn.ws.Close(websocket.StatusPolicyViolation, "access token expired")
+		_ = cn.ws.Close(wsclose.TokenExpired, wsclose.TokenExpiredReason)
 		return
 	}
 	_ = cn.ws.CloseNow()
@@ -278,14 +279,15 @@ func (h *Hub) read(ctx context.Context, c *conn) {
 func (h *Hub) write(ctx context.Context, c *conn) (expired bool) {
 	ping := time.NewTicker(h.o.PingEvery)
 	defer ping.Stop()
+	expiry := make(chan struct{})
+	defer wsclose.AtExpiry(c.expires, func() { close(expiry) })()
 	for {
 		select {
 		case <-ctx.Done():
 			return false
-		case now := <-ping.C:
-			if !c.expires.IsZero() && now.After(c.expires) {
-				return true
-			}
+		case <-expiry:
+			return true
+		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, 2*h.o.WriteTimeout)
 			err := c.ws.Ping(pctx)
 			cancel()

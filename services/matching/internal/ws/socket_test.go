@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -129,7 +130,8 @@ func TestSocketPingsAndEvents(t *testing.T) {
 
 func TestSocketClosedWhenTokenExpires(t *testing.T) {
 	t.Parallel()
-	se := newSocketEnv(t, Options{PingEvery: 50 * time.Millisecond})
+	// At the expiry itself, not at the next ping.
+	se := newSocketEnv(t, Options{PingEvery: time.Hour})
 	_, tok := se.signer(1500 * time.Millisecond)
 	var pings atomic.Int32
 	c := se.dial(t, tok, &pings)
@@ -137,7 +139,7 @@ func TestSocketClosedWhenTokenExpires(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, _, err := c.Read(ctx)
-	if code := websocket.CloseStatus(err); code != websocket.StatusPolicyViolation {
+	if code := websocket.CloseStatus(err); code != wsclose.TokenExpired {
 		t.Fatalf("closed with %v (%v)", code, err)
 	}
 	if el := time.Since(start); el < 400*time.Millisecond {
