@@ -110,3 +110,25 @@ func Start(t testing.TB, run RunFunc, env map[string]string) *Instance {
 	t.Fatalf("servicetest: %s/health/live never answered 200", in.URL)
 	return nil
 }
+
+// Handshake sends a WebSocket opening handshake to url (http://…) and
+// returns the answer, for tests of handshakes the server refuses (which a
+// WebSocket client reports without the status and body).
+func Handshake(t testing.TB, url string) (status int, header http.Header, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ = io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}

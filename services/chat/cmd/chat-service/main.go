@@ -8,6 +8,7 @@
 package main
 
 import (
+	"time"
 	// CA roots compiled in: the images have no certificate bundle.
 	_ "golang.org/x/crypto/x509roots/fallback"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/collaboration"
@@ -115,8 +117,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Logger:    log,
 	})
 	bus := redisroom.NewBus(rdb, rk, log)
+	// A person has a chat or two open per session (a reload, a second
+	// tab); 500 from one user were accepted before.
+	slots := quota.NewSlots(rdb, cfg.RedisKeyPrefix+"chat:sockets:", cfg.SocketsPerUser, time.Minute)
 	hub := ws.NewHub(ws.Options{
-		Bus: bus, Log: roomLog, Sender: svc, Logger: log,
+		Bus: bus, Log: roomLog, Sender: svc, Logger: log, Slots: slots,
 		Presence:      redisroom.NewPresence(rdb, rk, replica, cfg.PresenceTTL),
 		HeartbeatEach: cfg.PresenceTTL / 3,
 		// A local guard against floods of frames of any kind, well above the
@@ -138,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("first presence heartbeat failed; retrying in the background", "error", err.Error())
 	}
 	start(hub.Maintain)
+	start(slots.Run)
 	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
 	start(func(ctx context.Context) {
 		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })

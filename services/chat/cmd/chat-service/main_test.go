@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
@@ -690,5 +691,41 @@ func TestInvalidUTF8ClosesWith1007(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the socket stayed open")
+	}
+}
+
+// TestSocketsPerUserAcrossReplicas: a user's chat sockets in a room are
+// capped (5) over every replica (500 were accepted before), with a 429
+// and Retry-After; closing one frees its place.
+func TestSocketsPerUserAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a, b := w.start(), w.start()
+	alice, aliceTok := w.user("alice")
+	bob, bobTok := w.user("bob")
+	room := w.room("active", alice, bob)
+	var open []*client
+	for i := range 5 {
+		open = append(open, dial(t, []string{a.URL, b.URL}[i%2], room, aliceTok))
+	}
+	for _, base := range []string{a.URL, b.URL} {
+		status, header, raw := servicetest.Handshake(t, strings.Replace(wsURL(base, room), "ws", "http", 1)+"?token="+aliceTok)
+		if status != 429 || !strings.Contains(string(raw), `"code":"rate_limited"`) || header.Get("Retry-After") == "" {
+			t.Fatalf("sixth socket on %s: %d %s (Retry-After %q)", base, status, raw, header.Get("Retry-After"))
+		}
+	}
+	dial(t, b.URL, room, bobTok) // the partner has places of their own
+	_ = open[0].c.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c, _, err := websocket.Dial(ctx, wsURL(a.URL, room)+"?token="+aliceTok, nil)
+		cancel()
+		if err == nil {
+			c.CloseNow()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no place after closing a socket: %v", err)
+		}
 	}
 }

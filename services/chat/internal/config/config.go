@@ -35,6 +35,9 @@ type Config struct {
 	// presence after its last heartbeat (CHAT_PRESENCE_TTL, default 15s);
 	// heartbeats run at a third of it.
 	PresenceTTL time.Duration
+	// SocketsPerUser is how many sockets one user may have open in one
+	// room, across replicas (CHAT_SOCKETS_PER_USER, default 5).
+	SocketsPerUser int
 }
 
 // Load reads the configuration through getenv.
@@ -57,6 +60,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RatePerSecond, err = positiveInt(getenv, "CHAT_RATE_PER_SECOND", 10)
 	errs = append(errs, err)
 	c.RateBurst, err = positiveInt(getenv, "CHAT_RATE_BURST", 10)
+	errs = append(errs, err)
+	c.SocketsPerUser, err = positiveInt(getenv, "CHAT_SOCKETS_PER_USER", 5)
 	errs = append(errs, err)
 	switch v := getenv("CHAT_PERSISTER"); v {
 	case "", "true", "1":

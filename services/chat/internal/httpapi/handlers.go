@@ -38,6 +38,11 @@ func (a *API) roomSocket(c echo.Context) error {
 	if errors.Is(err, ws.ErrClosing) {
 		return err
 	}
+	if errors.Is(err, ws.ErrTooMany) {
+		e := httperr.New(http.StatusTooManyRequests, "rate_limited", "you have too many chats open for this session; close one and try again")
+		e.RetryAfter = 5 * time.Second
+		return e
+	}
 	if err != nil {
 		return httperr.Unavailable(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/wsclose"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
@@ -21,6 +22,7 @@ type Conn struct {
 	p    chat.Participant
 	send chan []byte
 	done chan struct{} // closed when the socket is to close
+	slot quota.Slot    // one of the user's sockets in the room
 
 	mu        sync.Mutex
 	ws        *websocket.Conn

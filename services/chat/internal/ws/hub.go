@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	Presence Presence
 	Sender   Sender
 	Logger   *slog.Logger
+	// Slots caps each user's sockets per room across replicas; nil means
+	// no cap.
+	Slots *quota.Slots
 
 	QueueSize     int           // frames waiting per socket before it is dropped as too slow, default 256
 	WriteTimeout  time.Duration // per frame, default 10s
@@ -62,6 +66,10 @@ type Options struct {
 
 // ErrClosing means the replica is shutting down and takes no new sockets.
 var ErrClosing = errors.New("ws: shutting down")
+
+// ErrTooMany means the user already has Options.Slots.Max() sockets open
+// in the room, on any replica.
+var ErrTooMany = errors.New("ws: too many sockets of this user in this room")
 
 // Hub holds one replica's sockets.
 type Hub struct {
@@ -146,6 +154,25 @@ func (h *Hub) room(id string) *room {
 // ordinary HTTP error.
 func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 	c := newConn(h, p)
+	if h.o.Slots != nil {
+		slot, err := h.o.Slots.Acquire(ctx, p.RoomID+":"+p.UserID)
+		if errors.Is(err, quota.ErrFull) {
+			return nil, ErrTooMany
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.slot = slot
+	}
+	if err := h.join(ctx, c); err != nil {
+		h.releaseSlot(c)
+		return nil, err
+	}
+	return c, nil
+}
+
+func (h *Hub) join(ctx context.Context, c *Conn) error {
+	p := c.p
 	s := h.stripe(p.RoomID)
 	s.Lock()
 	defer s.Unlock()
@@ -153,7 +180,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
-		return nil, ErrClosing
+		return ErrClosing
 	}
 	r := h.rooms[p.RoomID]
 	h.mu.Unlock()
@@ -162,7 +189,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 		// the two shows up as a gap on the first message and is filled.
 		tail, err := h.o.Log.Tail(ctx, p.RoomID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r = &room{id: p.RoomID, conns: map[*Conn]struct{}{}, users: map[string]int{}, lastID: tail}
 		h.mu.Lock()
@@ -176,7 +203,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 			delete(h.rooms, p.RoomID)
 			h.mu.Unlock()
 			_ = h.o.Bus.Unsubscribe(context.WithoutCancel(ctx), p.RoomID)
-			return nil, err
+			return err
 		}
 	}
 	r.mu.Lock()
@@ -188,7 +215,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 	if h.closing {
 		h.mu.Unlock()
 		h.release(c)
-		return nil, ErrClosing
+		return ErrClosing
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
@@ -203,7 +230,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 		h.mu.Unlock()
 		h.release(c)
 		h.wg.Done()
-		return nil, err
+		return err
 	}
 	// Tell the newcomer who else is here; later changes arrive as events.
 	for _, u := range present {
@@ -211,7 +238,7 @@ func (h *Hub) Join(ctx context.Context, p chat.Participant) (*Conn, error) {
 			c.enqueue(presenceBytes(u, "joined"))
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // leave unregisters c, unsubscribing its room when it was the last socket
@@ -225,6 +252,13 @@ func (h *Hub) leave(c *Conn) {
 	delete(h.conns, c)
 	h.mu.Unlock()
 	h.release(c)
+	h.releaseSlot(c)
+}
+
+func (h *Hub) releaseSlot(c *Conn) {
+	if h.o.Slots != nil {
+		h.o.Slots.Free(c.slot)
+	}
 }
 
 // release removes c from its room; the room's stripe lock is held.

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
 )
@@ -144,4 +145,34 @@ func TestRealClientPastingTooMuchStops(t *testing.T) {
 	if got := cb.waitText(-1, "def f():"); len(got) != len("def f():\n") {
 		t.Fatalf("the partner got %d characters", len(got))
 	}
+}
+
+// TestSocketsPerUserAcrossReplicas: a user's editor sockets in a session
+// are capped (5) over every replica (500 were accepted before); closing
+// one frees its place.
+func TestSocketsPerUserAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r1, r2 := e.start(), e.start()
+	sid, a, b := createSession(t, r1.URL)
+	var open []*goClient
+	for i := range 5 {
+		open = append(open, e.dial([]string{r1.URL, r2.URL}[i%2], sid, a))
+	}
+	for _, r := range []*replica{r1, r2} {
+		status, header, raw := servicetest.Handshake(t, r.URL+api+"/sessions/"+sid+"/ws?token="+e.token(a))
+		if status != 429 || !strings.Contains(string(raw), `"code":"rate_limited"`) || header.Get("Retry-After") == "" {
+			t.Fatalf("sixth socket on %s: %d %s (Retry-After %q)", r.URL, status, raw, header.Get("Retry-After"))
+		}
+	}
+	e.dial(r2.URL, sid, b) // the partner has places of their own
+	_ = open[0].ws.Close(websocket.StatusNormalClosure, "")
+	eventually(t, 5*time.Second, func() error {
+		ws, err := dialWS(r2.URL, sid, e.token(a), "")
+		if err != nil {
+			return err
+		}
+		ws.CloseNow()
+		return nil
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/collaboration/internal/config"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
@@ -80,7 +81,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	rkeys := docstream.Keys{Prefix: cfg.RedisKeyPrefix}
 	streams := docstream.NewStreams(rdb, rkeys).WithLimits(docstream.Limits{Rate: cfg.UpdateRate, Burst: cfg.UpdateBurst})
 	var persister *docstream.Persister
+	// A person has an editor or two open per session (a reload, a second
+	// tab); 500 from one user were accepted before.
+	slots := quota.NewSlots(rdb, cfg.RedisKeyPrefix+"collab:sockets:", cfg.SocketsPerUser, time.Minute)
 	hub := room.NewHub(room.Options{
+		Slots:   slots,
 		Streams: streams, Signals: docstream.NewSignals(rdb, rkeys, log), Docs: store, Sessions: store, Log: log,
 		HeartbeatEvery: min(max(cfg.IdleTimeout/4, 50*time.Millisecond), 10*time.Second),
 		CompactEvery:   cfg.CompactEvery,
@@ -113,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// replica holds once the sockets are closed.
 	wctx, stopWorkers := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, w := range []func(context.Context){hub.Run, persister.Run, sessions.Run} {
+	for _, w := range []func(context.Context){hub.Run, persister.Run, sessions.Run, slots.Run} {
 		wg.Add(1)
 		go func() { defer wg.Done(); w(wctx) }()
 	}

@@ -211,7 +211,7 @@ func TestSocketRefusedBeforeUpgrade(t *testing.T) {
 		{"no token", sid, "", true, 401, "unauthenticated", ""},
 		{"a malformed token", sid, "not-a-jwt", true, 401, "unauthenticated", ""},
 		{"a token signed by another key", sid, forged, true, 401, "unauthenticated", ""},
-		{"not a participant", sid, e.token(uuid.NewString()), true, 403, "forbidden", ""},
+		{"not a participant (as if unknown: existence does not leak)", sid, e.token(uuid.NewString()), true, 404, "not_found", ""},
 		{"an unknown session", uuid.NewString(), e.token(a), true, 404, "not_found", ""},
 		{"an id that is not a UUID", "nope", e.token(a), true, 404, "not_found", ""},
 		{"an ended session", ended, e.token(c), true, 410, "gone", ""},

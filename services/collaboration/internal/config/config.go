@@ -24,6 +24,9 @@ type Config struct {
 	// second and at most (an update costs one token plus one per KiB);
 	// defaults 50 and 1000 (docstream.Limits). Load tests raise them.
 	UpdateRate, UpdateBurst float64
+	// SOCKETS_PER_USER: editor sockets one user may have open in one
+	// session, across replicas; default 5.
+	SocketsPerUser int
 }
 
 // Load reads the configuration through getenv.
@@ -48,6 +51,14 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("COMPACT_EVERY must be a number of updates of at least 10, got %q", v))
 		}
 		c.CompactEvery = n
+	}
+	c.SocketsPerUser = 5
+	if v := getenv("SOCKETS_PER_USER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("SOCKETS_PER_USER must be a number of at least 1, got %q", v))
+		}
+		c.SocketsPerUser = n
 	}
 	for _, v := range []struct {
 		name string

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 )
 
@@ -94,33 +95,24 @@ func (k Keys) Rate(user string) string { return k.Prefix + "collab:rate:" + user
 // Before that it enforces the quotas, in the same round trip: the
 // session's stored bytes (KEYS[2], ARGV[8]; a full state, ARGV[9] = 1,
 // replaces what it covers, so only its own size counts against the cap)
-// and the sender's token bucket (KEYS[3] when given: ARGV[10] tokens a
-// second, ARGV[11] at most, the update costs ARGV[12]).
+// and the sender's token bucket (quota.BucketLua; KEYS[3] when given:
+// ARGV[10] tokens a second, ARGV[11] at most, the update costs ARGV[12]).
 //
 // It returns {'ok', id, stored bytes}, {'doc', 0, stored bytes} or
 // {'rate', ms to wait, 0}.
-var appendScript = redis.NewScript(`
+var appendScript = redis.NewScript(quota.BucketLua + `
 local len = string.len(ARGV[3])
 local cap = tonumber(ARGV[8])
 local size = tonumber(redis.call('GET', KEYS[2]) or '0')
 if cap > 0 and ((ARGV[9] == '1' and len > cap) or (ARGV[9] ~= '1' and size + len > cap)) then
   return {'doc', 0, size}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if KEYS[3] then
-  local rate = tonumber(ARGV[10]) / 1000
-  local burst = tonumber(ARGV[11])
-  local cost = math.min(tonumber(ARGV[12]), burst)
-  local b = redis.call('HMGET', KEYS[3], 't', 'at')
-  local tokens = tonumber(b[1]) or burst
-  local at = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-  if tokens < cost then
-    return {'rate', math.ceil((cost - tokens) / rate), 0}
+  local wait = take(KEYS[3], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), now)
+  if wait > 0 then
+    return {'rate', wait, 0}
   end
-  redis.call('HSET', KEYS[3], 't', tostring(tokens - cost), 'at', now)
-  redis.call('PEXPIRE', KEYS[3], math.ceil(burst / rate) + 1000)
 end
 local id = '*'
 local ttl = ARGV[4]

@@ -100,6 +100,11 @@ func (a *API) socket(c echo.Context) error {
 	req := c.Request()
 	user := userID(c)
 	s, err := a.sessions.Authorize(req.Context(), c.Param("id"), user)
+	if errors.Is(err, session.ErrNotParticipant) {
+		// As GET /sessions/{id}: whether a session exists is not told to
+		// someone outside it.
+		return session.ErrNotFound
+	}
 	if err != nil {
 		return err
 	}
@@ -119,6 +124,11 @@ func (a *API) socket(c echo.Context) error {
 	conn, err := a.hub.Join(req.Context(), s.ID, user, expires)
 	if errors.Is(err, room.ErrEnded) {
 		return session.ErrEnded
+	}
+	if errors.Is(err, room.ErrTooMany) {
+		e := httperr.New(http.StatusTooManyRequests, "rate_limited", "you have too many editors open for this session; close one and try again")
+		e.RetryAfter = 5 * time.Second
+		return e
 	}
 	if err != nil {
 		return httperr.Unavailable(err)

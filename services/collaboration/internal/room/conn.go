@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/wsclose"
 
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
@@ -33,6 +34,7 @@ type Conn struct {
 	ws        *websocket.Conn
 	cork      *corkConn
 	stopTimer func() bool // the close at the token's expiry
+	slot      quota.Slot  // one of the user's sockets in the session
 
 	mu        sync.Mutex
 	queue     [][]byte
@@ -63,18 +65,32 @@ type fullStateRequest struct {
 // socket closes with wsclose.TokenExpired when its access token expires
 // (expires; zero means never).
 func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*Conn, error) {
+	var slot quota.Slot
+	if h.o.Slots != nil {
+		s, err := h.o.Slots.Acquire(ctx, sid+":"+user)
+		if errors.Is(err, quota.ErrFull) {
+			return nil, ErrTooMany
+		}
+		if err != nil {
+			return nil, err
+		}
+		slot = s
+	}
 	r, err := h.acquire(ctx, sid)
 	if err != nil {
+		h.releaseSlot(slot)
 		return nil, err
 	}
-	c := &Conn{id: h.nextID(), user: user, room: r, hub: h}
+	c := &Conn{id: h.nextID(), user: user, room: r, hub: h, slot: slot}
 	c.stopTimer = wsclose.AtExpiry(expires, func() {
 		c.closeWith(wsclose.TokenExpired, wsclose.TokenExpiredReason)
 	})
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()
+		c.stopTimer()
 		h.release(r)
+		h.releaseSlot(slot)
 		return nil, ErrEnded
 	}
 	r.conns[c] = struct{}{}
@@ -552,5 +568,12 @@ func (c *Conn) leave() {
 		cancel()
 	}
 	c.hub.release(r)
+	c.hub.releaseSlot(c.slot)
 	c.hub.conns.Done()
+}
+
+func (h *Hub) releaseSlot(s quota.Slot) {
+	if h.o.Slots != nil {
+		h.o.Slots.Free(s)
+	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -43,6 +44,9 @@ const (
 var (
 	ErrClosing = errors.New("room: the replica is shutting down")
 	ErrEnded   = errors.New("room: the session has ended")
+	// ErrTooMany: the user already has Options.Slots.Max() sockets open
+	// in the session, on any replica.
+	ErrTooMany = errors.New("room: too many sockets of this user in this session")
 )
 
 // Docs is the stored document of each session.
@@ -67,6 +71,9 @@ type Options struct {
 	Docs     Docs
 	Sessions Sessions
 	Log      *slog.Logger
+	// Slots caps each user's sockets per session across replicas; nil
+	// means no cap.
+	Slots *quota.Slots
 	// Released is called when the last socket of a session on this replica
 	// has gone, e.g. to store what its stream still holds.
 	Released func(ctx context.Context, sid string)

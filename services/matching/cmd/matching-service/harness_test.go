@@ -108,9 +108,10 @@ func (e *env) user(t testing.TB) user {
 }
 
 type response struct {
-	Code int
-	Body map[string]any
-	Raw  string
+	Code   int
+	Body   map[string]any
+	Raw    string
+	Header http.Header
 }
 
 func (r response) str(path ...string) string {
@@ -159,7 +160,7 @@ func call(t testing.TB, method, url, token string, body any, hdr ...string) resp
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	r := response{Code: resp.StatusCode, Raw: string(raw)}
+	r := response{Code: resp.StatusCode, Raw: string(raw), Header: resp.Header}
 	_ = json.Unmarshal(raw, &r.Body)
 	return r
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
+	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
@@ -124,7 +125,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// deadline; ReadHeaderTimeout still guards handshakes.
 		ReadTimeout: -1,
 	})
-	httpapi.Register(srv.Echo, httpapi.Options{Tickets: tickets, Verifier: verifier, Socket: hub.Handle})
+	perMinute := float64(cfg.TicketsPerMinute)
+	httpapi.Register(srv.Echo, httpapi.Options{
+		Tickets: tickets, Verifier: verifier, Socket: hub.Handle,
+		TicketLimit: quota.NewBucket(rdb, cfg.RedisKeyPrefix+"matching:tickets:", perMinute/60, perMinute),
+	})
 	srv.OnShutdown(hub.Shutdown)
 
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))

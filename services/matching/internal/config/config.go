@@ -4,6 +4,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/config"
@@ -15,6 +17,10 @@ type Config struct {
 	RelaxAfter   time.Duration // RELAX_AFTER: a waiting ticket may then match any difficulty; default 10s
 	MatchTimeout time.Duration // MATCH_TIMEOUT: a ticket still waiting then times out; default 30s
 	SetupTimeout time.Duration // MATCH_SETUP_TIMEOUT: post-match steps give up (both tickets failed) after; default 10s
+	// TicketsPerMinute: tickets one user may ask for, across replicas, in
+	// a burst and then per minute (TICKETS_PER_MINUTE, default 10; 100
+	// create/cancel cycles took 2.2 s before).
+	TicketsPerMinute int
 }
 
 // Load reads the configuration through getenv.
@@ -33,6 +39,14 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, err)
 	if err == nil && c.SetupTimeout <= 0 {
 		errs = append(errs, errors.New("MATCH_SETUP_TIMEOUT must be positive"))
+	}
+	c.TicketsPerMinute = 10
+	if v := getenv("TICKETS_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("TICKETS_PER_MINUTE must be a number of at least 1, got %q", v))
+		}
+		c.TicketsPerMinute = n
 	}
 	return c, errors.Join(errs...)
 }

@@ -16,6 +16,7 @@ import (
 
 type api struct {
 	tickets *match.Service
+	limit   Limiter
 }
 
 // requireUser lets through only callers whose token names a user (a UUID).
@@ -36,6 +37,19 @@ func (a *api) create(c echo.Context) error {
 	var req ticketRequest
 	if err := server.BindJSON(c, &req); err != nil {
 		return err
+	}
+	// Cancelling is never limited; asking again is, so create/cancel
+	// cycles cannot be repeated without end.
+	if a.limit != nil {
+		wait, err := a.limit.Take(c.Request().Context(), userID(c), 1)
+		if err != nil {
+			return httperr.Unavailable(err)
+		}
+		if wait > 0 {
+			e := httperr.RateLimited(wait)
+			e.Message = "you asked for a match too often; wait a little and try again"
+			return e
+		}
 	}
 	t, err := a.tickets.Enqueue(c.Request().Context(), userID(c), req.criteria())
 	if err != nil {

@@ -4,6 +4,9 @@
 package httpapi
 
 import (
+	"context"
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
@@ -19,11 +22,19 @@ type Options struct {
 	Verifier *auth.Verifier
 	// Socket serves GET /ws once the token is verified (ws.Hub.Handle).
 	Socket echo.HandlerFunc
+	// Tickets limits how often a user may ask for a ticket, across
+	// replicas (a quota.Bucket); nil means no limit.
+	TicketLimit Limiter
+}
+
+// Limiter takes cost from key's allowance; a positive wait means refused.
+type Limiter interface {
+	Take(ctx context.Context, key string, cost float64) (wait time.Duration, err error)
 }
 
 // Register mounts every route. All of them need a user's access token.
 func Register(e *echo.Echo, o Options) {
-	a := &api{tickets: o.Tickets}
+	a := &api{tickets: o.Tickets, limit: o.TicketLimit}
 	g := e.Group(Prefix)
 	user := auth.Authenticate(o.Verifier)
 	g.POST("/tickets", a.create, user, requireUser)
