@@ -27,6 +27,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/peerprep/peerprep/libs/server"
 )
 
 const (
@@ -235,12 +237,18 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 		g  *Gateway
 	}{{publicLn, pl.public}, {internalLn, pl.internal}} {
 		go g.g.CheckHealth(gctx)
-		srv := &http.Server{Handler: g.g, ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(g.ln) }()
+		// As the services: a request's body is bounded as its headers are
+		// (a slow body is not held), proxied WebSockets are not.
+		srv := &http.Server{Handler: server.ReadDeadline(gatewayReadTimeout)(g.g), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(server.JSONErrors(g.ln)) }()
 		pl.closers = append(pl.closers, func() { _ = srv.Close() })
 	}
 	return pl, nil
 }
+
+// gatewayReadTimeout bounds reading one request through a gateway, as
+// server.Options.ReadTimeout does in the services.
+const gatewayReadTimeout = 30 * time.Second
 
 // close stops the gateways.
 func (pl *platform) close() {
@@ -300,6 +308,7 @@ type process struct {
 	cmd      *exec.Cmd
 	done     chan struct{} // closed when cmd has exited
 	stopping atomic.Bool   // its exit was asked for: not a failure
+	started  time.Time     // when cmd was started
 }
 
 // oneOff runs a subcommand of the service's binary to completion (migrate, seed).
@@ -326,6 +335,7 @@ func (p *process) start(exits chan<- exit) error {
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
+	p.started = time.Now()
 	p.done = make(chan struct{})
 	cmd, done := p.cmd, p.done
 	go func() {
@@ -447,14 +457,56 @@ func stopAll(procs []*process, kill <-chan os.Signal, note func(format string, a
 	return unclean
 }
 
-// supervise starts procs, prints their health, and on SIGINT/SIGTERM, on
-// ctx's end or when one exits, stops them all with SIGTERM and waits.
-// gateway, when set, is the public address the table shows each service
-// at, and routed says whether it sends an instance traffic: an instance is
-// shown healthy once it answers and is routed.
+// restartPolicy spaces the restarts of an instance that keeps crashing, as
+// ECS throttles a task that keeps failing: 1 s, doubling to 30 s, and back
+// to 1 s once an instance has run for a minute.
+type restartPolicy struct {
+	min, max, stable time.Duration
+	delay            map[*process]time.Duration
+}
+
+func newRestartPolicy() *restartPolicy {
+	return &restartPolicy{min: time.Second, max: 30 * time.Second, stable: time.Minute, delay: map[*process]time.Duration{}}
+}
+
+// next is how long to wait before starting p again after it crashed
+// having run for ranFor.
+func (r *restartPolicy) next(p *process, ranFor time.Duration) time.Duration {
+	d, ok := r.delay[p]
+	switch {
+	case !ok || ranFor >= r.stable:
+		d = r.min
+	default:
+		d = min(2*d, r.max)
+	}
+	r.delay[p] = d
+	return d
+}
+
+// supervise starts procs, prints their health, and on SIGINT/SIGTERM or on
+// ctx's end stops them all with SIGTERM and waits. An instance that exits
+// on its own before every one is up fails the whole run (a bad config is
+// told at once); once they are up, one that crashes is started again after
+// a backoff (restartPolicy), and the log says so, as ECS would. gateway,
+// when set, is the public address the table shows each service at, and
+// routed says whether it sends an instance traffic: an instance is shown
+// healthy once it answers and is routed.
 func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex, gateway string, routed func(*process) bool) error {
 	exits := make(chan exit, 4*len(procs))
 	started, failure := startAll(procs, exits)
+	up := false // every instance answered once: crashes are restarted from now on
+	policy := newRestartPolicy()
+	restarts := make(chan *process)
+	loopCtx, endLoop := context.WithCancel(ctx)
+	defer endLoop()
+	restartIn := func(p *process, d time.Duration) {
+		time.AfterFunc(d, func() {
+			select {
+			case restarts <- p:
+			case <-loopCtx.Done():
+			}
+		})
+	}
 
 	sigs := interrupts()
 	defer signal.Stop(sigs)
@@ -489,14 +541,29 @@ func (e *Env) supervise(ctx context.Context, procs []*process, out *sync.Mutex, 
 				if x.requested {
 					continue
 				}
-				failure = fmt.Errorf("%s exited unexpectedly: %v", x.p.label, exitText(x.err))
-				e.printLocked(out, "==> %v; stopping the others\n", failure)
-				break wait
+				if !up {
+					failure = fmt.Errorf("%s exited unexpectedly: %v", x.p.label, exitText(x.err))
+					e.printLocked(out, "==> %v; stopping the others\n", failure)
+					break wait
+				}
+				d := policy.next(x.p, time.Since(x.p.started))
+				e.printLocked(out, "==> %s exited unexpectedly (%v); restarting it in %s\n", x.p.label, exitText(x.err), d)
+				restartIn(x.p, d)
+			case p := <-restarts:
+				if err := p.start(exits); err != nil {
+					d := policy.next(p, 0)
+					e.printLocked(out, "==> starting %s again failed (%v); retrying in %s\n", p.label, err, d)
+					restartIn(p, d)
+					continue
+				}
+				e.printLocked(out, "==> %s restarted\n", p.label)
 			case rs := <-health:
+				up = true
 				e.printLocked(out, "%s", statusTable(rs, gateway))
 			}
 		}
 	}
+	endLoop()
 	stopHealth()
 	unclean := stopAll(started, sigs, func(format string, args ...any) { e.printLocked(out, format, args...) })
 	if failure != nil {

@@ -27,8 +27,19 @@ func TestMain(m *testing.M) {
 }
 
 // fakeService behaves like a service's "serve": health on PORT, a log line
-// on SIGTERM, exit 0. In mode "crash" it fails at once.
+// on SIGTERM, exit 0. In mode "crash" it fails at once; in "crash-once" it
+// serves a while and then crashes, the first time it runs in its directory.
 func fakeService(mode string) int {
+	if mode == "crash-once" {
+		if _, err := os.Stat("crashed"); err != nil {
+			_ = os.WriteFile("crashed", nil, 0o600)
+			go func() {
+				time.Sleep(1500 * time.Millisecond)
+				fmt.Println(`{"msg":"panic: boom"}`)
+				os.Exit(2)
+			}()
+		}
+	}
 	if mode == "crash" {
 		fmt.Println(`{"msg":"starting"}`)
 		// Long enough for the other fake to be serving; no newline, so the
@@ -286,5 +297,53 @@ func TestStatusTableGroupsInstances(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+func TestRestartPolicyBacksOff(t *testing.T) {
+	t.Parallel()
+	r := newRestartPolicy()
+	p, q := &process{}, &process{}
+	var got []time.Duration
+	for range 7 {
+		got = append(got, r.next(p, time.Second))
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for i := range want {
+		if got[i] != want[i]*time.Second {
+			t.Fatalf("delays %v, want %v s", got, want)
+		}
+	}
+	if d := r.next(q, 0); d != time.Second {
+		t.Fatalf("another instance starts at %v", d)
+	}
+	if d := r.next(p, 2*time.Minute); d != time.Second {
+		t.Fatalf("after running a while: %v, want the delay reset to 1s", d)
+	}
+}
+
+// TestSuperviseRestartsACrashedInstance: once everything is up, an
+// instance that crashes is started again and the others keep running.
+func TestSuperviseRestartsACrashedInstance(t *testing.T) {
+	var mu sync.Mutex
+	out := &syncBuffer{mu: &mu}
+	e := &Env{Stdout: out, Stderr: out}
+	procs := []*process{fakeProcess(t, &mu, out, "user", "serve"), fakeProcess(t, &mu, out, "chat", "crash-once")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- e.supervise(ctx, procs, &mu, "", nil) }()
+	waitFor(t, out, "chat-service exited unexpectedly (exit status 2); restarting it in 1s")
+	waitFor(t, out, "chat-service restarted")
+	r := waitHealthy(ctx, procs[1].svc)
+	if !r.ok {
+		t.Fatalf("the restarted instance is not healthy: %s\n%s", r.detail, out.String())
+	}
+	if strings.Contains(out.String(), "stopping the others") || strings.Contains(out.String(), `[user-service] {"msg":"draining"}`) {
+		t.Fatalf("the crash stopped the others:\n%s", out.String())
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("supervise() = %v\n%s", err, out.String())
 	}
 }

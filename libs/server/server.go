@@ -38,7 +38,10 @@ type Options struct {
 
 	ShutdownDrain   time.Duration // readiness 503 but still serving; 0 = none (config.Base defaults it to 5 s)
 	ShutdownTimeout time.Duration // in-flight requests and hooks, default 15s
-	ReadTimeout     time.Duration // default 30s; negative means none (WebSocket services clear deadlines per connection)
+	// ReadTimeout bounds reading each request, body included (ReadDeadline):
+	// default 30s, negative means none. WebSocket upgrades are not held to
+	// it once upgraded.
+	ReadTimeout time.Duration
 }
 
 // Server is one service's HTTP server.
@@ -80,6 +83,7 @@ func New(o Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Validator = newValidator()
 
+	e.Use(echo.WrapMiddleware(ReadDeadline(o.ReadTimeout)))
 	e.Use(s.requestID, s.accessLog, s.recoverPanic, s.bodyLimit, s.securityHeaders)
 	if len(o.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
@@ -122,6 +126,8 @@ func Listen(addr string) (net.Listener, error) {
 // closes, in-flight requests finish and shutdown hooks run, all within
 // ShutdownTimeout. A clean stop returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// No http.Server.ReadTimeout: ReadDeadline sets the same bound per
+	// request, and leaves WebSocket upgrades alone.
 	srv := &http.Server{
 		Handler:           s.Echo,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -129,11 +135,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	if s.opts.ReadTimeout > 0 {
-		srv.ReadTimeout = s.opts.ReadTimeout
-	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(JSONErrors(ln)) }()
 	s.log.Info("listening", "addr", ln.Addr().String())
 
 	select {

@@ -39,10 +39,10 @@ func (s *syncBuf) Write(p []byte) (int, error) {
 }
 func (s *syncBuf) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newTestServer(t *testing.T) (*Server, *syncBuf) {
+func newTestServer(t *testing.T, change ...func(*Options)) (*Server, *syncBuf) {
 	t.Helper()
 	logs := &syncBuf{}
-	s := New(Options{
+	o := Options{
 		Service: "test-service", Prefix: "/test-service-api",
 		Logger:    NewLogger(logs, "info", "test-service"),
 		BodyLimit: 1024,
@@ -52,7 +52,11 @@ func newTestServer(t *testing.T) (*Server, *syncBuf) {
 			}
 			return nil
 		},
-	})
+	}
+	for _, c := range change {
+		c(&o)
+	}
+	s := New(o)
 	g := s.Echo.Group("/test-service-api")
 	g.POST("/signup", func(c echo.Context) error {
 		var in signup

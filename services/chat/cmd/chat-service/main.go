@@ -162,9 +162,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Service: "chat-service", Prefix: httpapi.Prefix, Logger: log, Health: h,
 		CORSOrigins: cfg.CORSOrigins, HSTS: cfg.Deployed(), ShutdownDrain: cfg.ShutdownDrain,
 		MapError: httpapi.MapError,
-		// Sockets are hijacked connections with their own deadlines; the
-		// handshake is still bounded by ReadHeaderTimeout.
-		ReadTimeout: -1,
+		// The default ReadTimeout bounds every request, body included;
+		// WebSockets are free of it once upgraded (server.ReadDeadline).
 	})
 	srv.OnShutdown(hub.Close)
 	httpapi.Register(srv.Echo, httpapi.Options{Chat: svc, Hub: hub, Verifier: verifier, Origins: cfg.CORSOrigins})

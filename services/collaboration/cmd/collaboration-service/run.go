@@ -105,8 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Service: config.Service, Prefix: httpapi.Prefix, Logger: log, Health: h,
 		CORSOrigins: cfg.CORSOrigins, HSTS: cfg.Deployed(), ShutdownDrain: cfg.ShutdownDrain,
 		MapError: httpapi.MapError,
-		// Sockets live for hours; the hub pings them and drops dead ones.
-		ReadTimeout: -1,
+		// The default ReadTimeout bounds every request, body included;
+		// WebSockets are free of it once upgraded (server.ReadDeadline).
 	})
 	httpapi.Register(srv.Echo, httpapi.Options{
 		Sessions: sessions, Hub: hub, Verifier: verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,

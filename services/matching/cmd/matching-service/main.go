@@ -121,9 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Service: "matching-service", Prefix: httpapi.Prefix, Logger: log, Health: h,
 		CORSOrigins: cfg.CORSOrigins, HSTS: cfg.Deployed(), ShutdownDrain: cfg.ShutdownDrain,
 		MapError: httpapi.MapError,
-		// WebSockets: a hijacked connection must not keep the server's read
-		// deadline; ReadHeaderTimeout still guards handshakes.
-		ReadTimeout: -1,
+		// The default ReadTimeout bounds every request, body included;
+		// WebSockets are free of it once upgraded (server.ReadDeadline).
 	})
 	perMinute := float64(cfg.TicketsPerMinute)
 	httpapi.Register(srv.Echo, httpapi.Options{

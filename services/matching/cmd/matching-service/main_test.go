@@ -457,8 +457,9 @@ func TestTicketCyclesAreLimitedAcrossReplicas(t *testing.T) {
 		}
 	}
 	t.Logf("100 create/cancel cycles over two replicas in %v: %d accepted, %d refused with 429", time.Since(start).Round(time.Millisecond), accepted, limited)
-	if accepted != 10 || limited != 90 {
-		t.Fatalf("%d accepted, %d limited; want 10 and 90", accepted, limited)
+	// 10 at once, then one every 6 s (a slow machine takes seconds here).
+	if most := 10 + int(time.Since(start)/(6*time.Second)) + 1; accepted < 10 || accepted > most || accepted+limited != 100 {
+		t.Fatalf("%d accepted, %d limited; want 10 (at most %d) accepted", accepted, limited, most)
 	}
 	if r := queue(t, b.URL, e.user(t), "easy", "arrays", ""); r.Code != http.StatusAccepted {
 		t.Fatalf("another user: %d %s", r.Code, r.Raw)
