@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
@@ -175,4 +177,44 @@ func TestSocketsPerUserAcrossReplicas(t *testing.T) {
 		ws.CloseNow()
 		return nil
 	})
+}
+
+// TestEditorSocketClosesWhenTheTokenExpires is the hostile rerun of issue
+// 17 item 5 through run(): an editor update was still accepted 45 s after
+// the token expired. Now the socket closes with 4401 at the expiry.
+func TestEditorSocketClosesWhenTheTokenExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.start()
+	sid, a, _ := createSession(t, r.URL)
+	// exp is in whole seconds: the token ends 1.5 to 2.5 s from now.
+	signer := auth.NewSigner(e.priv, func() time.Time { return time.Now().Add(2500*time.Millisecond - 15*time.Minute) })
+	tok, _, err := signer.Sign(a, auth.RoleUser, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ws, err := dialWS(r.URL, sid, tok, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err = ws.Read(ctx); err != nil {
+			break
+		}
+	}
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != wsclose.TokenExpired || ce.Reason != wsclose.TokenExpiredReason {
+		t.Fatalf("closed with %v", err)
+	}
+	if el := time.Since(start); el < 1400*time.Millisecond || el > 6*time.Second {
+		t.Fatalf("closed after %v for a token of 1.5 to 2.5 s", el)
+	}
+	// The update sent after the close is refused with the closed socket.
+	if err := ws.Write(context.Background(), websocket.MessageBinary, yproto.Update([]byte{1, 1})); err == nil {
+		t.Fatal("wrote to a socket the server closed")
+	}
 }
