@@ -13,7 +13,6 @@ import (
 
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/wsclose"
-
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
@@ -236,8 +235,14 @@ func (c *Conn) readLoop(ws *websocket.Conn) {
 			c.closeWith(websocket.StatusUnsupportedData, "binary messages only")
 			return
 		}
+		if c.isClosed() {
+			continue // refused or closing: nothing more is taken; reading ends with the handshake
+		}
 		msgs, perr := yproto.Parse(data)
 		for _, m := range msgs {
+			if c.isClosed() {
+				break
+			}
 			c.handle(ctx, m)
 		}
 		if perr != nil {
@@ -514,6 +519,12 @@ func (c *Conn) tick() {
 			}
 		}()
 	}
+}
+
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // closeWith closes the socket with a close frame.

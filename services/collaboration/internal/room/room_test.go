@@ -420,6 +420,7 @@ func TestQuotaRefusalsCloseTheSocket(t *testing.T) {
 		c.synced()
 		c.send(yproto.Update(make([]byte, 6<<10)))
 		c.send(yproto.Update(make([]byte, 6<<10)))
+		c.send(yproto.Update(make([]byte, 1<<10))) // would fit, but the socket is refused already
 		if f := c.closeFrame(); f.Code != wsclose.TooLarge || !strings.Contains(f.Reason, "10 KiB limit") {
 			t.Fatalf("closed with %d %q", f.Code, f.Reason)
 		}
