@@ -240,7 +240,7 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 		// As the services: a request's body is bounded as its headers are
 		// (a slow body is not held), proxied WebSockets are not.
 		srv := &http.Server{Handler: server.ReadDeadline(gatewayReadTimeout)(g.g), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(server.JSONErrors(g.ln)) }()
+		go func() { _ = srv.Serve(server.JSONErrors(srv, g.ln)) }()
 		pl.closers = append(pl.closers, func() { _ = srv.Close() })
 	}
 	return pl, nil

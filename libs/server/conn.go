@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/requestid"
@@ -32,16 +33,29 @@ func ReadDeadline(d time.Duration) func(http.Handler) http.Handler {
 	}
 }
 
-// JSONErrors wraps a listener so the few errors net/http answers itself,
-// before any handler runs, are in the JSON error shape of ARCHITECTURE §3
-// too: 431 (headers over MaxHeaderBytes), 400 (a request net/http cannot
-// parse) and 501 (a Transfer-Encoding it does not know). net/http writes
-// each as one plain-text write straight to the connection, with headers no
-// handler response has (Content-Type then Connection, and nothing else);
-// that write is replaced. What cannot be changed this way: the status line
+// JSONErrors wraps srv's listener so the few errors net/http answers
+// itself, before any handler runs, are in the JSON error shape of
+// ARCHITECTURE §3 too: 431 (headers over MaxHeaderBytes), 400 (a request
+// net/http cannot parse) and 501 (a Transfer-Encoding it does not know).
+// net/http writes each as one plain-text write straight to the connection,
+// with headers no handler response has (Content-Type then Connection, and
+// nothing else); that write is replaced. A hijacked connection (a
+// WebSocket) is left alone: what it carries is the handler's (srv's
+// ConnState hook tells). What cannot be changed this way: the status line
 // and the connection closing after it (net/http hangs up), and requests
 // that never get an answer (a client gone, a TLS handshake failing).
-func JSONErrors(ln net.Listener) net.Listener { return jsonErrorListener{ln} }
+func JSONErrors(srv *http.Server, ln net.Listener) net.Listener {
+	prev := srv.ConnState
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		if jc, ok := c.(*jsonErrorConn); ok && st == http.StateHijacked {
+			jc.hijacked.Store(true)
+		}
+		if prev != nil {
+			prev(c, st)
+		}
+	}
+	return jsonErrorListener{ln}
+}
 
 type jsonErrorListener struct{ net.Listener }
 
@@ -50,16 +64,19 @@ func (l jsonErrorListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jsonErrorConn{c}, nil
+	return &jsonErrorConn{Conn: c}, nil
 }
 
-type jsonErrorConn struct{ net.Conn }
+type jsonErrorConn struct {
+	net.Conn
+	hijacked atomic.Bool
+}
 
 // plainErrorHeaders follow the status line in net/http's own error answers.
 const plainErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
-func (c jsonErrorConn) Write(p []byte) (int, error) {
-	if !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) {
+func (c *jsonErrorConn) Write(p []byte) (int, error) {
+	if c.hijacked.Load() || !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) {
 		return c.Conn.Write(p)
 	}
 	statusLine, rest, ok := bytes.Cut(p, []byte(plainErrorHeaders))

@@ -109,6 +109,17 @@ func TestSlowBodiesAreCutOffButSocketsLive(t *testing.T) {
 func TestLowLevelErrorsAreJSON(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestServer(t)
+	// A socket's bytes are its own, even when they look like net/http's.
+	lookalike := "HTTP/1.1 400 Bad Request" + plainErrorHeaders + "400 Bad Request"
+	s.Echo.GET("/raw", func(c echo.Context) error {
+		conn, _, err := http.NewResponseController(c.Response()).Hijack()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		_, _ = io.WriteString(conn, lookalike)
+		return nil
+	})
 	addr := serve(t, s)
 	for _, tc := range []struct {
 		name, request string
@@ -141,6 +152,15 @@ func TestLowLevelErrorsAreJSON(t *testing.T) {
 				t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 			}
 		})
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "GET /raw HTTP/1.1\r\nHost: x\r\n\r\n")
+	if got, _ := io.ReadAll(c); string(got) != lookalike {
+		t.Fatalf("a hijacked connection's write was changed: %q", got)
 	}
 	// Ordinary answers pass through untouched.
 	resp, err := http.Get("http://" + addr + "/health/live")

@@ -136,7 +136,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(JSONErrors(ln)) }()
+	go func() { errc <- srv.Serve(JSONErrors(srv, ln)) }()
 	s.log.Info("listening", "addr", ln.Addr().String())
 
 	select {
