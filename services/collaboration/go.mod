@@ -10,6 +10,7 @@ require (
 	github.com/peerprep/peerprep/libs v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
+	golang.org/x/time v0.15.0
 )
 
 require (
@@ -39,7 +40,6 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
-	golang.org/x/time v0.15.0 // indirect
 )
 
 replace github.com/peerprep/peerprep/libs => ../../libs

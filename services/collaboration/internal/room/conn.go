@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/wsclose"
@@ -50,6 +51,14 @@ type Conn struct {
 
 	// Read loop only.
 	awareness map[uint64]uint64 // this client's awareness ids → last clock
+
+	// Awareness relayed at most AwarenessPerSec: a cursor dragged, or a
+	// client flooding, is coalesced to its latest state.
+	awMu      sync.Mutex
+	awLimit   *rate.Limiter
+	awPending []byte // the latest awareness message waiting for its turn
+	awTimer   *time.Timer
+	awDone    bool // the socket left: nothing more is relayed
 }
 
 // fullStateRequest is an unanswered sync step 1 with an empty state vector.
@@ -80,7 +89,8 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 		h.releaseSlot(slot)
 		return nil, err
 	}
-	c := &Conn{id: h.nextID(), user: user, room: r, hub: h, slot: slot}
+	c := &Conn{id: h.nextID(), user: user, room: r, hub: h, slot: slot,
+		awLimit: rate.NewLimiter(rate.Limit(h.o.AwarenessPerSec), 2*int(h.o.AwarenessPerSec))}
 	c.stopTimer = wsclose.AtExpiry(expires, func() {
 		c.closeWith(wsclose.TokenExpired, wsclose.TokenExpiredReason)
 	})
@@ -390,7 +400,42 @@ func (c *Conn) awarenessUpdate(ctx context.Context, p []byte) {
 			}
 		}
 	}
-	c.publish(ctx, docstream.Signal{Kind: docstream.SigAwareness, Origin: c.id, Data: yproto.Awareness(p)})
+	c.relayAwareness(ctx, yproto.Awareness(p))
+}
+
+// relayAwareness publishes msg now, or, over the rate, as the latest state
+// once it is the socket's turn (replacing any state still waiting).
+func (c *Conn) relayAwareness(ctx context.Context, msg []byte) {
+	c.awMu.Lock()
+	if c.awDone {
+		c.awMu.Unlock()
+		return
+	}
+	if c.awPending != nil {
+		c.awPending = msg
+		c.awMu.Unlock()
+		return
+	}
+	if d := c.awLimit.Reserve().Delay(); d > 0 {
+		c.awPending = msg
+		c.awTimer = time.AfterFunc(d, c.flushAwareness)
+		c.awMu.Unlock()
+		return
+	}
+	c.awMu.Unlock()
+	c.publish(ctx, docstream.Signal{Kind: docstream.SigAwareness, Origin: c.id, Data: msg})
+}
+
+// flushAwareness publishes the state that waited; leave waits for it, so
+// its removal always comes last.
+func (c *Conn) flushAwareness() {
+	c.awMu.Lock()
+	defer c.awMu.Unlock()
+	msg := c.awPending
+	c.awPending = nil
+	if msg != nil && !c.awDone {
+		c.publish(context.Background(), docstream.Signal{Kind: docstream.SigAwareness, Origin: c.id, Data: msg})
+	}
 }
 
 func (c *Conn) publish(ctx context.Context, sig docstream.Signal) {
@@ -573,6 +618,12 @@ func (c *Conn) leave() {
 	r.mu.Lock()
 	delete(r.conns, c)
 	r.mu.Unlock()
+	c.awMu.Lock()
+	c.awDone, c.awPending = true, nil
+	if c.awTimer != nil {
+		c.awTimer.Stop()
+	}
+	c.awMu.Unlock()
 	if len(c.awareness) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		c.publish(ctx, docstream.Signal{Kind: docstream.SigAwareness, Origin: c.id, Data: yproto.AwarenessRemoval(c.awareness)})

@@ -88,9 +88,13 @@ type Options struct {
 	// is tens of bytes, and a whole 100 KiB document (history's cap on
 	// code) with the CRDT's overhead, or a paste of a large file, is well
 	// under it.
-	ReadLimit     int64
-	MaxQueue      int // messages waiting for a slow client before it is dropped; default 4096
-	MaxQueueBytes int // their bytes; default 16 MiB
+	ReadLimit int64
+	MaxQueue  int // messages waiting for a slow client before it is dropped; default 4096
+	// AwarenessPerSec is how many awareness messages (cursors) a socket's
+	// partners get from it a second, twice that in a burst; more are
+	// coalesced to the latest. Default 20.
+	AwarenessPerSec float64
+	MaxQueueBytes   int // their bytes; default 16 MiB
 }
 
 // Hub holds this replica's rooms.
@@ -132,6 +136,9 @@ func NewHub(o Options) *Hub {
 	}
 	if o.CompactBytes <= 0 {
 		o.CompactBytes = 256 << 10
+	}
+	if o.AwarenessPerSec <= 0 {
+		o.AwarenessPerSec = 20
 	}
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 4096

@@ -487,3 +487,38 @@ func TestSocketClosesWhenTheTokenExpires(t *testing.T) {
 	d.send(yproto.Update([]byte{1, 1}))
 	h.waitStored(t, 1)
 }
+
+// TestAwarenessFloodIsCoalesced: a client sending cursor states far faster
+// than the partners need them is relayed at AwarenessPerSec, and the
+// partners still end with its latest state.
+func TestAwarenessFloodIsCoalesced(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{AwarenessPerSec: 10})
+	a, b := h.connect(t, "ada"), h.connect(t, "bob")
+	a.synced()
+	b.synced()
+	state := func(clock int) []byte {
+		s := yproto.AppendVarUint(nil, 1)
+		s = yproto.AppendVarUint(s, 77)
+		s = yproto.AppendVarUint(s, uint64(clock))
+		return yproto.Awareness(append(yproto.AppendVarUint(s, uint64(len(`{"c":1}`))), `{"c":1}`...))
+	}
+	const sent = 200
+	for i := 1; i <= sent; i++ {
+		a.send(state(i))
+	}
+	got := 0
+	for {
+		m := b.next()
+		if m[0] != yproto.TypeAwareness {
+			continue
+		}
+		got++
+		if bytes.Equal(m, state(sent)) {
+			break
+		}
+	}
+	if got > 25 { // a burst of 20, then about 10 a second
+		t.Fatalf("%d of %d awareness messages relayed", got, sent)
+	}
+}
