@@ -127,9 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	limits := ratelimit.DefaultLimits
+	limits.SignupPerIP.Limit = cfg.SignupsPerIP
 	users := user.NewService(user.Deps{
 		Store: store, Hasher: hasher, Issuer: signer, Log: log,
-		Limiter:     ratelimit.NewLogin(rdb, cfg.RedisKeyPrefix, ratelimit.DefaultLimits),
+		Limiter:     ratelimit.New(rdb, cfg.RedisKeyPrefix, limits),
 		AdminEmails: cfg.AdminEmails, RefreshTTL: cfg.RefreshTTL,
 	})
 

@@ -32,6 +32,7 @@ type env struct {
 	rdb    *redis.Client
 	prefix string
 	priv   []byte
+	limits ratelimit.Limits
 }
 
 func newEnv(t testing.TB) env {
@@ -42,7 +43,11 @@ func newEnv(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env{store: pgstore.New(pool), rdb: rdb, prefix: prefix, priv: priv}
+	// Tests sign up many accounts from one address; TestSignupLimit sets
+	// the real signup budget.
+	limits := ratelimit.DefaultLimits
+	limits.SignupPerIP.Limit = 1000
+	return env{store: pgstore.New(pool), rdb: rdb, prefix: prefix, priv: priv, limits: limits}
 }
 
 // replica builds one API instance over e; two replicas share e's database
@@ -56,7 +61,7 @@ func (e env) replica(t testing.TB, adminEmails ...string) http.Handler {
 	signer := auth.NewSigner(e.priv, nil)
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(e.priv)}, nil)
 	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer,
-		Limiter: ratelimit.NewLogin(e.rdb, e.prefix, ratelimit.DefaultLimits), AdminEmails: adminEmails})
+		Limiter: ratelimit.New(e.rdb, e.prefix, e.limits), AdminEmails: adminEmails})
 	srv := server.New(server.Options{Service: "user-service", Prefix: Prefix, MapError: MapError})
 	Register(srv.Echo, Options{Users: users, Verifier: verifier, JWKS: signer.JWKS(), InternalToken: internalToken})
 	return srv.Echo
@@ -114,6 +119,9 @@ func call(t *testing.T, h http.Handler, method, path string, body any, hdr ...st
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
+		if hdr[i] == "X-Forwarded-For" {
+			req.RemoteAddr = "10.0.1.7:5555" // the ALB, which the server trusts to append the client's address
+		}
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

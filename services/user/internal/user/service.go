@@ -44,13 +44,28 @@ type Hasher interface {
 	VerifyDummy(ctx context.Context, pw string)
 }
 
-// Limiter counts failed logins per account and per client address.
+// Limiter keeps the attempt budgets shared by every replica. Each Reserve
+// counts one attempt before the password hash runs and returns a positive
+// wait, counting nothing, when a budget is spent.
 type Limiter interface {
-	// Check returns a positive wait when either key is over its limit.
-	Check(ctx context.Context, account, ip string) (time.Duration, error)
-	Fail(ctx context.Context, account, ip string) error
-	Succeed(ctx context.Context, account string) error
+	// ReserveLogin spends one login attempt of account ("id:<uuid>", or
+	// "name:<identifier>" when no account has that name) and of ip.
+	ReserveLogin(ctx context.Context, account, ip string) (time.Duration, error)
+	LoginSucceeded(ctx context.Context, account, ip string) error
+	ReserveSignup(ctx context.Context, ip string) (time.Duration, error)
+	ReservePasswordCheck(ctx context.Context, userID string) (time.Duration, error)
+	PasswordCheckSucceeded(ctx context.Context, userID string) error
 }
+
+// unlimited is the Limiter of a Service built without one (the promote
+// command, which never signs anyone in).
+type unlimited struct{}
+
+func (unlimited) ReserveLogin(context.Context, string, string) (time.Duration, error) { return 0, nil }
+func (unlimited) LoginSucceeded(context.Context, string, string) error                { return nil }
+func (unlimited) ReserveSignup(context.Context, string) (time.Duration, error)        { return 0, nil }
+func (unlimited) ReservePasswordCheck(context.Context, string) (time.Duration, error) { return 0, nil }
+func (unlimited) PasswordCheckSucceeded(context.Context, string) error                { return nil }
 
 // Issuer signs access tokens.
 type Issuer interface {
@@ -90,6 +105,9 @@ func NewService(d Deps) *Service {
 			s.adminEmails[e] = true
 		}
 	}
+	if s.limiter == nil {
+		s.limiter = unlimited{}
+	}
 	if s.refreshTTL <= 0 {
 		s.refreshTTL = 30 * 24 * time.Hour
 	}
@@ -126,10 +144,14 @@ func (s *Service) session(u User, rt RefreshToken, raw string) (Session, error) 
 	return Session{User: u, AccessToken: at, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
 }
 
-// Signup creates an account and signs it in.
-func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
+// Signup creates an account and signs it in. ip is the client address,
+// whose signups are limited.
+func (s *Service) Signup(ctx context.Context, in SignupInput, ip string) (Session, error) {
 	in.Email = NormalizeEmail(in.Email)
 	if err := in.Validate(); err != nil {
+		return Session{}, err
+	}
+	if err := s.reserve(ctx, "signup", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReserveSignup(ctx, ip) }); err != nil {
 		return Session{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
@@ -162,31 +184,33 @@ func (s *Service) Login(ctx context.Context, identifier, password, ip string) (S
 		}
 		return Session{}, v.err()
 	}
-	if wait, err := s.limiter.Check(ctx, id, ip); err != nil {
-		// Availability over limiting: argon2id already makes guessing slow.
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
-	} else if wait > 0 {
-		return Session{}, &RateLimitedError{RetryAfter: wait}
-	}
+	// The account is looked up first so its budget is one, whichever of its
+	// names was typed; unknown names get a budget of their own, so probing
+	// them is limited too.
 	u, hash, err := s.store.UserByLogin(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		s.hasher.VerifyDummy(ctx, password)
-		s.fail(ctx, id, ip)
-		return Session{}, ErrInvalidCredentials
-	}
-	if err != nil {
+	account := "name:" + id
+	switch {
+	case err == nil:
+		account = "id:" + u.ID
+	case !errors.Is(err, ErrNotFound):
 		return Session{}, err
+	}
+	if err := s.reserve(ctx, "login", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReserveLogin(ctx, account, ip) }); err != nil {
+		return Session{}, err
+	}
+	if hash == "" {
+		s.hasher.VerifyDummy(ctx, password)
+		return Session{}, ErrInvalidCredentials
 	}
 	ok, err := s.hasher.Verify(ctx, password, hash)
 	if err != nil {
 		return Session{}, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		s.fail(ctx, id, ip)
 		return Session{}, ErrInvalidCredentials
 	}
-	if err := s.limiter.Succeed(ctx, id); err != nil {
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+	if err := s.limiter.LoginSucceeded(ctx, account, ip); err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", "login", "error", err.Error())
 	}
 	if s.adminEmails[u.Email] && u.Role != RoleAdmin {
 		if u, err = s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC()); err != nil {
@@ -200,10 +224,19 @@ func (s *Service) Login(ctx context.Context, identifier, password, ip string) (S
 	return s.session(u, rt, raw)
 }
 
-func (s *Service) fail(ctx context.Context, id, ip string) {
-	if err := s.limiter.Fail(ctx, id, ip); err != nil {
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+// reserve spends one attempt of a budget. When Redis is unreachable the
+// attempt goes ahead (availability over limiting: argon2id still makes each
+// guess slow, and the hasher's concurrency is bounded) and the log says so.
+func (s *Service) reserve(ctx context.Context, action string, spend func(context.Context) (time.Duration, error)) error {
+	wait, err := spend(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", action, "error", err.Error())
+		return nil
 	}
+	if wait > 0 {
+		return &RateLimitedError{RetryAfter: wait}
+	}
+	return nil
 }
 
 // Refresh exchanges a refresh token for a new pair (rotation).
@@ -273,12 +306,18 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if err != nil {
 		return err
 	}
+	if err := s.reserve(ctx, "password", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReservePasswordCheck(ctx, id) }); err != nil {
+		return err
+	}
 	ok, err := s.hasher.Verify(ctx, current, hash)
 	if err != nil {
 		return fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
 		return ErrWrongPassword
+	}
+	if err := s.limiter.PasswordCheckSucceeded(ctx, id); err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", "password", "error", err.Error())
 	}
 	newHash, err := s.hasher.Hash(ctx, next)
 	if err != nil {

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/peerprep/peerprep/services/user/internal/ratelimit"
+)
+
+// hammer sends the bodies concurrently, alternating between the replicas,
+// and counts the answers by status.
+func hammer(t *testing.T, replicas []http.Handler, path string, bodies []map[string]string, hdr func(i int) []string) map[int]int {
+	t.Helper()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		counts = map[int]int{}
+	)
+	for i, b := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h []string
+			if hdr != nil {
+				h = hdr(i)
+			}
+			r := call(t, replicas[i%len(replicas)], "POST", path, b, h...)
+			if r.Code == http.StatusTooManyRequests && (r.Header.Get("Retry-After") == "" || r.errCode() != "rate_limited") {
+				t.Errorf("429 without Retry-After or rate_limited code: %v %s", r.Header, r.Raw)
+			}
+			mu.Lock()
+			counts[r.Code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return counts
+}
+
+// TestLoginBudgetIsPerAccountAndReservedBeforeHashing: 20 concurrent wrong
+// passwords by username and 20 by email, spread over two replicas, reach
+// the password check at most 5 times in all; the rest are 429.
+func TestLoginBudgetIsPerAccountAndReservedBeforeHashing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	replicas := []http.Handler{e.replica(t), e.replica(t)}
+	a := signup(t, replicas[0], "victim")
+	var bodies []map[string]string
+	for i := range 40 {
+		id := a.Username
+		if i%2 == 1 {
+			id = a.Email
+		}
+		bodies = append(bodies, map[string]string{"identifier": id, "password": "Wrong-guess-" + string(rune('a'+i))})
+	}
+	// Each guess from its own address: the per-account budget alone must hold.
+	counts := hammer(t, replicas, "/auth/login", bodies, func(i int) []string {
+		return []string{"X-Forwarded-For", "203.0.113." + string(rune('0'+i%10)) + string(rune('0'+i/10))}
+	})
+	t.Logf("40 concurrent wrong passwords (20 by username, 20 by email) over 2 replicas: %v", counts)
+	if counts[http.StatusUnauthorized] > 5 || counts[http.StatusUnauthorized]+counts[http.StatusTooManyRequests] != 40 {
+		t.Fatalf("answers %v: want at most 5 × 401 and the rest 429", counts)
+	}
+}
+
+// TestLoginProbesOfUnknownNamesAreLimited: a name no account has gets a
+// budget of its own, so guessing against it costs as much as against a
+// real account (and answers the same).
+func TestLoginProbesOfUnknownNamesAreLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	replicas := []http.Handler{e.replica(t), e.replica(t)}
+	var bodies []map[string]string
+	for range 20 {
+		bodies = append(bodies, map[string]string{"identifier": "no_such_user", "password": "Wrong-guess-1234"})
+	}
+	counts := hammer(t, replicas, "/auth/login", bodies, func(i int) []string {
+		return []string{"X-Forwarded-For", "198.51.100." + string(rune('0'+i%10))}
+	})
+	if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != 15 {
+		t.Fatalf("answers %v: want 5 × 401, 15 × 429", counts)
+	}
+}
+
+// TestSignupLimitPerClientAddress: 40 concurrent signups from one address
+// over two replicas create at most the budget (10) of accounts; a spoofed
+// X-Forwarded-For entry does not buy a fresh budget; another address can
+// still sign up.
+func TestSignupLimitPerClientAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.limits = ratelimit.DefaultLimits
+	replicas := []http.Handler{e.replica(t), e.replica(t)}
+	var bodies []map[string]string
+	for i := range 40 {
+		name := fmt.Sprintf("bulk_%02d", i)
+		bodies = append(bodies, map[string]string{"username": name, "email": name + "@example.com", "password": "Bulk-signup-pass-77"})
+	}
+	// The ALB appends the real client address; what the client wrote before it is ignored.
+	counts := hammer(t, replicas, "/auth/signup", bodies, func(i int) []string {
+		return []string{"X-Forwarded-For", fmt.Sprintf("10.9.%d.%d, 203.0.113.50", i, i)}
+	})
+	t.Logf("40 concurrent signups from one address over 2 replicas: %v", counts)
+	if counts[http.StatusCreated] != 10 || counts[http.StatusTooManyRequests] != 30 {
+		t.Fatalf("answers %v: want 10 × 201, 30 × 429", counts)
+	}
+	r := call(t, replicas[1], "POST", "/auth/signup", map[string]string{"username": "elsewhere", "email": "elsewhere@example.com", "password": "Bulk-signup-pass-77"}, "X-Forwarded-For", "203.0.113.51")
+	if r.Code != http.StatusCreated {
+		t.Fatalf("signup from another address: %d %s", r.Code, r.Raw)
+	}
+}
+
+// TestWrongCurrentPasswordsAreLimitedPerUser: 10 concurrent wrong current
+// passwords over two replicas reach the check at most 5 times.
+func TestWrongCurrentPasswordsAreLimitedPerUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	replicas := []http.Handler{e.replica(t), e.replica(t)}
+	a := signup(t, replicas[0], "pw_target")
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		counts = map[int]int{}
+	)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := call(t, replicas[i%2], "PUT", "/users/me/password", map[string]string{"current_password": fmt.Sprintf("Wrong-current-%d", i), "new_password": "Brand-new-secret-77"}, bearer(a.Access)...)
+			if r.Code == http.StatusTooManyRequests && r.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After: %v", r.Header)
+			}
+			mu.Lock()
+			counts[r.Code]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("10 concurrent wrong current passwords over 2 replicas: %v", counts)
+	if counts[http.StatusForbidden] != 5 || counts[http.StatusTooManyRequests] != 5 {
+		t.Fatalf("answers %v: want 5 × 403, 5 × 429", counts)
+	}
+}
