@@ -2,7 +2,7 @@
 //
 //	user-service [serve]          run the HTTP server (default)
 //	user-service migrate          apply database migrations and exit
-//	user-service promote <email>  make an account an admin
+//	user-service promote <username|email>  make an account an admin
 //	user-service healthcheck      probe /health/live (container health check)
 package main
 
@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	if cmd == "promote" {
 		if len(args) != 1 {
-			return errors.New("usage: user-service promote <email>")
+			return errors.New("usage: user-service promote <username|email>")
 		}
 		u, err := user.NewService(user.Deps{Store: store}).Promote(ctx, args[0])
 		if err != nil {
@@ -131,8 +131,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	limits.SignupPerIP.Limit = cfg.SignupsPerIP
 	users := user.NewService(user.Deps{
 		Store: store, Hasher: hasher, Issuer: signer, Log: log,
-		Limiter:     ratelimit.New(rdb, cfg.RedisKeyPrefix, limits),
-		AdminEmails: cfg.AdminEmails, RefreshTTL: cfg.RefreshTTL,
+		Limiter:    ratelimit.New(rdb, cfg.RedisKeyPrefix, limits),
+		RefreshTTL: cfg.RefreshTTL,
 	})
 
 	h := health.New("user-service", buildinfo.Get())

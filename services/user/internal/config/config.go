@@ -20,7 +20,6 @@ type Config struct {
 	// accepted besides the signing key's: the next key before a rotation,
 	// the previous one until its tokens have expired.
 	ExtraPublicKeys auth.StaticKeys
-	AdminEmails     []string      // ADMIN_EMAILS: comma-separated, promoted to admin
 	RefreshTTL      time.Duration // REFRESH_TOKEN_TTL, default 720h
 	InsecureCookie  bool          // COOKIE_INSECURE=true drops the Secure attribute (plain-HTTP local use only)
 	// SignupsPerIP (SIGNUPS_PER_IP_PER_HOUR) is how many accounts one client
@@ -34,11 +33,6 @@ func Load(getenv func(string) string) (Config, error) {
 	base, err := config.LoadBase("user-service", getenv, config.Needs{Database: true, Redis: true})
 	c := Config{Base: base, SigningKey: getenv("JWT_SIGNING_KEY")}
 	errs := []error{err}
-	for e := range strings.SplitSeq(getenv("ADMIN_EMAILS"), ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			c.AdminEmails = append(c.AdminEmails, e)
-		}
-	}
 	c.RefreshTTL, err = config.Duration(getenv, "REFRESH_TOKEN_TTL", 30*24*time.Hour)
 	errs = append(errs, err)
 	if c.SigningKey == "" && c.Deployed() {

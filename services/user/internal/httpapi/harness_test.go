@@ -52,7 +52,7 @@ func newEnv(t testing.TB) env {
 
 // replica builds one API instance over e; two replicas share e's database
 // and Redis as two processes would.
-func (e env) replica(t testing.TB, adminEmails ...string) http.Handler {
+func (e env) replica(t testing.TB) http.Handler {
 	t.Helper()
 	hasher, err := password.NewHasher(fastHash, 4)
 	if err != nil {
@@ -61,7 +61,7 @@ func (e env) replica(t testing.TB, adminEmails ...string) http.Handler {
 	signer := auth.NewSigner(e.priv, nil)
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(e.priv)}, nil)
 	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer,
-		Limiter: ratelimit.New(e.rdb, e.prefix, e.limits), AdminEmails: adminEmails})
+		Limiter: ratelimit.New(e.rdb, e.prefix, e.limits)})
 	srv := server.New(server.Options{Service: "user-service", Prefix: Prefix, MapError: MapError})
 	Register(srv.Echo, Options{Users: users, Verifier: verifier, JWKS: signer.JWKS(), InternalToken: internalToken})
 	return srv.Echo

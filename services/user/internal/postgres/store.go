@@ -183,11 +183,6 @@ func (s *Store) SetRole(ctx context.Context, id, role string, now time.Time) (us
 	return scanUser(s.db.QueryRow(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1 RETURNING `+userColumns, id, role, now))
 }
 
-// PromoteByEmail implements user.Store.
-func (s *Store) PromoteByEmail(ctx context.Context, email string, now time.Time) (user.User, error) {
-	return scanUser(s.db.QueryRow(ctx, `UPDATE users SET role = 'admin', updated_at = $2 WHERE lower(email) = $1 RETURNING `+userColumns, email, now))
-}
-
 // CreateRefreshToken implements user.Store.
 func (s *Store) CreateRefreshToken(ctx context.Context, t user.RefreshToken) error {
 	_, err := s.db.Exec(ctx, insertTokenSQL, t.ID, t.FamilyID, t.UserID, t.Hash, t.CreatedAt, t.ExpiresAt)

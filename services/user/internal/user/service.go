@@ -27,7 +27,6 @@ type Store interface {
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context, query string, offset, limit int) ([]User, int, error)
 	SetRole(ctx context.Context, id, role string, now time.Time) (User, error)
-	PromoteByEmail(ctx context.Context, email string, now time.Time) (User, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken consumes the token with hash old and stores next in
@@ -74,37 +73,30 @@ type Issuer interface {
 
 // Service carries out what user-service decides.
 type Service struct {
-	store       Store
-	hasher      Hasher
-	limiter     Limiter
-	issuer      Issuer
-	log         *slog.Logger
-	adminEmails map[string]bool
-	refreshTTL  time.Duration
-	now         func() time.Time
+	store      Store
+	hasher     Hasher
+	limiter    Limiter
+	issuer     Issuer
+	log        *slog.Logger
+	refreshTTL time.Duration
+	now        func() time.Time
 }
 
 // Deps are the Service's collaborators.
 type Deps struct {
-	Store       Store
-	Hasher      Hasher
-	Limiter     Limiter
-	Issuer      Issuer
-	Log         *slog.Logger
-	AdminEmails []string      // promoted to admin at signup and login
-	RefreshTTL  time.Duration // default 30 days
-	Now         func() time.Time
+	Store      Store
+	Hasher     Hasher
+	Limiter    Limiter
+	Issuer     Issuer
+	Log        *slog.Logger
+	RefreshTTL time.Duration // default 30 days
+	Now        func() time.Time
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
 	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, issuer: d.Issuer, log: d.Log,
-		adminEmails: map[string]bool{}, refreshTTL: d.RefreshTTL, now: d.Now}
-	for _, e := range d.AdminEmails {
-		if e = NormalizeEmail(e); e != "" {
-			s.adminEmails[e] = true
-		}
-	}
+		refreshTTL: d.RefreshTTL, now: d.Now}
 	if s.limiter == nil {
 		s.limiter = unlimited{}
 	}
@@ -160,9 +152,6 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, ip string) (Sessio
 	}
 	now := s.now().UTC()
 	u := User{ID: uuid.NewString(), Username: in.Username, Email: in.Email, Role: RoleUser, CreatedAt: now, UpdatedAt: now}
-	if s.adminEmails[u.Email] {
-		u.Role = RoleAdmin
-	}
 	rt, raw := s.newRefresh(u.ID, uuid.NewString())
 	if err := s.store.CreateUser(ctx, u, hash, rt); err != nil {
 		return Session{}, err
@@ -211,11 +200,6 @@ func (s *Service) Login(ctx context.Context, identifier, password, ip string) (S
 	}
 	if err := s.limiter.LoginSucceeded(ctx, account, ip); err != nil {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "action", "login", "error", err.Error())
-	}
-	if s.adminEmails[u.Email] && u.Role != RoleAdmin {
-		if u, err = s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC()); err != nil {
-			return Session{}, err
-		}
 	}
 	rt, raw := s.newRefresh(u.ID, uuid.NewString())
 	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
@@ -347,7 +331,14 @@ func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
 	return s.store.SetRole(ctx, id, role, s.now().UTC())
 }
 
-// Promote makes the account with email an admin (the `promote` subcommand).
-func (s *Service) Promote(ctx context.Context, email string) (User, error) {
-	return s.store.PromoteByEmail(ctx, NormalizeEmail(email), s.now().UTC())
+// Promote makes the account with this username or email an admin (the
+// `promote` subcommand, run by an operator). It is the only way to the
+// first admin: emails are not verified, so no address may earn the role
+// by being registered.
+func (s *Service) Promote(ctx context.Context, identifier string) (User, error) {
+	u, _, err := s.store.UserByLogin(ctx, strings.ToLower(strings.TrimSpace(identifier)))
+	if err != nil {
+		return User{}, err
+	}
+	return s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC())
 }
