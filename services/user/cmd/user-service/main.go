@@ -29,6 +29,7 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/user/internal/config"
 	"github.com/peerprep/peerprep/services/user/internal/httpapi"
@@ -122,6 +123,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.NewSet(rdb, cfg.RedisKeyPrefix, log)
+	revoked.Start(ctx, 3*time.Second)
+	verifier.CheckRevocations(revoked)
 
 	hasher, err := password.NewHasher(password.Default, 2*runtime.GOMAXPROCS(0))
 	if err != nil {
@@ -131,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	limits.SignupPerIP.Limit = cfg.SignupsPerIP
 	users := user.NewService(user.Deps{
 		Store: store, Hasher: hasher, Issuer: signer, Log: log,
+		Revoker:    revocation.NewPublisher(rdb, cfg.RedisKeyPrefix),
 		Limiter:    ratelimit.New(rdb, cfg.RedisKeyPrefix, limits),
 		RefreshTTL: cfg.RefreshTTL,
 	})

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/user/internal/password"
 	pgstore "github.com/peerprep/peerprep/services/user/internal/postgres"
@@ -60,7 +62,13 @@ func (e env) replica(t testing.TB) http.Handler {
 	}
 	signer := auth.NewSigner(e.priv, nil)
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(e.priv)}, nil)
-	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer,
+	// Each replica keeps its own copy of the revocations, as a process does.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	revoked := revocation.NewSet(e.rdb, e.prefix, nil)
+	revoked.Start(ctx, 5*time.Second)
+	verifier.CheckRevocations(revoked)
+	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer, Revoker: revocation.NewPublisher(e.rdb, e.prefix),
 		Limiter: ratelimit.New(e.rdb, e.prefix, e.limits)})
 	srv := server.New(server.Options{Service: "user-service", Prefix: Prefix, MapError: MapError})
 	Register(srv.Echo, Options{Users: users, Verifier: verifier, JWKS: signer.JWKS(), InternalToken: internalToken})

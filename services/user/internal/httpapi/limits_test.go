@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/peerprep/peerprep/services/user/internal/ratelimit"
 )
@@ -142,4 +143,71 @@ func TestWrongCurrentPasswordsAreLimitedPerUser(t *testing.T) {
 	if counts[http.StatusForbidden] != 5 || counts[http.StatusTooManyRequests] != 5 {
 		t.Fatalf("answers %v: want 5 × 403, 5 × 429", counts)
 	}
+}
+
+// eventuallyCode polls until the request answers want: a revocation
+// reaches the other replica through Redis pub/sub, within milliseconds.
+func eventuallyCode(t *testing.T, h http.Handler, method, path, token string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r := call(t, h, method, path, nil, bearer(token)...)
+		if r.Code == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, r.Code, r.Raw, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRevocationsReachTheOtherReplica: deleting the account, changing the
+// password and logging out on one replica refuse the affected access
+// tokens on the other replica too, long before they expire.
+func TestRevocationsReachTheOtherReplica(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	one, two := e.replica(t), e.replica(t)
+	login := func(a account) string {
+		t.Helper()
+		r := call(t, one, "POST", "/auth/login", map[string]string{"identifier": a.Username, "password": a.Password})
+		if r.Code != 200 {
+			t.Fatalf("login: %d %s", r.Code, r.Raw)
+		}
+		return r.str("access_token")
+	}
+
+	t.Run("password change: other sessions refused, the changing one kept", func(t *testing.T) {
+		a := signup(t, one, "rev_pw")
+		other := login(a)
+		if r := call(t, one, "PUT", "/users/me/password", map[string]string{"current_password": a.Password, "new_password": "Brand-new-secret-77"}, bearer(a.Access)...); r.Code != 204 {
+			t.Fatalf("change: %d %s", r.Code, r.Raw)
+		}
+		eventuallyCode(t, two, "GET", "/users/me", other, 401)
+		if r := call(t, two, "GET", "/users/me", nil, bearer(a.Access)...); r.Code != 200 {
+			t.Fatalf("the session that changed the password: %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("logout refuses that session's access token only", func(t *testing.T) {
+		a := signup(t, one, "rev_logout")
+		other := login(a)
+		if r := call(t, one, "POST", "/auth/logout", map[string]string{"refresh_token": a.Refresh}); r.Code != 204 {
+			t.Fatalf("logout: %d", r.Code)
+		}
+		eventuallyCode(t, two, "GET", "/users/me", a.Access, 401)
+		if r := call(t, two, "GET", "/users/me", nil, bearer(other)...); r.Code != 200 {
+			t.Fatalf("another session: %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("deletion refuses every token of the account", func(t *testing.T) {
+		a := signup(t, one, "rev_delete")
+		bystander := signup(t, one, "rev_bystander")
+		other := login(a)
+		if r := call(t, one, "DELETE", "/users/me", nil, bearer(a.Access)...); r.Code != 204 {
+			t.Fatalf("delete: %d", r.Code)
+		}
+		// GET /users/{id} does not look the caller up: only the revocation refuses it.
+		eventuallyCode(t, two, "GET", "/users/"+bystander.ID, other, 401)
+	})
 }

@@ -236,10 +236,20 @@ func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.Re
 }
 
 // RevokeFamily implements user.Store.
-func (s *Store) RevokeFamily(ctx context.Context, hash []byte, now time.Time) error {
-	_, err := s.db.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
-		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL`, hash, now)
-	return err
+func (s *Store) RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error) {
+	rows, err := s.db.Query(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
+		RETURNING user_id::text, family_id::text`, hash, now)
+	if err != nil {
+		return "", "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&userID, &familyID); err != nil {
+			return "", "", err
+		}
+	}
+	return userID, familyID, rows.Err()
 }
 
 // LocalSigningKey returns the key every local replica shares, storing

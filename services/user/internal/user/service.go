@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/revocation"
 )
 
 // Store keeps accounts and refresh tokens.
@@ -33,7 +35,9 @@ type Store interface {
 	// its family. A token already consumed revokes the whole family and
 	// returns ErrRefreshReused; unknown, revoked or expired: ErrRefreshInvalid.
 	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID string, err error)
-	RevokeFamily(ctx context.Context, hash []byte, now time.Time) error
+	// RevokeFamily revokes the family of the token with hash and names it;
+	// both are empty when it was unknown or already revoked.
+	RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error)
 }
 
 // Hasher hashes passwords.
@@ -66,6 +70,11 @@ func (unlimited) ReserveSignup(context.Context, string) (time.Duration, error)  
 func (unlimited) ReservePasswordCheck(context.Context, string) (time.Duration, error) { return 0, nil }
 func (unlimited) PasswordCheckSucceeded(context.Context, string) error                { return nil }
 
+// Revoker announces to every service that access tokens were revoked.
+type Revoker interface {
+	Revoke(ctx context.Context, r revocation.Revocation) error
+}
+
 // Issuer signs access tokens.
 type Issuer interface {
 	Sign(userID, role, sid string) (string, time.Time, error)
@@ -76,6 +85,7 @@ type Service struct {
 	store      Store
 	hasher     Hasher
 	limiter    Limiter
+	revoker    Revoker
 	issuer     Issuer
 	log        *slog.Logger
 	refreshTTL time.Duration
@@ -87,6 +97,7 @@ type Deps struct {
 	Store      Store
 	Hasher     Hasher
 	Limiter    Limiter
+	Revoker    Revoker // nil: access tokens live until they expire
 	Issuer     Issuer
 	Log        *slog.Logger
 	RefreshTTL time.Duration // default 30 days
@@ -95,7 +106,7 @@ type Deps struct {
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, issuer: d.Issuer, log: d.Log,
+	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, revoker: d.Revoker, issuer: d.Issuer, log: d.Log,
 		refreshTTL: d.RefreshTTL, now: d.Now}
 	if s.limiter == nil {
 		s.limiter = unlimited{}
@@ -246,12 +257,32 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 	return s.session(u, next, raw)
 }
 
-// Logout revokes the family of token. Unknown tokens are ignored.
+// Logout revokes the family of token and its access tokens. Unknown
+// tokens are ignored.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" || len(token) > 256 {
 		return nil
 	}
-	return s.store.RevokeFamily(ctx, HashToken(token), s.now().UTC())
+	userID, family, err := s.store.RevokeFamily(ctx, HashToken(token), s.now().UTC())
+	if err != nil || userID == "" {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: userID, SessionID: family})
+	return nil
+}
+
+// revoke announces r. The change it follows is already made, so a failure
+// (Redis unreachable) is logged, not returned: the access tokens then live
+// until they expire (15 minutes), as before revocations existed.
+func (s *Service) revoke(ctx context.Context, r revocation.Revocation) {
+	if s.revoker == nil {
+		return
+	}
+	r.At = s.now().UTC()
+	if err := s.revoker.Revoke(ctx, r); err != nil {
+		s.log.ErrorContext(ctx, "revocation not published; the user's access tokens live until they expire",
+			"user_id", r.UserID, "deleted", r.Deleted, "error", err.Error())
+	}
 }
 
 // Get returns an account.
@@ -307,12 +338,21 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.store.SetPassword(ctx, id, newHash, sid, s.now().UTC())
+	if err := s.store.SetPassword(ctx, id, newHash, sid, s.now().UTC()); err != nil {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: id, KeepSessionID: sid})
+	return nil
 }
 
-// Delete removes the caller's account and every session of it.
+// Delete removes the caller's account and every session of it, and
+// revokes its access tokens everywhere.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	return s.store.DeleteUser(ctx, id)
+	if err := s.store.DeleteUser(ctx, id); err != nil {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: id, Deleted: true})
+	return nil
 }
 
 // List is the admin search over usernames and emails.
