@@ -34,6 +34,15 @@ import (
 // by then (issued at or before it, valid for AccessTTL plus the leeway).
 const Keep = auth.AccessTTL + 2*auth.Leeway
 
+// CloseCode is the WebSocket close code of a socket whose user's tokens
+// were revoked: "token expired or revoked — refresh and reconnect" (the
+// code sockets also close with at token expiry). A deleted account's
+// refresh then fails and the web app signs out.
+const CloseCode = 4401
+
+// CloseReason is what such a socket is told.
+const CloseReason = "signed out: refresh and reconnect"
+
 // Revocation refuses a user's access tokens issued at or before At.
 type Revocation struct {
 	ID     string    `json:"id"`
@@ -149,9 +158,12 @@ func NewSet(rdb *redis.Client, prefix string, log *slog.Logger) *Set {
 }
 
 // OnRevoke registers f, called once per revocation this process learns of
-// (live, or from a priming after a reconnect), outside any lock. Register
-// before Start.
+// from then on (live, or from a priming after a reconnect), outside any
+// lock. On a nil Set (revocations off) it does nothing.
 func (s *Set) OnRevoke(f func(Revocation)) {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	s.hooks = append(s.hooks, f)
 	s.mu.Unlock()
@@ -319,4 +331,37 @@ func (s *Set) prune() {
 			s.byUser[u] = kept
 		}
 	}
+}
+
+// Watch starts a Set on rdb, waiting a few seconds at most for its first
+// priming, and makes v refuse the tokens it holds revoked. A nil rdb (a
+// local run without REDIS_URL) leaves revocations unchecked and logs so.
+func Watch(ctx context.Context, rdb *redis.Client, prefix string, log *slog.Logger, v *auth.Verifier) *Set {
+	if rdb == nil {
+		if log != nil {
+			log.Warn("REDIS_URL not set: revoked access tokens are accepted until they expire")
+		}
+		return nil
+	}
+	s := NewSet(rdb, prefix, log)
+	s.Start(ctx, 3*time.Second)
+	v.CheckRevocations(s)
+	return s
+}
+
+// Open is Watch for a service that uses Redis for nothing else: it
+// connects to url (empty: revocations off, logged) and returns the function
+// that closes the connection.
+func Open(ctx context.Context, url, prefix string, log *slog.Logger, v *auth.Verifier) (closeFn func(), err error) {
+	if url == "" {
+		Watch(ctx, nil, prefix, log, v)
+		return func() {}, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, errors.New("REDIS_URL is malformed")
+	}
+	rdb := redis.NewClient(opts)
+	Watch(ctx, rdb, prefix, log, v)
+	return func() { _ = rdb.Close() }, nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/collaboration"
@@ -103,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	replica := replicaID()
 	rk := redisroom.NewKeys(cfg.RedisKeyPrefix)
@@ -122,6 +124,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// A local guard against floods of frames of any kind, well above the
 		// per-user message limit that Redis enforces across replicas.
 		FramesPerSec: float64(max(20, 2*cfg.RatePerSecond, 2*cfg.RateBurst)),
+	})
+	// A revoked user's sockets here close with 4401: the client refreshes
+	// its token and reconnects, or signs out when the account is gone.
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
 
 	// Background work outlives the request-serving context: it stops only

@@ -16,6 +16,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/collaboration/internal/config"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
@@ -76,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	rkeys := docstream.Keys{Prefix: cfg.RedisKeyPrefix}
 	streams := docstream.NewStreams(rdb, rkeys)
@@ -85,6 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		HeartbeatEvery: min(max(cfg.IdleTimeout/4, 50*time.Millisecond), 10*time.Second),
 		CompactEvery:   cfg.CompactEvery,
 		Released:       func(ctx context.Context, sid string) { persister.PersistSession(ctx, sid) },
+	})
+	// A revoked user's sockets here close with 4401: the client refreshes
+	// its token and reconnects, or signs out when the account is gone.
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
 	persister = docstream.NewPersister(rdb, rkeys, hub.Replica(), store, hub.Hosted, log,
 		docstream.PersisterOptions{Interval: cfg.PersistInterval})

@@ -31,6 +31,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
@@ -92,8 +93,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	store := redisq.New(rdb, cfg.RedisKeyPrefix, redisq.Options{RelaxAfter: cfg.RelaxAfter, MatchTimeout: cfg.MatchTimeout})
+	// A deleted account's waiting ticket is cancelled, and none of its
+	// tickets pairs (every replica hears it; the cancel is idempotent).
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		if !r.Deleted {
+			return
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := store.ForgetUser(fctx, r.UserID, revocation.Keep); err != nil {
+			log.Warn("cancelling a deleted account's ticket failed", "user_id", r.UserID, "error", err.Error())
+		}
+	})
 	tickets := match.NewService(match.Deps{
 		Store: store, Log: log,
 		Topics:   remote.NewTopics(disc, time.Minute, nil, log),

@@ -37,6 +37,7 @@ func script(name string) *redis.Script {
 var (
 	enqueueScript     = script("enqueue")
 	cancelScript      = script("cancel")
+	forgetScript      = script("forget")
 	relaxScript       = script("relax")
 	expireScript      = script("expire")
 	finishScript      = script("finish")
@@ -99,6 +100,9 @@ func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Cr
 	if err != nil {
 		return match.Ticket{}, storeErr("enqueue script", err)
 	}
+	if len(res) == 1 && res[0] == "gone" {
+		return match.Ticket{}, match.ErrUserGone
+	}
 	outcome, t, err := outcomeTicket(res)
 	if err != nil {
 		return match.Ticket{}, err
@@ -127,6 +131,15 @@ func (s *Store) Cancel(ctx context.Context, userID string) (match.Ticket, error)
 	}
 	_, t, err := outcomeTicket(res)
 	return t, err
+}
+
+// ForgetUser cancels the waiting ticket of a deleted account and, for
+// keep, refuses its new tickets and never pairs one of its tickets.
+func (s *Store) ForgetUser(ctx context.Context, userID string, keep time.Duration) error {
+	if err := s.run(ctx, forgetScript, userID, keep.Milliseconds()).Err(); err != nil {
+		return storeErr("forget script", err)
+	}
+	return nil
 }
 
 // Current implements match.Store.

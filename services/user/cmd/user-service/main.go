@@ -123,9 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	verifier := auth.NewVerifier(keys, nil)
-	revoked := revocation.NewSet(rdb, cfg.RedisKeyPrefix, log)
-	revoked.Start(ctx, 3*time.Second)
-	verifier.CheckRevocations(revoked)
+	revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	hasher, err := password.NewHasher(password.Default, 2*runtime.GOMAXPROCS(0))
 	if err != nil {

@@ -13,6 +13,7 @@
 --   m:<match>        hash: one pairing
 --   jobs             stream (consumer group "setup"): pairings whose session must be set up
 --   events           stream: every ticket state change, read by every replica
+--   gone:<user>      string, expiring: the account was deleted; its tickets never pair
 local K = ARGV[1]
 local EVENTS_MAXLEN = ARGV[2]
 local RETAIN = ARGV[3]
@@ -24,6 +25,7 @@ local function now_ms()
 end
 
 local function tkey(id) return K .. 't:' .. id end
+local function gone(user) return redis.call('EXISTS', K .. 'gone:' .. user) == 1 end
 local function lpart(l) if l == '' then return '*' end return l end
 local function qkey(d, topic, l) return K .. 'q:' .. d .. ':' .. topic .. ':' .. lpart(l) end
 local function rkey(topic, l) return K .. 'r:' .. topic .. ':' .. lpart(l) end
@@ -107,8 +109,9 @@ local function expire_ticket(t)
 end
 
 -- head is the oldest ticket of a queue that may pair with (self_id, user):
--- never the ticket itself, never the same user. Index entries of tickets no
--- longer waiting are dropped, and overdue tickets are timed out on the way.
+-- never the ticket itself, never the same user, never a deleted account's.
+-- Index entries of tickets no longer waiting are dropped, and overdue
+-- tickets (and deleted accounts' tickets) are ended on the way.
 local function head(key, self_id, user, now)
   local start = 0
   while true do
@@ -122,6 +125,9 @@ local function head(key, self_id, user, now)
         kept = kept + 1
       elseif not c or c.status ~= 'queued' then
         redis.call('ZREM', key, id)
+      elseif gone(c.user) then
+        unindex(c)
+        end_ticket(c.id, 'cancelled', {})
       elseif c.expires_at <= now then
         expire_ticket(c)
       elseif c.user == user then
