@@ -114,6 +114,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Sessions: remote.NewSessions(disc),
 	})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
+	})
 	consumer := "matching-" + randomHex(6)
 	worker := setup.NewWorker(setup.Options{
 		Store: store, Services: remote.NewServices(disc), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
