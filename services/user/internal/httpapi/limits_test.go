@@ -189,6 +189,21 @@ func TestRevocationsReachTheOtherReplica(t *testing.T) {
 			t.Fatalf("the session that changed the password: %d %s", r.Code, r.Raw)
 		}
 	})
+	t.Run("a session that was refreshed keeps itself when it changes the password", func(t *testing.T) {
+		a := signup(t, one, "rev_refreshed")
+		r := call(t, one, "POST", "/auth/refresh", map[string]string{"refresh_token": a.Refresh})
+		access, refresh := r.str("access_token"), r.str("refresh_token")
+		if r := call(t, two, "PUT", "/users/me/password", map[string]string{"current_password": a.Password, "new_password": "Brand-new-secret-77"}, bearer(access)...); r.Code != 204 {
+			t.Fatalf("change: %d %s", r.Code, r.Raw)
+		}
+		if r := call(t, one, "POST", "/auth/refresh", map[string]string{"refresh_token": refresh}); r.Code != 200 {
+			t.Fatalf("the session that changed the password was signed out: %d %s", r.Code, r.Raw)
+		}
+		time.Sleep(50 * time.Millisecond) // the revocation has arrived
+		if r := call(t, one, "GET", "/users/me", nil, bearer(access)...); r.Code != 200 {
+			t.Fatalf("its access token was revoked: %d %s", r.Code, r.Raw)
+		}
+	})
 	t.Run("logout refuses that session's access token only", func(t *testing.T) {
 		a := signup(t, one, "rev_logout")
 		other := login(a)
@@ -210,4 +225,41 @@ func TestRevocationsReachTheOtherReplica(t *testing.T) {
 		// GET /users/{id} does not look the caller up: only the revocation refuses it.
 		eventuallyCode(t, two, "GET", "/users/"+bystander.ID, other, 401)
 	})
+}
+
+// TestRoleChangeAndRefreshReuseRevokeAccessTokens: a demoted admin's
+// tokens stop carrying the admin role at once, and a refresh token reused
+// (a stolen copy) kills its session's access tokens, not only the family.
+func TestRoleChangeAndRefreshReuseRevokeAccessTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	one, two := e.replica(t), e.replica(t)
+	boss := signup(t, one, "rev_boss")
+	other := signup(t, one, "rev_other")
+	if _, err := e.store.SetRole(t.Context(), boss.ID, "admin", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.SetRole(t.Context(), other.ID, "admin", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := call(t, one, "POST", "/auth/login", map[string]string{"identifier": "rev_other", "password": other.Password})
+	otherAdmin := r.str("access_token")
+	if r := call(t, two, "GET", "/users", nil, bearer(otherAdmin)...); r.Code != 200 {
+		t.Fatalf("admin list before the demotion: %d %s", r.Code, r.Raw)
+	}
+	r = call(t, one, "POST", "/auth/login", map[string]string{"identifier": "rev_boss", "password": boss.Password})
+	if r := call(t, one, "PATCH", "/users/"+other.ID+"/role", map[string]string{"role": "user"}, bearer(r.str("access_token"))...); r.Code != 200 {
+		t.Fatalf("demote: %d %s", r.Code, r.Raw)
+	}
+	eventuallyCode(t, two, "GET", "/users", otherAdmin, 401)
+
+	victim := signup(t, one, "rev_victim")
+	rotated := call(t, one, "POST", "/auth/refresh", map[string]string{"refresh_token": victim.Refresh})
+	if rotated.Code != 200 {
+		t.Fatalf("refresh: %d", rotated.Code)
+	}
+	if r := call(t, one, "POST", "/auth/refresh", map[string]string{"refresh_token": victim.Refresh}); r.Code != 401 {
+		t.Fatalf("reuse: %d", r.Code)
+	}
+	eventuallyCode(t, two, "GET", "/users/me", rotated.str("access_token"), 401)
 }

@@ -192,10 +192,10 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t user.RefreshToken) err
 // RotateRefreshToken implements user.Store. The row lock serialises two
 // concurrent uses of one token: the second sees it consumed and revokes the
 // family, which is what reuse detection asks for.
-func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken, now time.Time) (string, error) {
-	var userID string
+func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken, now time.Time) (userID, familyID string, err error) {
+	var reusedFamily string
 	reused := false
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		var (
 			family            string
 			expires           time.Time
@@ -213,7 +213,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.Re
 		case revokedAt != nil:
 			return user.ErrRefreshInvalid
 		case usedAt != nil:
-			reused = true
+			reused, reusedFamily = true, family
 			_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, family, now)
 			return err // commit the revocation
 		case !now.Before(expires):
@@ -222,17 +222,17 @@ func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.Re
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`, old, now); err != nil {
 			return err
 		}
-		next.FamilyID, next.UserID = family, userID
+		next.FamilyID, next.UserID, familyID = family, userID, family
 		_, err = tx.Exec(ctx, insertTokenSQL, next.ID, next.FamilyID, next.UserID, next.Hash, next.CreatedAt, next.ExpiresAt)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if reused {
-		return "", user.ErrRefreshReused
+		return "", "", &user.RefreshReusedError{UserID: userID, FamilyID: reusedFamily}
 	}
-	return userID, nil
+	return userID, familyID, nil
 }
 
 // RevokeFamily implements user.Store.

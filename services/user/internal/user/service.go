@@ -33,8 +33,9 @@ type Store interface {
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken consumes the token with hash old and stores next in
 	// its family. A token already consumed revokes the whole family and
-	// returns ErrRefreshReused; unknown, revoked or expired: ErrRefreshInvalid.
-	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID string, err error)
+	// returns a *RefreshReusedError; unknown, revoked or expired: ErrRefreshInvalid.
+	// It names the user and the family (session) next joined.
+	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID, familyID string, err error)
 	// RevokeFamily revokes the family of the token with hash and names it;
 	// both are empty when it was unknown or already revoked.
 	RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error)
@@ -240,10 +241,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrRefreshInvalid
 	}
 	next, raw := s.newRefresh("", "")
-	userID, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
+	userID, family, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
 	if err != nil {
-		if errors.Is(err, ErrRefreshReused) {
-			s.log.WarnContext(ctx, "refresh token reuse: family revoked")
+		var reused *RefreshReusedError
+		if errors.As(err, &reused) {
+			// Someone holds a copy of the family: its access tokens die too.
+			s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", reused.UserID)
+			s.revoke(ctx, revocation.Revocation{UserID: reused.UserID, SessionID: reused.FamilyID})
 		}
 		return Session{}, err
 	}
@@ -254,6 +258,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		}
 		return Session{}, err
 	}
+	// The access token names the session it was refreshed in, so a password
+	// change made with it keeps this session (and only this one).
+	next.UserID, next.FamilyID = userID, family
 	return s.session(u, next, raw)
 }
 
@@ -368,7 +375,14 @@ func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
 	if uuid.Validate(id) != nil {
 		return User{}, ErrNotFound
 	}
-	return s.store.SetRole(ctx, id, role, s.now().UTC())
+	u, err := s.store.SetRole(ctx, id, role, s.now().UTC())
+	if err != nil {
+		return User{}, err
+	}
+	// Tokens carry the role: the old ones are refused, and the user's next
+	// refresh gets the new role (a demoted admin is not one for 15 more minutes).
+	s.revoke(ctx, revocation.Revocation{UserID: id})
+	return u, nil
 }
 
 // Promote makes the account with this username or email an admin (the
