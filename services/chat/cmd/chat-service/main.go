@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -140,12 +141,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		wg.Add(1)
 		go func() { defer wg.Done(); fn(bg) }()
 	}
-	start(func(ctx context.Context) { bus.Run(ctx, hub.Dispatch) })
+	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
+	lag := emf.Sampler(metrics.StreamLag)
+	start(func(ctx context.Context) {
+		bus.Run(ctx, func(ev redisroom.Event) {
+			if ev.Kind == redisroom.EventMessage && !ev.Message.SentAt.IsZero() {
+				lag.Observe(max(0, time.Since(ev.Message.SentAt)))
+			}
+			hub.Dispatch(ev)
+		})
+	})
 	if err := hub.Heartbeat(ctx); err != nil {
 		log.Warn("first presence heartbeat failed; retrying in the background", "error", err.Error())
 	}
 	start(hub.Maintain)
-	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
+	start(lag.Run)
 	start(func(ctx context.Context) {
 		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
 	})

@@ -10,7 +10,7 @@
 --   qa:<d>:<topic>          zset by seq: all waiting tickets of (d, topic), any language
 --   r:<topic>:<lang|*>, ra:<topic>  the same for tickets that may match any difficulty
 --   relax, expire    zsets by due time (ms): when a waiting ticket relaxes / times out
---   m:<match>        hash: one pairing
+--   m:<match>        hash: one pairing (queued_a/queued_b: when its tickets were queued, ms)
 --   jobs             stream (consumer group "setup"): pairings whose session must be set up
 --   events           stream: every ticket state change, read by every replica
 --   gone:<user>      string, expiring: the account was deleted; its tickets never pair
@@ -61,10 +61,10 @@ local function epoch(now)
 end
 
 local function load(id)
-  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed')
+  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed', 'queued_at')
   if not v[1] then return nil end
   return {id = id, user = v[1], difficulty = v[2], topic = v[3], language = v[4], status = v[5],
-          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1'}
+          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9]}
 end
 
 -- emit appends a ticket's whole state (its hash's fields) to the events stream.
@@ -195,7 +195,8 @@ local function pair(a, b, now)
   end
   redis.call('HSET', K .. 'm:' .. mid, 'id', mid, 'ticket_a', older.id, 'ticket_b', newer.id,
     'user_a', older.user, 'user_b', newer.user, 'topic', older.topic, 'difficulty', older.difficulty,
-    'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0')
+    'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0',
+    'queued_a', older.queued_at or '0', 'queued_b', newer.queued_at or '0')
   redis.call('XADD', K .. 'jobs', '*', 'match', mid)
   return mid
 end

@@ -34,7 +34,7 @@ local fields = {'id', id, 'user', user, 'difficulty', d, 'topic', topic, 'langua
 redis.call('HSET', tk, unpack(fields))
 redis.call('SET', uk, id)
 local me = {id = id, user = user, difficulty = d, topic = topic, language = l, status = 'queued',
-            seq = seq, expires_at = now + timeout, relaxed = relaxed_now}
+            seq = seq, expires_at = now + timeout, relaxed = relaxed_now, queued_at = tostring(now)}
 local p = find_partner(me, now, relaxed_now)
 if p then
   pair(me, p, now)
