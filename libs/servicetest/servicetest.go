@@ -132,3 +132,27 @@ func Handshake(t testing.TB, url string) (status int, header http.Header, body [
 	body, _ = io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, body
 }
+
+// WaitStatus polls GET url with the bearer token until it answers want,
+// failing the test after five seconds (e.g. a token revoked elsewhere,
+// which reaches this process through Redis pub/sub).
+func WaitStatus(t testing.TB, url, token string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		got := 0
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			got = resp.StatusCode
+			_ = resp.Body.Close()
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s answered %d, want %d", url, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

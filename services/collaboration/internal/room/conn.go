@@ -106,6 +106,7 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 	c.startID = r.last
 	r.mu.Unlock()
 	h.conns.Add(1)
+	h.joined.Add(1)
 
 	// The stream first: an entry trimmed from it after this read was
 	// persisted (or covered by a snapshot) before being trimmed, so the
@@ -631,6 +632,7 @@ func (c *Conn) leave() {
 	}
 	c.hub.release(r)
 	c.hub.releaseSlot(c.slot)
+	c.hub.joined.Add(-1)
 	c.hub.conns.Done()
 }
 
