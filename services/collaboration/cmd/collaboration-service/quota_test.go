@@ -52,15 +52,21 @@ func TestOversizedUpdatesAreRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = ws.Write(ctx, websocket.MessageBinary, yproto.Update(make([]byte, 3<<20)))
-		var code websocket.StatusCode
-		for {
-			if _, _, err := ws.Read(ctx); err != nil {
-				code = websocket.CloseStatus(err)
-				break
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		// Read while writing: the server closes after the first 256 KiB,
+		// and the close frame must be read before the connection is torn
+		// down under the rest of the frame.
+		closed := make(chan websocket.StatusCode, 1)
+		go func() {
+			for {
+				if _, _, err := ws.Read(ctx); err != nil {
+					closed <- websocket.CloseStatus(err)
+					return
+				}
 			}
-		}
+		}()
+		_ = ws.Write(ctx, websocket.MessageBinary, yproto.Update(make([]byte, 3<<20)))
+		code := <-closed
 		cancel()
 		ws.CloseNow()
 		if code == wsclose.TooLarge {
