@@ -35,6 +35,28 @@ func toSessionDTO(s session.Session) sessionDTO {
 		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt}
 }
 
+// internalSessionDTO is GET /internal/sessions/{id}: the session and who
+// has left it (history-service takes feedback from a participant once they
+// have left or the session has ended).
+type internalSessionDTO struct {
+	sessionDTO
+	LeftUserIDs []string `json:"left_user_ids"`
+}
+
+func toInternalSessionDTO(s session.Session) internalSessionDTO {
+	return internalSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s)}
+}
+
+func leftUserIDs(s session.Session) []string {
+	left := []string{}
+	for i, u := range s.UserIDs {
+		if s.LeftAt[i] != nil {
+			left = append(left, u)
+		}
+	}
+	return left
+}
+
 // participantSessionDTO is what a participant sees: the session, who has
 // left, and the latest plain-text snapshot (for an ended session, the
 // final code to show read-only).
@@ -46,13 +68,7 @@ type participantSessionDTO struct {
 }
 
 func toParticipantDTO(s session.Session) participantSessionDTO {
-	d := participantSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: []string{}, Code: s.Code, CodeUpdatedAt: s.CodeUpdatedAt}
-	for i, u := range s.UserIDs {
-		if s.LeftAt[i] != nil {
-			d.LeftUserIDs = append(d.LeftUserIDs, u)
-		}
-	}
-	return d
+	return participantSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s), Code: s.Code, CodeUpdatedAt: s.CodeUpdatedAt}
 }
 
 // snapshotRequest is the body of PUT /sessions/{id}/snapshot.

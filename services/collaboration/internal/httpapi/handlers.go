@@ -38,7 +38,7 @@ func (a *API) internalSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSessionDTO(s))
+	return c.JSON(http.StatusOK, toInternalSessionDTO(s))
 }
 
 // internalCurrentSession is the active session a user is in and has not

@@ -21,6 +21,7 @@ import (
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/config"
+	"github.com/peerprep/peerprep/services/history/internal/feedback"
 	"github.com/peerprep/peerprep/services/history/internal/httpapi"
 	"github.com/peerprep/peerprep/services/history/internal/peers"
 	"github.com/peerprep/peerprep/services/history/internal/postgres"
@@ -87,12 +88,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	users := peers.NewUsers(disc, peers.UsersOptions{TTL: cfg.UserCacheTTL})
 	svc := attempt.NewService(
 		postgres.New(pool),
 		peers.NewQuestions(disc),
-		peers.NewUsers(disc, peers.UsersOptions{TTL: cfg.UserCacheTTL}),
+		users,
 		attempt.Options{Logger: log, RetryBase: cfg.SnapshotRetryBackoff},
 	)
+	feedbackSvc := feedback.NewService(postgres.NewFeedback(pool), peers.NewSessions(disc), users, feedback.Options{})
 
 	h := health.New(config.Service, buildinfo.Get())
 	h.Add("database", pool.Ping)
@@ -106,7 +109,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		MapError:      httpapi.MapError,
 		HSTS:          cfg.Deployed(),
 	})
-	httpapi.Routes(srv.Echo, svc, auth.NewVerifier(keys, nil), cfg.InternalToken)
+	verifier := auth.NewVerifier(keys, nil)
+	httpapi.Routes(srv.Echo, svc, verifier, cfg.InternalToken)
+	httpapi.FeedbackRoutes(srv.Echo, feedbackSvc, verifier)
 
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {
