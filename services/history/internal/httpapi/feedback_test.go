@@ -50,7 +50,9 @@ func ratings(ps, comm, cq int, comment string) map[string]any {
 	return map[string]any{"problem_solving": ps, "communication": comm, "code_quality": cq, "comment": comment}
 }
 
-func feedbackPath(session uuid.UUID) string { return Prefix + "/sessions/" + session.String() + "/feedback" }
+func feedbackPath(session uuid.UUID) string {
+	return Prefix + "/sessions/" + session.String() + "/feedback"
+}
 
 func TestFeedbackOnlyFromTheParticipantsOnceTheirPartIsOver(t *testing.T) {
 	t.Parallel()
