@@ -8,6 +8,7 @@ import { Button } from '../../ui/Button'
 import { SelectField } from '../../ui/Field'
 import { clock, useNow } from '../../ui/useNow'
 import { useMe } from '../auth/useAuth'
+import { PendingFeedbackBanner } from '../feedback/PendingFeedbackBanner'
 import { DIFFICULTIES, difficultyName, LANGUAGES, languageName, topicName, useTopics, type Topic } from '../questions/api'
 import { fetchCurrentSession } from '../session/api'
 import type { Criteria } from './api'
@@ -136,6 +137,7 @@ export default function FindMatchPage() {
             </Alert>
           )}
           {state.phase === 'error' && <ErrorMessage error={state.error} title="Could not join the queue" onRetry={() => retry(state.criteria)} />}
+          <PendingFeedbackBanner />
           <p>Pick what you want to practise. You will be paired with someone who picked the same topic.</p>
           {topics.error != null ? (
             <ErrorMessage error={topics.error} onRetry={() => void topics.reload()} title="Could not load the topics" />
