@@ -9,10 +9,12 @@ import (
 // createRequest is the body of POST /internal/sessions. Fields are checked
 // by the domain, which names each bad one.
 type createRequest struct {
-	MatchID    string   `json:"match_id"`
-	UserIDs    []string `json:"user_ids"`
-	QuestionID string   `json:"question_id"`
-	Language   string   `json:"language"`
+	MatchID       string   `json:"match_id"`
+	UserIDs       []string `json:"user_ids"`
+	QuestionID    string   `json:"question_id"`
+	Language      string   `json:"language"`
+	Mode          string   `json:"mode"`
+	InterviewerID string   `json:"interviewer_id"`
 }
 
 type createResponse struct {
@@ -28,11 +30,14 @@ type sessionDTO struct {
 	Status     string     `json:"status"`
 	CreatedAt  time.Time  `json:"created_at"`
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	Mode       string     `json:"mode"`
+	// InterviewerID is who starts as the interviewer of a mock interview.
+	InterviewerID string `json:"interviewer_id,omitempty"`
 }
 
 func toSessionDTO(s session.Session) sessionDTO {
 	return sessionDTO{ID: s.ID, UserIDs: s.UserIDs, QuestionID: s.QuestionID, Language: s.CurrentLanguage(),
-		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt}
+		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt, Mode: s.ModeOrDefault(), InterviewerID: s.InterviewerID}
 }
 
 // internalSessionDTO is GET /internal/sessions/{id}: the session and who

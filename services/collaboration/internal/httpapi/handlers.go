@@ -22,6 +22,7 @@ func (a *API) createSession(c echo.Context) error {
 	}
 	s, created, err := a.sessions.Create(c.Request().Context(), session.NewSession{
 		MatchID: in.MatchID, UserIDs: in.UserIDs, QuestionID: in.QuestionID, Language: in.Language,
+		Mode: in.Mode, InterviewerID: in.InterviewerID,
 	})
 	if err != nil {
 		return err
