@@ -11,7 +11,8 @@ import { useMe } from '../auth/useAuth'
 import { PendingFeedbackBanner } from '../feedback/PendingFeedbackBanner'
 import { DIFFICULTIES, difficultyName, LANGUAGES, languageName, topicName, useTopics, type Topic } from '../questions/api'
 import { fetchCurrentSession } from '../session/api'
-import type { Criteria } from './api'
+import type { Criteria, Mode } from './api'
+import { ModeField } from './ModeField'
 import { useMatching } from './useMatching'
 
 
@@ -58,6 +59,8 @@ export default function FindMatchPage() {
   const [difficulty, setDifficulty] = useState('easy')
   const [topic, setTopic] = useState('')
   const [language, setLanguage] = useState<string | null>(null)
+  const [mode, setMode] = useState<Mode>('practise')
+  const [startAsInterviewer, setStartAsInterviewer] = useState(false)
   const heading = useRef<HTMLHeadingElement>(null)
 
   useEffect(() => {
@@ -92,7 +95,13 @@ export default function FindMatchPage() {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault()
-    void submit({ difficulty, topic: chosenTopic, language: chosenLanguage || undefined })
+    void submit({
+      difficulty,
+      topic: chosenTopic,
+      language: chosenLanguage || undefined,
+      mode,
+      start_as_interviewer: mode === 'mock' && startAsInterviewer,
+    })
   }
 
   const retry = (c: Criteria | undefined) => c && void submit(c)
@@ -171,6 +180,7 @@ export default function FindMatchPage() {
                 hint={preferred ? `Your profile prefers ${languageName(preferred)}.` : 'Any language matches anyone.'}
                 options={[{ value: '', label: 'Any language' }, ...LANGUAGES.map((l) => ({ value: l, label: languageName(l) }))]}
               />
+              <ModeField mode={mode} onMode={setMode} startAsInterviewer={startAsInterviewer} onStartAsInterviewer={setStartAsInterviewer} />
               <Button type="submit" disabled={!chosenTopic}>
                 Find a match
               </Button>
@@ -209,7 +219,8 @@ function Queued({
         {state.phase === 'requesting' ? 'Joining the queue…' : 'Looking for a peer…'}
       </h1>
       <p>
-        {difficultyName(c.difficulty)} · {topicName(topics, c.topic)} · {languageName(c.language)}
+        {c.mode === 'mock' ? 'Mock interview' : 'Practise together'} · {difficultyName(c.difficulty)} · {topicName(topics, c.topic)} ·{' '}
+        {languageName(c.language)}
       </p>
       {queued && (
         <>
