@@ -22,6 +22,7 @@ import (
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/history"
 	"github.com/peerprep/peerprep/services/collaboration/internal/httpapi"
+	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -110,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	httpapi.Register(srv.Echo, httpapi.Options{
 		Sessions: sessions, Hub: hub, Verifier: verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,
 	})
+	interviews := interview.NewService(store.Interviews(), sessions, httpapi.InterviewNotifier{Hub: hub, Log: log}, cfg.InterviewPhase, nil)
+	httpapi.RegisterInterview(srv.Echo, interviews, verifier)
 	srv.OnShutdown(hub.Shutdown)
 
 	// The workers outlive the drain: sockets are still served while the

@@ -20,6 +20,7 @@ type Config struct {
 	IdleTimeout     time.Duration // SESSION_IDLE_TIMEOUT: a session nobody is connected to ends after this; default 30m
 	PersistInterval time.Duration // PERSIST_INTERVAL: how often streamed updates are stored in PostgreSQL; default 200ms
 	CompactEvery    int           // COMPACT_EVERY: updates between requests for a client's full document; default 1000
+	InterviewPhase  time.Duration // INTERVIEW_PHASE: each of a mock interview's two phases; default 25m
 }
 
 // Load reads the configuration through getenv.
@@ -36,6 +37,11 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, err)
 	if err == nil && c.PersistInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("PERSIST_INTERVAL must be at least 10ms"))
+	}
+	c.InterviewPhase, err = config.Duration(getenv, "INTERVIEW_PHASE", 25*time.Minute)
+	errs = append(errs, err)
+	if err == nil && c.InterviewPhase < time.Second {
+		errs = append(errs, errors.New("INTERVIEW_PHASE must be at least 1s"))
 	}
 	c.CompactEvery = 1000
 	if v := getenv("COMPACT_EVERY"); v != "" {
