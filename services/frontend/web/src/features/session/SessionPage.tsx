@@ -7,6 +7,8 @@ import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { Dialog } from '../../ui/Dialog'
 import { useMe } from '../auth/useAuth'
+import { InterviewPanel } from '../interview/InterviewPanel'
+import { useInterview } from '../interview/useInterview'
 import { useQuestion } from '../questions/api'
 import { displayName, leaveSession, saveSnapshot, useSession, useUser } from './api'
 import { ChatPanel } from './chat/ChatPanel'
@@ -34,6 +36,15 @@ export default function SessionPage() {
   const [confirming, setConfirming] = useState(false)
   const [leaving, setLeaving] = useState(false)
   const [leaveError, setLeaveError] = useState<unknown>(null)
+  const mock = s?.mode === 'mock'
+  const interview = useInterview(id, mock)
+
+  // Control messages are not kept: after a (re)connect, read the interview again.
+  const connOpen = conn?.status === 'open'
+  const { reload: reloadInterview } = interview
+  useEffect(() => {
+    if (mock && connOpen) reloadInterview()
+  }, [mock, connOpen, reloadInterview])
 
   useEffect(() => {
     document.title = question.data ? `${question.data.title} · Session · PeerPrep` : 'Session · PeerPrep'
@@ -109,6 +120,7 @@ export default function SessionPage() {
         </Alert>
       )}
       {leaveError != null && <ErrorMessage error={leaveError} onRetry={() => void leave()} title="Could not leave the session" />}
+      {mock && <InterviewPanel clock={interview} meId={me.id} partnerName={partnerName} />}
       <div className="session-grid">
         <QuestionPane question={question.data} error={question.error} onRetry={() => void question.reload()} />
         {question.data || question.error != null ? (
@@ -126,6 +138,7 @@ export default function SessionPage() {
               starterCode={question.data?.starter_code}
               controller={controller}
               onConnection={setConn}
+              onControl={interview.apply}
               onClosed={(code) => {
                 if (code === 4410 || code === 4403) toSummary()
               }}

@@ -15,6 +15,7 @@ import {
 } from '@codemirror/view'
 import { useEffect, useRef, useState, type RefObject } from 'react'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { api, bearerProtocol, wsURL } from '../../../api/client'
@@ -40,9 +41,14 @@ export interface CollabEditorProps {
   onConnection: (s: ConnState) => void
   /** The server closed the editor for good: 4410 ended, 4403 you left. */
   onClosed: (code: number) => void
+  /** A control message (type 100: JSON) from the server, e.g. a mock interview's new phase. */
+  onControl?: (message: unknown) => void
 }
 
 const SNAPSHOT_EVERY_MS = 4000
+
+/** CONTROL_MESSAGE is collaboration-service's own message type: a JSON control message. */
+const CONTROL_MESSAGE = 100
 
 // The page's stylesheet does not reach into the shadow root: the editor's
 // own look is a CodeMirror theme.
@@ -86,6 +92,13 @@ export default function CollabEditor(props: CollabEditorProps) {
       WebSocketPolyfill: TokenWebSocket as unknown as typeof WebSocket,
       maxBackoffTime: 5000,
     })
+    provider.messageHandlers[CONTROL_MESSAGE] = (_encoder, decoder) => {
+      try {
+        latest.current.onControl?.(JSON.parse(decoding.readVarString(decoder)))
+      } catch {
+        // A malformed control message is dropped; the state is read again on reconnect.
+      }
+    }
     const awareness = provider.awareness
     awareness.setLocalStateField('user', { name: username, color: PALETTE[peerIndex(doc.clientID)] })
 
