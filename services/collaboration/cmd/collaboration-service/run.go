@@ -24,6 +24,7 @@ import (
 	"github.com/peerprep/peerprep/services/collaboration/internal/httpapi"
 	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
+	"github.com/peerprep/peerprep/services/collaboration/internal/questions"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
@@ -113,6 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})
 	interviews := interview.NewService(store.Interviews(), sessions, httpapi.InterviewNotifier{Hub: hub, Log: log}, cfg.InterviewPhase, nil)
 	httpapi.RegisterInterview(srv.Echo, interviews, verifier)
+	httpapi.RegisterSessionQuestion(srv.Echo, sessions, interviews, questions.New(disc), verifier)
 	srv.OnShutdown(hub.Shutdown)
 
 	// The workers outlive the drain: sockets are still served while the
