@@ -1,5 +1,6 @@
 // A mock interview's shared clock and roles (collaboration-service).
 import { api } from '../../api/client'
+import type { Question } from '../questions/api'
 
 export interface Interview {
   session_id: string
@@ -18,6 +19,18 @@ export interface Interview {
 }
 
 const P = '/collaboration-service-api'
+
+/** SessionQuestion is a question as the caller's role in the session allows. */
+export type SessionQuestion = Omit<Question, 'hints'> & {
+  /** Absent for the candidate of a running mock interview. */
+  hints?: string[]
+  role: '' | 'interviewer' | 'candidate'
+  hints_hidden: boolean
+  interviewer_notes?: string[]
+}
+
+export const fetchSessionQuestion = (sessionId: string) =>
+  api.get<SessionQuestion>(`${P}/sessions/${encodeURIComponent(sessionId)}/question`)
 
 export const fetchInterview = (sessionId: string) => api.get<Interview>(`${P}/sessions/${encodeURIComponent(sessionId)}/interview`)
 export const voteSwap = (sessionId: string) => api.post<Interview>(`${P}/sessions/${encodeURIComponent(sessionId)}/interview/swap`)

@@ -2,12 +2,13 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { Link, Navigate, useNavigate, useParams } from 'react-router'
 import type { ConnState } from '../../api/connection'
 import { ApiError } from '../../api/errors'
-import { invalidate } from '../../api/query'
+import { invalidate, useQuery } from '../../api/query'
 import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { Dialog } from '../../ui/Dialog'
 import { useMe } from '../auth/useAuth'
 import { InterviewPanel } from '../interview/InterviewPanel'
+import { fetchSessionQuestion } from '../interview/api'
 import { useInterview } from '../interview/useInterview'
 import { useQuestion } from '../questions/api'
 import { displayName, leaveSession, saveSnapshot, useSession, useUser } from './api'
@@ -30,14 +31,23 @@ export default function SessionPage() {
   const s = session.data
   const partnerId = s?.user_ids.find((u) => u !== me.id)
   const partner = useUser(partnerId)
-  const question = useQuestion(s?.question_id)
+  const mock = s?.mode === 'mock'
+  // A mock interview reads the question through the session: hints only for the interviewer.
+  const plainQuestion = useQuestion(mock ? undefined : s?.question_id)
+  const roleQuestion = useQuery(mock ? `session-question:${id}` : null, () => fetchSessionQuestion(id), { staleMs: 0 })
+  const question = mock ? roleQuestion : plainQuestion
   const controller = useRef<EditorController | null>(null)
   const [conn, setConn] = useState<ConnState | null>(null)
   const [confirming, setConfirming] = useState(false)
   const [leaving, setLeaving] = useState(false)
   const [leaveError, setLeaveError] = useState<unknown>(null)
-  const mock = s?.mode === 'mock'
   const interview = useInterview(id, mock)
+  // A new phase or the end changes what the question shows.
+  const phaseKey = interview.interview ? `${interview.interview.phase}:${interview.interview.status}` : ''
+  const { reload: reloadQuestion } = roleQuestion
+  useEffect(() => {
+    if (mock && phaseKey) void reloadQuestion()
+  }, [mock, phaseKey, reloadQuestion])
 
   // Control messages are not kept: after a (re)connect, read the interview again.
   const connOpen = conn?.status === 'open'
