@@ -95,7 +95,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		users,
 		attempt.Options{Logger: log, RetryBase: cfg.SnapshotRetryBackoff},
 	)
-	feedbackSvc := feedback.NewService(postgres.NewFeedback(pool), peers.NewSessions(disc), users, feedback.Options{})
+	feedbackStore, sessions := postgres.NewFeedback(pool), peers.NewSessions(disc)
+	feedbackSvc := feedback.NewService(feedbackStore, sessions, users, feedback.Options{})
+	notesSvc := feedback.NewNotesService(feedbackStore, sessions, feedback.Options{})
 
 	h := health.New(config.Service, buildinfo.Get())
 	h.Add("database", pool.Ping)
@@ -112,6 +114,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	verifier := auth.NewVerifier(keys, nil)
 	httpapi.Routes(srv.Echo, svc, verifier, cfg.InternalToken)
 	httpapi.FeedbackRoutes(srv.Echo, feedbackSvc, verifier)
+	httpapi.NotesRoutes(srv.Echo, notesSvc, verifier)
 
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {

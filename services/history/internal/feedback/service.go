@@ -50,6 +50,10 @@ type Service struct {
 
 // NewService returns a Service.
 func NewService(store Store, sessions Sessions, users attempt.Directory, o Options) *Service {
+	return &Service{store: store, sessions: sessions, users: users, o: o.withDefaults()}
+}
+
+func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -59,7 +63,7 @@ func NewService(store Store, sessions Sessions, users attempt.Directory, o Optio
 	if o.LookupTimeout <= 0 {
 		o.LookupTimeout = time.Second
 	}
-	return &Service{store: store, sessions: sessions, users: users, o: o}
+	return o
 }
 
 // Give records author's feedback on their partner in sessionID, or changes

@@ -78,6 +78,7 @@ func newEnv(t testing.TB, opts ...envOptions) *env {
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	fb := feedback.NewService(db.FeedbackStore(), peers.NewSessions(disc), peers.NewUsers(disc, peers.UsersOptions{}), feedback.Options{Now: now})
 	FeedbackRoutes(srv.Echo, fb, verifier)
+	NotesRoutes(srv.Echo, feedback.NewNotesService(db.FeedbackStore(), peers.NewSessions(disc), feedback.Options{Now: now}), verifier)
 	return &env{t: t, h: srv.Echo, svc: svc, db: db, peers: p, signer: signer, question: q, skew: skew}
 }
 
