@@ -3,6 +3,7 @@ import { ErrorMessage, Loading } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { clock, useNow } from '../../ui/useNow'
 import { remainingMs } from './api'
+import { PrivateNotesBox } from './PrivateNotesBox'
 import type { InterviewClock } from './useInterview'
 
 const roleName = { interviewer: 'Interviewer', candidate: 'Candidate' } as const
@@ -72,6 +73,7 @@ export function InterviewPanel({ clock: c, meId, partnerName }: { clock: Intervi
         </div>
       )}
       {c.swapError != null && <ErrorMessage error={c.swapError} title="Could not ask to swap" />}
+      {(role === 'interviewer' || i.status === 'over') && <PrivateNotesBox sessionId={i.session_id} />}
     </section>
   )
 }

@@ -1,8 +1,9 @@
 import { act, render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { useEffect } from 'react'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { api } from '../../api/client'
+import { clearQueries } from '../../api/query'
 import { clockOffset, remainingMs, type Interview } from './api'
 import { InterviewPanel } from './InterviewPanel'
 import { useInterview } from './useInterview'
@@ -30,6 +31,14 @@ function state(over: Partial<Interview> = {}): Interview {
 }
 
 afterEach(() => vi.restoreAllMocks())
+beforeEach(() => clearQueries())
+
+/** serve answers the interview with i and the private notes with none. */
+function serve(i: Interview) {
+  vi.spyOn(api, 'get').mockImplementation(async (path: string) =>
+    path.endsWith('/notes') ? { session_id: SID, notes: '', updated_at: null } : i,
+  )
+}
 
 describe('the interview clock', () => {
   it('counts down in server time, whatever our clock says', () => {
@@ -55,7 +64,7 @@ function Page() {
 
 describe('InterviewPanel', () => {
   it('shows the role and the time left, asks to swap, and follows the socket', async () => {
-    vi.spyOn(api, 'get').mockResolvedValue(state())
+    serve(state())
     const post = vi.spyOn(api, 'post').mockResolvedValue(state({ swap_votes: [ME] }))
     render(<Page />)
 
@@ -82,17 +91,32 @@ describe('InterviewPanel', () => {
   })
 
   it('says when the partner is ready to swap', async () => {
-    vi.spyOn(api, 'get').mockResolvedValue(state({ your_role: 'candidate', interviewer_id: PAL, candidate_id: ME, swap_votes: [PAL] }))
+    serve(state({ your_role: 'candidate', interviewer_id: PAL, candidate_id: ME, swap_votes: [PAL] }))
     render(<Page />)
     expect(await screen.findByText('pal is ready to swap roles.')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Swap roles now' })).toBeInTheDocument()
   })
 
   it('says the interview is over, without a timer or button', async () => {
-    vi.spyOn(api, 'get').mockResolvedValue(state({ status: 'over', end_reason: 'left' }))
+    serve(state({ status: 'over', end_reason: 'left' }))
     render(<Page />)
     expect(await screen.findByText('The interview stopped when a participant left.')).toBeInTheDocument()
     expect(screen.queryByRole('timer')).not.toBeInTheDocument()
     expect(screen.queryByRole('button')).not.toBeInTheDocument()
+    // Once over, both may finish their private notes.
+    expect(await screen.findByLabelText('Your private notes')).toBeInTheDocument()
+  })
+
+  it('gives the interviewer the private notes box, not the candidate', async () => {
+    serve(state())
+    const { unmount } = render(<Page />)
+    expect(await screen.findByLabelText('Your private notes')).toBeInTheDocument()
+    unmount()
+    clearQueries()
+    vi.restoreAllMocks()
+    serve(state({ your_role: 'candidate', interviewer_id: PAL, candidate_id: ME }))
+    render(<Page />)
+    expect(await screen.findByText(/You are the/)).toHaveTextContent('You are the candidate')
+    expect(screen.queryByLabelText('Your private notes')).not.toBeInTheDocument()
   })
 })
