@@ -112,9 +112,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	httpapi.Register(srv.Echo, httpapi.Options{
 		Sessions: sessions, Hub: hub, Verifier: verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,
 	})
-	interviews := interview.NewService(store.Interviews(), sessions, httpapi.InterviewNotifier{Hub: hub, Log: log}, cfg.InterviewPhase, nil)
+	qs := questions.New(disc)
+	interviews := interview.NewService(interview.Deps{
+		Store: store.Interviews(), Sessions: sessions, Chooser: qs, Notifier: httpapi.InterviewNotifier{Hub: hub, Log: log},
+		Phase: cfg.InterviewPhase, Log: log,
+	})
 	httpapi.RegisterInterview(srv.Echo, interviews, verifier)
-	httpapi.RegisterSessionQuestion(srv.Echo, sessions, interviews, questions.New(disc), verifier)
+	httpapi.RegisterSessionQuestion(srv.Echo, sessions, interviews, qs, verifier)
 	srv.OnShutdown(hub.Shutdown)
 
 	// The workers outlive the drain: sockets are still served while the

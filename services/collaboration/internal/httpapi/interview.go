@@ -54,6 +54,7 @@ type interviewDTO struct {
 	Phase          int        `json:"phase"`
 	Status         string     `json:"status"`
 	EndReason      string     `json:"end_reason,omitempty"`
+	QuestionID     string     `json:"question_id"` // the current phase's
 	InterviewerID  string     `json:"interviewer_id"`
 	CandidateID    string     `json:"candidate_id"`
 	YourRole       string     `json:"your_role,omitempty"`
@@ -67,7 +68,7 @@ type interviewDTO struct {
 
 func toInterviewDTO(v interview.View, user string) interviewDTO {
 	return interviewDTO{
-		SessionID: v.SessionID, Phase: v.Phase, Status: v.Status, EndReason: v.EndReason,
+		SessionID: v.SessionID, QuestionID: v.QuestionID(), Phase: v.Phase, Status: v.Status, EndReason: v.EndReason,
 		InterviewerID: v.Interviewer(), CandidateID: v.Candidate(), YourRole: v.Role(user),
 		PhaseStartedAt: v.PhaseStartedAt, PhaseEndsAt: v.PhaseEndsAt(), PhaseSeconds: int64(v.PhaseLength / time.Second),
 		SwapVotes: v.SwapVotes, EndedAt: v.EndedAt, ServerTime: v.Now,

@@ -49,7 +49,7 @@ func (h *sessionQuestionAPI) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	role, hideHints := "", false
+	role, hideHints, questionID := "", false, sess.QuestionID
 	if sess.ModeOrDefault() == session.ModeMock {
 		v, err := h.interviews.Get(ctx, sess.ID, user)
 		if err != nil {
@@ -57,8 +57,11 @@ func (h *sessionQuestionAPI) get(c echo.Context) error {
 		}
 		role = v.Role(user)
 		hideHints = v.Status == interview.StatusRunning && role == interview.RoleCandidate
+		if id := v.QuestionID(); id != "" {
+			questionID = id // the second phase has a question of its own
+		}
 	}
-	q, err := h.questions.Question(ctx, sess.QuestionID)
+	q, err := h.questions.Question(ctx, questionID)
 	switch {
 	case errors.Is(err, questions.ErrNotFound):
 		return httperr.NotFound("the session's question no longer exists")

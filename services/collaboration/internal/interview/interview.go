@@ -48,7 +48,10 @@ var (
 
 // State is a mock interview as stored. Users[0] is the first interviewer.
 type State struct {
-	Users          [2]string
+	Users [2]string
+	// QuestionIDs are the question of each phase: the session's, then a
+	// second one for the new candidate, "" until it is chosen.
+	QuestionIDs    [2]string
 	Phase          int
 	PhaseStartedAt time.Time
 	PhaseLength    time.Duration
@@ -59,19 +62,41 @@ type State struct {
 	Version        int64 // bumped by every transition; stores compare it
 }
 
-// Start is a new interview whose first phase starts at at.
-func Start(firstInterviewer, other string, at time.Time, phase time.Duration) State {
+// Start is a new interview on question whose first phase starts at at.
+func Start(firstInterviewer, other, question string, at time.Time, phase time.Duration) State {
 	if phase <= 0 {
 		phase = DefaultPhase
 	}
 	return State{
-		Users: [2]string{firstInterviewer, other}, Phase: PhaseFirst, PhaseStartedAt: at,
+		Users: [2]string{firstInterviewer, other}, QuestionIDs: [2]string{question, ""}, Phase: PhaseFirst, PhaseStartedAt: at,
 		PhaseLength: phase, SwapVotes: []string{}, Status: StatusRunning,
 	}
 }
 
 // PhaseEndsAt is when the current phase runs out.
 func (s State) PhaseEndsAt() time.Time { return s.PhaseStartedAt.Add(s.PhaseLength) }
+
+// QuestionID is the current phase's question: the second phase's once it
+// is chosen, else the first.
+func (s State) QuestionID() string {
+	if s.Phase == PhaseSecond && s.QuestionIDs[1] != "" {
+		return s.QuestionIDs[1]
+	}
+	return s.QuestionIDs[0]
+}
+
+// NeedsSecondQuestion reports whether the second phase has begun without
+// its question.
+func (s State) NeedsSecondQuestion() bool {
+	return s.Phase == PhaseSecond && s.QuestionIDs[1] == "" && s.Status == StatusRunning
+}
+
+// WithSecondQuestion is s with the second phase's question set.
+func (s State) WithSecondQuestion(id string) State {
+	s.QuestionIDs[1] = id
+	s.Version++
+	return s
+}
 
 // Interviewer is who interviews in the current phase.
 func (s State) Interviewer() string {

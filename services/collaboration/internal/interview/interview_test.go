@@ -14,7 +14,7 @@ const (
 	ben = "ben"
 )
 
-func started() State { return Start(ann, ben, t0, 25*time.Minute) }
+func started() State { return Start(ann, ben, "q1", t0, 25*time.Minute) }
 
 func TestStart(t *testing.T) {
 	t.Parallel()
@@ -28,7 +28,7 @@ func TestStart(t *testing.T) {
 	if !s.PhaseEndsAt().Equal(t0.Add(25*time.Minute)) || s.Remaining(t0.Add(10*time.Minute)) != 15*time.Minute {
 		t.Fatalf("clock: ends %v", s.PhaseEndsAt())
 	}
-	if d := Start(ann, ben, t0, 0); d.PhaseLength != DefaultPhase {
+	if d := Start(ann, ben, "q1", t0, 0); d.PhaseLength != DefaultPhase {
 		t.Fatalf("default phase %v", d.PhaseLength)
 	}
 }
@@ -130,5 +130,25 @@ func TestReloadMidPhaseKeepsTheClock(t *testing.T) {
 	}
 	if a, b := stored.Remaining(t0.Add(7*time.Minute)), stored.Remaining(t0.Add(7*time.Minute+400*time.Millisecond)); a-b != 400*time.Millisecond {
 		t.Fatalf("two screens 400ms apart differ by %v", a-b)
+	}
+}
+
+func TestSecondQuestion(t *testing.T) {
+	t.Parallel()
+	s := started()
+	if s.QuestionID() != "q1" || s.NeedsSecondQuestion() {
+		t.Fatalf("first phase: %+v", s)
+	}
+	s, _ = s.At(t0.Add(26 * time.Minute))
+	if !s.NeedsSecondQuestion() || s.QuestionID() != "q1" {
+		t.Fatalf("second phase before the choice: %+v", s)
+	}
+	v := s.Version
+	s = s.WithSecondQuestion("q2")
+	if s.NeedsSecondQuestion() || s.QuestionID() != "q2" || s.QuestionIDs[0] != "q1" || s.Version != v+1 {
+		t.Fatalf("second phase: %+v", s)
+	}
+	if over, _ := started().Leave(ann, t0); over.NeedsSecondQuestion() {
+		t.Fatal("an interview that stopped needs no second question")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -31,6 +32,13 @@ type Sessions interface {
 	GetFor(ctx context.Context, id, user string) (session.Session, error)
 }
 
+// Chooser picks the second phase's question for a session: chosen like the
+// first (its difficulty and topic), excluding what either participant has
+// attempted and the first question.
+type Chooser interface {
+	SecondQuestion(ctx context.Context, firstQuestion string, users [2]string) (string, error)
+}
+
 // Notifier tells every socket of the session, on every replica, of a new state.
 type Notifier interface {
 	InterviewChanged(ctx context.Context, sid string, v View)
@@ -49,21 +57,37 @@ type View struct {
 type Service struct {
 	store    Store
 	sessions Sessions
+	chooser  Chooser
+	log      *slog.Logger
 	notify   Notifier
 	phase    time.Duration
 	now      func() time.Time
 }
 
-// NewService returns a Service whose phases last phase (DefaultPhase if 0).
-// now may be nil (time.Now).
-func NewService(store Store, sessions Sessions, notify Notifier, phase time.Duration, now func() time.Time) *Service {
-	if phase <= 0 {
-		phase = DefaultPhase
+// Deps are what a Service works with. Phase 0 is DefaultPhase, Now nil
+// time.Now, Log nil discards.
+type Deps struct {
+	Store    Store
+	Sessions Sessions
+	Chooser  Chooser
+	Notifier Notifier
+	Phase    time.Duration
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	if d.Phase <= 0 {
+		d.Phase = DefaultPhase
 	}
-	if now == nil {
-		now = time.Now
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	return &Service{store: store, sessions: sessions, notify: notify, phase: phase, now: now}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: d.Store, sessions: d.Sessions, chooser: d.Chooser, notify: d.Notifier, phase: d.Phase, now: d.Now, log: d.Log}
 }
 
 // Get returns the interview of session sid as participant user sees it
@@ -94,6 +118,9 @@ func (s *Service) change(ctx context.Context, sid, user string, f func(State, ti
 		if err != nil {
 			return View{}, err
 		}
+		if next.NeedsSecondQuestion() {
+			next = s.chooseSecond(ctx, sid, next)
+		}
 		v := View{SessionID: sid, State: next, Now: now}
 		if next.Version == st.Version {
 			return v, nil
@@ -108,6 +135,20 @@ func (s *Service) change(ctx context.Context, sid, user string, f func(State, ti
 		}
 	}
 	return View{}, errBusy
+}
+
+// chooseSecond sets the second phase's question. When question-service
+// cannot be asked the phase goes on with the first question for now, and
+// the next read tries again.
+func (s *Service) chooseSecond(ctx context.Context, sid string, st State) State {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	q, err := s.chooser.SecondQuestion(cctx, st.QuestionIDs[0], st.Users)
+	if err != nil || q == "" {
+		s.log.Warn("choosing the second question failed; trying again on the next read", "session_id", sid, "error", fmt.Sprint(err))
+		return st
+	}
+	return st.WithSecondQuestion(q)
 }
 
 // settle brings st up to date with the session and the clock: the first
@@ -145,7 +186,7 @@ func (s *Service) load(ctx context.Context, sid, user string) (session.Session, 
 	}
 	if !ok {
 		// The first phase starts when the session was created.
-		st, err = s.store.Create(ctx, sid, Start(sess.InterviewerID, sess.Partner(sess.InterviewerID), sess.CreatedAt.UTC(), s.phase))
+		st, err = s.store.Create(ctx, sid, Start(sess.InterviewerID, sess.Partner(sess.InterviewerID), sess.QuestionID, sess.CreatedAt.UTC(), s.phase))
 		if err != nil {
 			return session.Session{}, State{}, fmt.Errorf("create interview: %w", err)
 		}
