@@ -4,6 +4,8 @@ import type { Question } from '../questions/api'
 
 export interface Interview {
   session_id: string
+  /** The current phase's question. */
+  question_id?: string
   phase: 1 | 2
   status: 'running' | 'over'
   end_reason?: 'time' | 'left'

@@ -16,6 +16,7 @@ import { ChatPanel } from './chat/ChatPanel'
 import { ConnectionBadge } from './components/ConnectionBadge'
 import { QuestionPane } from './components/QuestionPane'
 import type { EditorController } from './editor/CollabEditor'
+import { SECOND_TEXT_NAME, TEXT_NAME } from './editor/textNames'
 
 // CodeMirror, yjs and y-websocket load only when a session opens.
 const CollabEditor = lazy(() => import('./editor/CollabEditor'))
@@ -111,6 +112,11 @@ export default function SessionPage() {
   if (s.status === 'ended' || s.left_user_ids.includes(me.id)) return <Navigate to={`/session/${id}/summary`} replace />
 
   const partnerName = displayName(partner.data)
+  // The second question of a mock interview gets a fresh document; the
+  // first question's code stays in its own. Switched once that question is loaded.
+  const phaseQuestion = interview.interview?.question_id
+  const onSecond = mock && interview.interview?.phase === 2 && !!phaseQuestion && phaseQuestion !== s.question_id && question.data?.id === phaseQuestion
+  const textName = onSecond ? SECOND_TEXT_NAME : TEXT_NAME
   const partnerLeft = partnerId !== undefined && s.left_user_ids.includes(partnerId)
 
   return (
@@ -142,6 +148,8 @@ export default function SessionPage() {
             }
           >
             <CollabEditor
+              key={textName}
+              textName={textName}
               sessionId={id}
               username={me.username}
               initialLanguage={s.language}

@@ -43,6 +43,8 @@ export interface CollabEditorProps {
   onClosed: (code: number) => void
   /** A control message (type 100: JSON) from the server, e.g. a mock interview's new phase. */
   onControl?: (message: unknown) => void
+  /** The shared text to edit (default TEXT_NAME); a mock interview's second question has its own. Fixed for the editor's life. */
+  textName?: string
 }
 
 const SNAPSHOT_EVERY_MS = 4000
@@ -83,8 +85,9 @@ export default function CollabEditor(props: CollabEditorProps) {
 
   useEffect(() => {
     const { sessionId, username, initialLanguage } = latest.current
+    const textName = latest.current.textName ?? TEXT_NAME
     const doc = new Y.Doc()
-    const ytext = doc.getText(TEXT_NAME)
+    const ytext = doc.getText(textName)
     const meta = doc.getMap<unknown>(META_NAME)
     const provider = new WebsocketProvider(wsURL(`${COLLAB_WS_BASE}/${encodeURIComponent(sessionId)}`), 'ws', doc, {
       connect: false,
@@ -172,7 +175,7 @@ export default function CollabEditor(props: CollabEditorProps) {
       if (!starterDone) {
         starterDone = true
         const code = latest.current.starterCode?.[currentLanguage()]
-        if (code) insertStarter(doc, code)
+        if (code) insertStarter(doc, code, 'starter', textName)
       }
     })
     const onOnline = () => dispatch({ type: 'online' })
