@@ -119,4 +119,19 @@ describe('InterviewPanel', () => {
     expect(await screen.findByText(/You are the/)).toHaveTextContent('You are the candidate')
     expect(screen.queryByLabelText('Your private notes')).not.toBeInTheDocument()
   })
+
+  it('reads the state again now and then, in case a socket message was lost', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    try {
+      serve(state())
+      render(<Page />)
+      expect(await screen.findByRole('heading', { name: 'Mock interview · part 1 of 2' })).toBeInTheDocument()
+      vi.restoreAllMocks()
+      serve(state({ phase: 2, interviewer_id: PAL, candidate_id: ME, your_role: 'candidate' }))
+      await act(() => vi.advanceTimersByTimeAsync(16_000))
+      expect(await screen.findByRole('heading', { name: 'Mock interview · part 2 of 2' })).toBeInTheDocument()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })

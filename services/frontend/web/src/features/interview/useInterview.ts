@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { clockOffset, fetchInterview, isInterviewMessage, voteSwap, type Interview } from './api'
 
+/** POLL_MS is how often the state is read again while the interview runs. */
+const POLL_MS = 15_000
+
 export interface InterviewClock {
   interview: Interview | null
   /** server time − our time, in ms */
@@ -50,6 +53,14 @@ export function useInterview(sessionId: string, enabled: boolean): InterviewCloc
       live.current = false
     }
   }, [sessionId, enabled, attempt, adopt])
+
+  // Control messages are not kept: a slow poll catches one that was lost.
+  const running = interview?.status === 'running'
+  useEffect(() => {
+    if (!enabled || !running) return
+    const t = setInterval(() => setAttempt((n) => n + 1), POLL_MS)
+    return () => clearInterval(t)
+  }, [enabled, running])
 
   const apply = useCallback(
     (m: unknown) => {
