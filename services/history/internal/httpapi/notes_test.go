@@ -79,3 +79,23 @@ func TestPrivateNotesAreTheAuthorsOnly(t *testing.T) {
 		t.Fatalf("exactly 10000 characters: %d", r.Code)
 	}
 }
+
+// FuzzNotesBody sends arbitrary bodies as private notes: whatever arrives,
+// the answer is never a 5xx.
+func FuzzNotesBody(f *testing.F) {
+	for _, s := range []string{
+		`{"notes":"Asked about O(n)."}`, `{"notes":"\u0000\ud800"}`, `{"notes":null}`, `{"notes":1}`,
+		`{"notes":"` + strings.Repeat("x", 10001) + `"}`, `{}`, `[]`, `null`, ``,
+	} {
+		f.Add(s)
+	}
+	e := newEnv(f)
+	a, tok := e.user("alice")
+	b, _ := e.user("bob")
+	sid := e.session(a, b, "active")
+	f.Fuzz(func(t *testing.T, body string) {
+		if r := e.send(t, http.MethodPut, notesPath(sid), tok, body); r.Code >= 500 {
+			t.Fatalf("status %d for body %q: %s", r.Code, body, r.Body)
+		}
+	})
+}
