@@ -117,6 +117,7 @@ export default function FindMatchPage() {
             Matched with {state.match.partner.username || 'a peer'}
           </h1>
           <Alert tone="success">
+            {state.match.mode === 'mock' && state.match.role && <p>Mock interview: you start as the {state.match.role}.</p>}
             <p>Opening your session…</p>
           </Alert>
           <Button onClick={() => navigate(`/session/${state.match.session_id}`)}>Open the session now</Button>
