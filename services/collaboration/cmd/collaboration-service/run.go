@@ -24,7 +24,9 @@ import (
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/history"
 	"github.com/peerprep/peerprep/services/collaboration/internal/httpapi"
+	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
+	"github.com/peerprep/peerprep/services/collaboration/internal/questions"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
@@ -122,6 +124,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	httpapi.Register(srv.Echo, httpapi.Options{
 		Sessions: sessions, Hub: hub, Verifier: verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,
 	})
+	qs := questions.New(disc)
+	interviews := interview.NewService(interview.Deps{
+		Store: store.Interviews(), Sessions: sessions, Chooser: qs, Notifier: httpapi.InterviewNotifier{Hub: hub, Log: log},
+		Phase: cfg.InterviewPhase, Log: log,
+	})
+	httpapi.RegisterInterview(srv.Echo, interviews, verifier)
+	httpapi.RegisterSessionQuestion(srv.Echo, sessions, interviews, qs, verifier)
 	srv.OnShutdown(hub.Shutdown)
 
 	// The workers outlive the drain: sockets are still served while the

@@ -91,7 +91,7 @@ func TestCreateSessionIsIdempotent(t *testing.T) {
 	got := call(t, "GET", r.URL+api+"/internal/sessions/"+sid, internalToken, nil)
 	if got.Status != 200 || got.Body["id"] != sid || got.Body["language"] != "python" || got.Body["status"] != "active" ||
 		got.Body["question_id"] != q || fmt.Sprint(got.Body["user_ids"]) != fmt.Sprint([]any{a, b}) ||
-		got.Body["created_at"] == nil || got.Body["ended_at"] != nil {
+		got.Body["created_at"] == nil || got.Body["ended_at"] != nil || fmt.Sprint(got.Body["left_user_ids"]) != "[]" {
 		t.Fatalf("internal get: %d %s", got.Status, got.Raw)
 	}
 
@@ -314,6 +314,9 @@ func TestLeaveByBothEndsSessionAndRecordsHistoryOnce(t *testing.T) {
 	}
 	if cur := call(t, "GET", r1.URL+api+"/sessions/current", e.token(a), nil); cur.Status != 404 {
 		t.Fatalf("a's current after leaving: %d %s", cur.Status, cur.Raw)
+	}
+	if in := call(t, "GET", r2.URL+api+"/internal/sessions/"+sid, internalToken, nil); fmt.Sprint(in.Body["left_user_ids"]) != fmt.Sprint([]any{a}) {
+		t.Fatalf("internal get after a left: %d %s", in.Status, in.Raw)
 	}
 	if cur := call(t, "GET", r1.URL+api+"/sessions/current", e.token(b), nil); cur.Status != 200 {
 		t.Fatalf("b's current: %d %s", cur.Status, cur.Raw)

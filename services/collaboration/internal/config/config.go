@@ -27,6 +27,7 @@ type Config struct {
 	// SOCKETS_PER_USER: editor sockets one user may have open in one
 	// session, across replicas; default 5.
 	SocketsPerUser int
+	InterviewPhase  time.Duration // INTERVIEW_PHASE: each of a mock interview's two phases; default 25m
 }
 
 // Load reads the configuration through getenv.
@@ -43,6 +44,11 @@ func Load(getenv func(string) string) (Config, error) {
 	errs = append(errs, err)
 	if err == nil && c.PersistInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("PERSIST_INTERVAL must be at least 10ms"))
+	}
+	c.InterviewPhase, err = config.Duration(getenv, "INTERVIEW_PHASE", 25*time.Minute)
+	errs = append(errs, err)
+	if err == nil && c.InterviewPhase < time.Second {
+		errs = append(errs, errors.New("INTERVIEW_PHASE must be at least 1s"))
 	}
 	c.CompactEvery = 1000
 	if v := getenv("COMPACT_EVERY"); v != "" {

@@ -16,8 +16,11 @@ func TestLoad(t *testing.T) {
 		check   func(Config) bool
 	}{
 		{"defaults", nil, "", func(c Config) bool {
-			return c.IdleTimeout == 30*time.Minute && c.PersistInterval == 200*time.Millisecond && c.CompactEvery == 1000
+			return c.IdleTimeout == 30*time.Minute && c.PersistInterval == 200*time.Millisecond && c.CompactEvery == 1000 &&
+				c.InterviewPhase == 25*time.Minute
 		}},
+		{"short interview phases for tests", map[string]string{"INTERVIEW_PHASE": "3s"}, "", func(c Config) bool { return c.InterviewPhase == 3*time.Second }},
+		{"interview phase too short", map[string]string{"INTERVIEW_PHASE": "100ms"}, "INTERVIEW_PHASE", nil},
 		{"short idle timeout for tests", map[string]string{"SESSION_IDLE_TIMEOUT": "2s"}, "", func(c Config) bool { return c.IdleTimeout == 2*time.Second }},
 		{"idle timeout not a duration", map[string]string{"SESSION_IDLE_TIMEOUT": "soon"}, "SESSION_IDLE_TIMEOUT", nil},
 		{"idle timeout too short", map[string]string{"SESSION_IDLE_TIMEOUT": "10ms"}, "SESSION_IDLE_TIMEOUT", nil},

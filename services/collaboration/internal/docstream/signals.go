@@ -16,6 +16,7 @@ const (
 	SigQuery     = 'q' // a client joined: ask the others for their awareness
 	SigEnded     = 'e' // the session ended: close its sockets
 	SigLeft      = 'l' // a participant left (Data: the user id): close their sockets
+	SigControl   = 'c' // a control message for every socket (Data: the whole message)
 )
 
 // Signal is a message for every replica hosting a session. Signals are not

@@ -9,10 +9,12 @@ import (
 // createRequest is the body of POST /internal/sessions. Fields are checked
 // by the domain, which names each bad one.
 type createRequest struct {
-	MatchID    string   `json:"match_id"`
-	UserIDs    []string `json:"user_ids"`
-	QuestionID string   `json:"question_id"`
-	Language   string   `json:"language"`
+	MatchID       string   `json:"match_id"`
+	UserIDs       []string `json:"user_ids"`
+	QuestionID    string   `json:"question_id"`
+	Language      string   `json:"language"`
+	Mode          string   `json:"mode"`
+	InterviewerID string   `json:"interviewer_id"`
 }
 
 type createResponse struct {
@@ -28,11 +30,36 @@ type sessionDTO struct {
 	Status     string     `json:"status"`
 	CreatedAt  time.Time  `json:"created_at"`
 	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	Mode       string     `json:"mode"`
+	// InterviewerID is who starts as the interviewer of a mock interview.
+	InterviewerID string `json:"interviewer_id,omitempty"`
 }
 
 func toSessionDTO(s session.Session) sessionDTO {
 	return sessionDTO{ID: s.ID, UserIDs: s.UserIDs, QuestionID: s.QuestionID, Language: s.CurrentLanguage(),
-		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt}
+		Status: s.Status, CreatedAt: s.CreatedAt, EndedAt: s.EndedAt, Mode: s.ModeOrDefault(), InterviewerID: s.InterviewerID}
+}
+
+// internalSessionDTO is GET /internal/sessions/{id}: the session and who
+// has left it (history-service takes feedback from a participant once they
+// have left or the session has ended).
+type internalSessionDTO struct {
+	sessionDTO
+	LeftUserIDs []string `json:"left_user_ids"`
+}
+
+func toInternalSessionDTO(s session.Session) internalSessionDTO {
+	return internalSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s)}
+}
+
+func leftUserIDs(s session.Session) []string {
+	left := []string{}
+	for i, u := range s.UserIDs {
+		if s.LeftAt[i] != nil {
+			left = append(left, u)
+		}
+	}
+	return left
 }
 
 // participantSessionDTO is what a participant sees: the session, who has
@@ -46,13 +73,7 @@ type participantSessionDTO struct {
 }
 
 func toParticipantDTO(s session.Session) participantSessionDTO {
-	d := participantSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: []string{}, Code: s.Code, CodeUpdatedAt: s.CodeUpdatedAt}
-	for i, u := range s.UserIDs {
-		if s.LeftAt[i] != nil {
-			d.LeftUserIDs = append(d.LeftUserIDs, u)
-		}
-	}
-	return d
+	return participantSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s), Code: s.Code, CodeUpdatedAt: s.CodeUpdatedAt}
 }
 
 // snapshotRequest is the body of PUT /sessions/{id}/snapshot.

@@ -11,6 +11,9 @@ import (
 
 // MapError turns collaboration-service's domain errors into API errors.
 func MapError(err error) *httperr.Error {
+	if e := mapInterviewError(err); e != nil {
+		return e
+	}
 	var ve *session.ValidationError
 	switch {
 	case errors.As(err, &ve):

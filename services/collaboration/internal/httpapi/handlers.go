@@ -23,6 +23,7 @@ func (a *API) createSession(c echo.Context) error {
 	}
 	s, created, err := a.sessions.Create(c.Request().Context(), session.NewSession{
 		MatchID: in.MatchID, UserIDs: in.UserIDs, QuestionID: in.QuestionID, Language: in.Language,
+		Mode: in.Mode, InterviewerID: in.InterviewerID,
 	})
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func (a *API) internalSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSessionDTO(s))
+	return c.JSON(http.StatusOK, toInternalSessionDTO(s))
 }
 
 // internalCurrentSession is the active session a user is in and has not

@@ -29,14 +29,16 @@ type Store struct{ db *pgxpool.Pool }
 func New(db *pgxpool.Pool) *Store { return &Store{db: db} }
 
 const sessionColumns = `id, match_id, user_a, user_b, question_id, language, status, coalesce(end_reason, ''),
-	created_at, ended_at, left_a_at, left_b_at, code, code_language, code_updated_at`
+	created_at, ended_at, left_a_at, left_b_at, code, code_language, code_updated_at,
+	mode, coalesce(interviewer_id::text, '')`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(row scanner, extra ...any) (session.Session, error) {
 	var s session.Session
 	dest := append([]any{&s.ID, &s.MatchID, &s.UserIDs[0], &s.UserIDs[1], &s.QuestionID, &s.Language, &s.Status,
-		&s.EndReason, &s.CreatedAt, &s.EndedAt, &s.LeftAt[0], &s.LeftAt[1], &s.Code, &s.CodeLanguage, &s.CodeUpdatedAt}, extra...)
+		&s.EndReason, &s.CreatedAt, &s.EndedAt, &s.LeftAt[0], &s.LeftAt[1], &s.Code, &s.CodeLanguage, &s.CodeUpdatedAt,
+		&s.Mode, &s.InterviewerID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return session.Session{}, session.ErrNotFound
@@ -57,9 +59,13 @@ func micros(d time.Duration) int64 { return d.Microseconds() }
 
 // Create implements session.Store.
 func (s *Store) Create(ctx context.Context, in session.Session) (session.Session, bool, error) {
-	out, err := scanSession(s.db.QueryRow(ctx, `INSERT INTO sessions (id, match_id, user_a, user_b, question_id, language)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (match_id) DO NOTHING RETURNING `+sessionColumns,
-		in.ID, in.MatchID, in.UserIDs[0], in.UserIDs[1], in.QuestionID, in.Language))
+	var interviewer *string
+	if in.InterviewerID != "" {
+		interviewer = &in.InterviewerID
+	}
+	out, err := scanSession(s.db.QueryRow(ctx, `INSERT INTO sessions (id, match_id, user_a, user_b, question_id, language, mode, interviewer_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (match_id) DO NOTHING RETURNING `+sessionColumns,
+		in.ID, in.MatchID, in.UserIDs[0], in.UserIDs[1], in.QuestionID, in.Language, in.ModeOrDefault(), interviewer))
 	if err == nil {
 		return out, true, nil
 	}

@@ -394,5 +394,7 @@ func (h *Hub) signal(sid string, sig docstream.Signal) {
 		r.end()
 	case docstream.SigLeft:
 		r.closeUser(string(sig.Data), CloseLeft, "you left the session")
+	case docstream.SigControl:
+		r.broadcast(sig.Data, "")
 	}
 }

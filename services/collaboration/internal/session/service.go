@@ -123,6 +123,7 @@ func (s *Service) Create(ctx context.Context, n NewSession) (Session, bool, erro
 	in := Session{
 		ID: s.newID(), MatchID: n.MatchID, UserIDs: [2]string{n.UserIDs[0], n.UserIDs[1]},
 		QuestionID: n.QuestionID, Language: n.Language, Status: StatusActive,
+		Mode: n.Mode, InterviewerID: n.InterviewerID,
 	}
 	out, created, err := s.store.Create(ctx, in)
 	if err != nil {

@@ -27,6 +27,12 @@ const (
 	EndIdle = "idle" // nobody connected for the idle timeout
 )
 
+// Modes of a session.
+const (
+	ModePractise = "practise" // two people solve one question together
+	ModeMock     = "mock"     // a mock interview: an interviewer and a candidate
+)
+
 // DefaultLanguage is the language of a session created without one.
 const DefaultLanguage = "python"
 
@@ -81,6 +87,17 @@ type Session struct {
 	Code          string
 	CodeLanguage  string // the editors' current language
 	CodeUpdatedAt *time.Time
+
+	Mode          string // ModePractise or ModeMock
+	InterviewerID string // ModeMock: who starts as the interviewer
+}
+
+// ModeOrDefault is s's mode, ModePractise when unset.
+func (s Session) ModeOrDefault() string {
+	if s.Mode == "" {
+		return ModePractise
+	}
+	return s.Mode
 }
 
 // Participant reports whether user is one of the two participants.
@@ -124,6 +141,9 @@ type NewSession struct {
 	UserIDs    []string
 	QuestionID string
 	Language   string // "" means DefaultLanguage
+	Mode       string // "" means ModePractise
+	// InterviewerID is required for ModeMock (one of UserIDs), refused otherwise.
+	InterviewerID string
 }
 
 // validate checks n and normalises ids and the language.
@@ -158,6 +178,21 @@ func (n *NewSession) validate() error {
 		n.Language = DefaultLanguage
 	} else if !ValidLanguage(n.Language) {
 		bad = append(bad, FieldError{"language", "must be one of: " + strings.Join(Languages, ", ")})
+	}
+	switch n.Mode {
+	case "", ModePractise:
+		n.Mode = ModePractise
+		if n.InterviewerID != "" {
+			bad = append(bad, FieldError{"interviewer_id", "applies to mock interviews only"})
+		}
+	case ModeMock:
+		if id, err := uuid.Parse(n.InterviewerID); err != nil || !slices.Contains(n.UserIDs, id.String()) {
+			bad = append(bad, FieldError{"interviewer_id", "must be one of user_ids in a mock interview"})
+		} else {
+			n.InterviewerID = id.String()
+		}
+	default:
+		bad = append(bad, FieldError{"mode", "must be one of: practise, mock"})
 	}
 	if len(bad) > 0 {
 		return &ValidationError{Fields: bad}

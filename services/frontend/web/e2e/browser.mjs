@@ -398,6 +398,39 @@ async function main() {
       void sessionUrl
     })
 
+    await step('bob is reminded of the session awaiting his feedback and follows the reminder', async () => {
+      const p = B.page
+      await p.goto('/')
+      const banner = p.getByRole('region', { name: 'A session is awaiting your feedback' })
+      await banner.waitFor({ timeout: T })
+      await banner.getByRole('link', { name: new RegExp(`^Rate ${A.name}`) }).click()
+      await p.getByRole('heading', { name: 'Session summary' }).waitFor({ timeout: T })
+    })
+
+    await step('each rates the partner on the summary and may change it', async () => {
+      for (const [who, n] of [
+        [B, '4'],
+        [A, '5'],
+      ]) {
+        const p = who.page
+        if (who === A) await p.goto(`${new URL(sessionUrl).pathname}/summary`)
+        const form = p.getByRole('form', { name: /^How did .+ do\?$/ })
+        await form.waitFor({ timeout: T })
+        for (const g of ['Problem solving', 'Communication', 'Code quality']) {
+          await form.getByRole('group', { name: g }).getByRole('radio', { name: n, exact: true }).check()
+        }
+        await form.getByLabel('Comment (optional)').fill(`from ${who.label} ${run}`)
+        await form.getByRole('button', { name: 'Send feedback' }).click()
+        await p.getByText(/your feedback was saved/).waitFor({ timeout: T })
+        await p.getByRole('button', { name: 'Update feedback' }).waitFor({ timeout: T })
+      }
+      await shot(A.page, 'feedback')
+      await B.page.goto('/')
+      await B.page.getByRole('heading', { name: 'Find a match' }).waitFor({ timeout: T })
+      await sleep(1500)
+      if (await B.page.getByRole('region', { name: /awaiting your feedback/ }).count()) throw new Error('bob is still reminded after rating')
+    })
+
     await step('the sign-in page fits a phone too', async () => {
       const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: BASE })
       const p = await ctx.newPage()

@@ -22,6 +22,7 @@ import (
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/config"
+	"github.com/peerprep/peerprep/services/history/internal/feedback"
 	"github.com/peerprep/peerprep/services/history/internal/httpapi"
 	"github.com/peerprep/peerprep/services/history/internal/peers"
 	"github.com/peerprep/peerprep/services/history/internal/postgres"
@@ -88,12 +89,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	users := peers.NewUsers(disc, peers.UsersOptions{TTL: cfg.UserCacheTTL})
 	svc := attempt.NewService(
 		postgres.New(pool),
 		peers.NewQuestions(disc),
-		peers.NewUsers(disc, peers.UsersOptions{TTL: cfg.UserCacheTTL}),
+		users,
 		attempt.Options{Logger: log, RetryBase: cfg.SnapshotRetryBackoff},
 	)
+	feedbackStore, sessions := postgres.NewFeedback(pool), peers.NewSessions(disc)
+	feedbackSvc := feedback.NewService(feedbackStore, sessions, users, feedback.Options{})
+	notesSvc := feedback.NewNotesService(feedbackStore, sessions, feedback.Options{})
 
 	h := health.New(config.Service, buildinfo.Get())
 	h.Add("database", pool.Ping)
@@ -114,6 +119,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer closeRedis()
 	httpapi.Routes(srv.Echo, svc, verifier, cfg.InternalToken)
+	httpapi.FeedbackRoutes(srv.Echo, feedbackSvc, verifier)
+	httpapi.NotesRoutes(srv.Echo, notesSvc, verifier)
 
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
+	"github.com/peerprep/peerprep/services/history/internal/feedback"
 	"github.com/peerprep/peerprep/services/history/internal/peers"
 	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
 	"github.com/peerprep/peerprep/services/history/internal/postgres/postgrestest"
@@ -34,6 +36,8 @@ type env struct {
 	signer *auth.Signer
 	// A question question-service knows.
 	question peerstest.Question
+	// skew moves the feedback service's clock forward (edit window tests).
+	skew *atomic.Int64
 }
 
 type envOptions struct {
@@ -63,14 +67,19 @@ func newEnv(t testing.TB, opts ...envOptions) *env {
 	q := peerstest.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array", "hash-table"}}
 	p.AddQuestion(q)
 
-	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url}
+	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url, "COLLABORATION_SERVICE_URL": url}
 	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return vars[k] }, InternalToken: internalToken})
 	db := postgrestest.New(t)
 	svc := attempt.NewService(db.Store(), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
 		attempt.Options{RetryBase: o.retryBase, QuestionTimeout: 2 * time.Second})
 	srv := server.New(server.Options{Service: "history-service", Prefix: Prefix, MapError: MapError})
 	Routes(srv.Echo, svc, verifier, internalToken)
-	return &env{t: t, h: srv.Echo, svc: svc, db: db, peers: p, signer: signer, question: q}
+	skew := new(atomic.Int64)
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	fb := feedback.NewService(db.FeedbackStore(), peers.NewSessions(disc), peers.NewUsers(disc, peers.UsersOptions{}), feedback.Options{Now: now})
+	FeedbackRoutes(srv.Echo, fb, verifier)
+	NotesRoutes(srv.Echo, feedback.NewNotesService(db.FeedbackStore(), peers.NewSessions(disc), feedback.Options{Now: now}), verifier)
+	return &env{t: t, h: srv.Echo, svc: svc, db: db, peers: p, signer: signer, question: q, skew: skew}
 }
 
 // user makes a user with a username in user-service and returns their

@@ -13,6 +13,9 @@ import (
 // MapError turns history's domain errors into API errors for the shared
 // error handler; it returns nil for errors it does not know (a 500).
 func MapError(err error) *httperr.Error {
+	if e := mapFeedbackError(err); e != nil {
+		return e
+	}
 	var ve *attempt.ValidationError
 	switch {
 	case errors.As(err, &ve):

@@ -192,6 +192,8 @@ type event struct {
 	SessionID  string `json:"session_id"`
 	QuestionID string `json:"question_id"`
 	Reason     string `json:"reason"`
+	Mode       string `json:"mode"`
+	Role       string `json:"role"`
 	Partner    struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`

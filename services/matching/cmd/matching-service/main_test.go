@@ -370,7 +370,10 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 	}{
 		{"malformed JSON", `{"difficulty":`, 400, "invalid_request", nil},
 		{"not an object", `[1]`, 400, "invalid_request", nil},
-		{"unknown field", `{"difficulty":"easy","topic":"arrays","mode":"x"}`, 400, "validation_failed", []string{"mode"}},
+		{"unknown field", `{"difficulty":"easy","topic":"arrays","score":1}`, 400, "validation_failed", []string{"score"}},
+		{"unknown mode", `{"difficulty":"easy","topic":"arrays","mode":"exam"}`, 400, "validation_failed", []string{"mode"}},
+		{"starting as interviewer outside a mock interview", `{"difficulty":"easy","topic":"arrays","start_as_interviewer":true}`, 400, "validation_failed", []string{"start_as_interviewer"}},
+		{"start_as_interviewer not a boolean", `{"difficulty":"easy","topic":"arrays","mode":"mock","start_as_interviewer":"yes"}`, 400, "validation_failed", []string{"start_as_interviewer"}},
 		{"nothing given", `{}`, 400, "validation_failed", []string{"difficulty", "topic"}},
 		{"unknown difficulty", `{"difficulty":"insane","topic":"arrays"}`, 400, "validation_failed", []string{"difficulty"}},
 		{"unknown topic", `{"difficulty":"easy","topic":"quantum-sorting"}`, 400, "validation_failed", []string{"topic"}},

@@ -8,16 +8,18 @@ import (
 )
 
 // ticketRequest is POST /tickets. Language may be absent, null or "" for
-// any language. The values are checked by match.Criteria.Validate so every
-// bad field is named at once.
+// any language; Mode absent or "" is practise. The values are checked by
+// match.Criteria.Validate so every bad field is named at once.
 type ticketRequest struct {
-	Difficulty string  `json:"difficulty"`
-	Topic      string  `json:"topic"`
-	Language   *string `json:"language"`
+	Difficulty         string  `json:"difficulty"`
+	Topic              string  `json:"topic"`
+	Language           *string `json:"language"`
+	Mode               string  `json:"mode"`
+	StartAsInterviewer bool    `json:"start_as_interviewer"`
 }
 
 func (r ticketRequest) criteria() match.Criteria {
-	c := match.Criteria{Difficulty: r.Difficulty, Topic: r.Topic}
+	c := match.Criteria{Difficulty: r.Difficulty, Topic: r.Topic, Mode: r.Mode, StartAsInterviewer: r.StartAsInterviewer}
 	if r.Language != nil {
 		c.Language = *r.Language
 	}
@@ -52,10 +54,11 @@ type matchResponse struct {
 	SessionID  string     `json:"session_id"`
 	QuestionID string     `json:"question_id"`
 	Partner    ws.Partner `json:"partner"`
+	Role       string     `json:"role,omitempty"` // mock interviews: interviewer or candidate
 }
 
 func toCriteria(c match.Criteria) ws.Criteria {
-	return ws.Criteria{Difficulty: c.Difficulty, Topic: c.Topic, Language: c.Language}
+	return ws.CriteriaOf(c)
 }
 
 func toTicketResponse(t match.Ticket) ticketResponse {
@@ -65,7 +68,7 @@ func toTicketResponse(t match.Ticket) ticketResponse {
 	}
 	if m := t.Match; m != nil {
 		r.Match = &matchResponse{MatchID: m.ID, SessionID: m.SessionID, QuestionID: m.QuestionID,
-			Partner: ws.Partner{ID: m.Partner.ID, Username: m.Partner.Username}}
+			Partner: ws.Partner{ID: m.Partner.ID, Username: m.Partner.Username}, Role: m.Role}
 	}
 	return r
 }

@@ -32,12 +32,35 @@ const (
 // a user has at most one live ticket.
 func (s Status) Live() bool { return s == StatusQueued }
 
+// Modes of a session: two people are only matched in the same mode.
+const (
+	ModePractise = "practise" // two people solve one question together
+	ModeMock     = "mock"     // a mock interview: an interviewer and a candidate
+)
+
+// Roles in a mock interview.
+const (
+	RoleInterviewer = "interviewer"
+	RoleCandidate   = "candidate"
+)
+
 // Criteria is what a user asks to be matched on. An empty Language matches
-// any language.
+// any language; an empty Mode is ModePractise. StartAsInterviewer is a
+// wish, not a criterion: it never keeps two tickets apart.
 type Criteria struct {
-	Difficulty string
-	Topic      string
-	Language   string
+	Difficulty         string
+	Topic              string
+	Language           string
+	Mode               string
+	StartAsInterviewer bool
+}
+
+// ModeOrDefault is c's mode, ModePractise when unset.
+func (c Criteria) ModeOrDefault() string {
+	if c.Mode == "" {
+		return ModePractise
+	}
+	return c.Mode
 }
 
 // Partner is the other user of a match.
@@ -52,6 +75,7 @@ type MatchInfo struct {
 	SessionID  string
 	QuestionID string
 	Partner    Partner
+	Role       string // RoleInterviewer or RoleCandidate in a mock interview, else ""
 }
 
 // Ticket is one request to be matched.
@@ -95,10 +119,10 @@ func (t Ticket) Newer(u Ticket) bool {
 func LanguagesCompatible(a, b string) bool { return a == "" || b == "" || a == b }
 
 // Compatible reports whether two waiting tickets may be paired: the same
-// topic, compatible languages, and the same difficulty unless relaxed (one
-// of them has waited RELAX_AFTER).
+// mode and topic, compatible languages, and the same difficulty unless
+// relaxed (one of them has waited RELAX_AFTER).
 func Compatible(a, b Criteria, relaxed bool) bool {
-	return a.Topic == b.Topic && LanguagesCompatible(a.Language, b.Language) &&
+	return a.ModeOrDefault() == b.ModeOrDefault() && a.Topic == b.Topic && LanguagesCompatible(a.Language, b.Language) &&
 		(relaxed || a.Difficulty == b.Difficulty)
 }
 
@@ -172,6 +196,15 @@ func (c Criteria) Validate() error {
 	}
 	if c.Language != "" && !slices.Contains(Languages, c.Language) {
 		ve.add("language", "must be one of: python, javascript, java, cpp, go")
+	}
+	switch c.ModeOrDefault() {
+	case ModePractise:
+		if c.StartAsInterviewer {
+			ve.add("start_as_interviewer", "applies to mock interviews only")
+		}
+	case ModeMock:
+	default:
+		ve.add("mode", "must be one of: practise, mock")
 	}
 	if len(ve.Fields) > 0 {
 		return ve

@@ -16,15 +16,19 @@ func TestCriteriaValidate(t *testing.T) {
 		c      Criteria
 		fields string
 	}{
-		{"complete criteria are valid", Criteria{"easy", "arrays", "go"}, ""},
-		{"any language is valid", Criteria{"hard", "dynamic-programming", ""}, ""},
+		{"complete criteria are valid", Criteria{Difficulty: "easy", Topic: "arrays", Language: "go"}, ""},
+		{"any language is valid", Criteria{Difficulty: "hard", Topic: "dynamic-programming", Language: ""}, ""},
 		{"nothing names difficulty and topic", Criteria{}, "difficulty,topic"},
-		{"unknown difficulty", Criteria{"expert", "arrays", ""}, "difficulty"},
-		{"upper-case topic", Criteria{"easy", "Arrays", ""}, "topic"},
-		{"topic with a trailing dash", Criteria{"easy", "arrays-", ""}, "topic"},
-		{"overlong topic", Criteria{"easy", strings.Repeat("a", 65), ""}, "topic"},
-		{"unknown language", Criteria{"easy", "arrays", "rust"}, "language"},
-		{"language in capitals", Criteria{"easy", "arrays", "Go"}, "language"},
+		{"unknown difficulty", Criteria{Difficulty: "expert", Topic: "arrays", Language: ""}, "difficulty"},
+		{"upper-case topic", Criteria{Difficulty: "easy", Topic: "Arrays", Language: ""}, "topic"},
+		{"topic with a trailing dash", Criteria{Difficulty: "easy", Topic: "arrays-", Language: ""}, "topic"},
+		{"overlong topic", Criteria{Difficulty: "easy", Topic: strings.Repeat("a", 65), Language: ""}, "topic"},
+		{"unknown language", Criteria{Difficulty: "easy", Topic: "arrays", Language: "rust"}, "language"},
+		{"language in capitals", Criteria{Difficulty: "easy", Topic: "arrays", Language: "Go"}, "language"},
+		{"practise is a mode", Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModePractise}, ""},
+		{"a mock interview may ask to start as interviewer", Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModeMock, StartAsInterviewer: true}, ""},
+		{"unknown mode", Criteria{Difficulty: "easy", Topic: "arrays", Mode: "exam"}, "mode"},
+		{"starting as interviewer outside a mock interview", Criteria{Difficulty: "easy", Topic: "arrays", StartAsInterviewer: true}, "start_as_interviewer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,12 +63,15 @@ func TestCompatible(t *testing.T) {
 		relaxed bool
 		want    bool
 	}{
-		{"identical", Criteria{"easy", "arrays", "go"}, Criteria{"easy", "arrays", "go"}, false, true},
-		{"any language meets a language", Criteria{"easy", "arrays", ""}, Criteria{"easy", "arrays", "go"}, false, true},
-		{"two languages differ", Criteria{"easy", "arrays", "java"}, Criteria{"easy", "arrays", "go"}, true, false},
-		{"difficulties differ before relaxing", Criteria{"easy", "arrays", ""}, Criteria{"hard", "arrays", ""}, false, false},
-		{"difficulties differ after relaxing", Criteria{"easy", "arrays", ""}, Criteria{"hard", "arrays", ""}, true, true},
-		{"topics differ even relaxed", Criteria{"easy", "arrays", ""}, Criteria{"easy", "trees", ""}, true, false},
+		{"identical", Criteria{Difficulty: "easy", Topic: "arrays", Language: "go"}, Criteria{Difficulty: "easy", Topic: "arrays", Language: "go"}, false, true},
+		{"any language meets a language", Criteria{Difficulty: "easy", Topic: "arrays", Language: ""}, Criteria{Difficulty: "easy", Topic: "arrays", Language: "go"}, false, true},
+		{"two languages differ", Criteria{Difficulty: "easy", Topic: "arrays", Language: "java"}, Criteria{Difficulty: "easy", Topic: "arrays", Language: "go"}, true, false},
+		{"difficulties differ before relaxing", Criteria{Difficulty: "easy", Topic: "arrays", Language: ""}, Criteria{Difficulty: "hard", Topic: "arrays", Language: ""}, false, false},
+		{"difficulties differ after relaxing", Criteria{Difficulty: "easy", Topic: "arrays", Language: ""}, Criteria{Difficulty: "hard", Topic: "arrays", Language: ""}, true, true},
+		{"topics differ even relaxed", Criteria{Difficulty: "easy", Topic: "arrays", Language: ""}, Criteria{Difficulty: "easy", Topic: "trees", Language: ""}, true, false},
+		{"modes differ even relaxed", Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModeMock}, Criteria{Difficulty: "easy", Topic: "arrays"}, true, false},
+		{"no mode is practise", Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModePractise}, Criteria{Difficulty: "easy", Topic: "arrays"}, false, true},
+		{"two mock tickets pair whoever wants to interview", Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModeMock, StartAsInterviewer: true}, Criteria{Difficulty: "easy", Topic: "arrays", Mode: ModeMock, StartAsInterviewer: true}, false, true},
 	}
 	for _, tt := range tests {
 		if got := Compatible(tt.a, tt.b, tt.relaxed); got != tt.want {

@@ -5,6 +5,7 @@
 package redisq
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -96,8 +97,13 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, args ...any) *redis.C
 
 // Enqueue implements match.Store.
 func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Criteria, seen match.Ticket) (match.Ticket, error) {
+	interviewer := "0"
+	if c.StartAsInterviewer {
+		interviewer = "1"
+	}
 	res, err := s.run(ctx, enqueueScript, ticketID, userID, c.Difficulty, c.Topic, c.Language,
-		max(s.o.RelaxAfter.Milliseconds(), 0), s.o.MatchTimeout.Milliseconds(), seen.ID, seen.Version).Slice()
+		max(s.o.RelaxAfter.Milliseconds(), 0), s.o.MatchTimeout.Milliseconds(), seen.ID, seen.Version,
+		c.ModeOrDefault(), interviewer).Slice()
 	if err != nil {
 		return match.Ticket{}, storeErr("enqueue script", err)
 	}
@@ -454,16 +460,18 @@ func (s *Store) Match(ctx context.Context, id string) (setup.Match, error) {
 		}
 	}
 	return setup.Match{
-		ID:         f["id"],
-		TicketIDs:  [2]string{f["ticket_a"], f["ticket_b"]},
-		UserIDs:    [2]string{f["user_a"], f["user_b"]},
-		Topic:      f["topic"],
-		Difficulty: f["difficulty"],
-		Language:   f["language"],
-		CreatedAt:  time.UnixMilli(created).UTC(),
-		QueuedAt:   queued,
-		Status:     f["status"],
-		QuestionID: f["question_id"],
+		ID:               f["id"],
+		TicketIDs:        [2]string{f["ticket_a"], f["ticket_b"]},
+		UserIDs:          [2]string{f["user_a"], f["user_b"]},
+		Topic:            f["topic"],
+		Difficulty:       f["difficulty"],
+		Language:         f["language"],
+		CreatedAt:        time.UnixMilli(created).UTC(),
+		QueuedAt:         queued,
+		Status:           f["status"],
+		QuestionID:       f["question_id"],
+		Mode:             cmp.Or(f["mode"], match.ModePractise),
+		WantsInterviewer: [2]bool{f["interviewer_a"] == "1", f["interviewer_b"] == "1"},
 	}, nil
 }
 
@@ -481,7 +489,7 @@ func (s *Store) SetQuestion(ctx context.Context, matchID, questionID string) (st
 
 // Finish implements setup.Store.
 func (s *Store) Finish(ctx context.Context, matchID string, r setup.Result) error {
-	return s.settle(ctx, matchID, "matched", r.SessionID, r.QuestionID, r.Usernames[0], r.Usernames[1])
+	return s.settle(ctx, matchID, "matched", r.SessionID, r.QuestionID, r.Usernames[0], r.Usernames[1], r.InterviewerID)
 }
 
 // Fail implements setup.Store.
@@ -568,6 +576,8 @@ func decodeTicket(f map[string]string) (match.Ticket, error) {
 		UserID: f["user"],
 		Criteria: match.Criteria{
 			Difficulty: f["difficulty"], Topic: f["topic"], Language: f["language"],
+			// Tickets queued before modes existed have none: practise.
+			Mode: cmp.Or(f["mode"], match.ModePractise), StartAsInterviewer: f["interviewer"] == "1",
 		},
 		QueuedAt:  time.UnixMilli(num("queued_at")).UTC(),
 		ExpiresAt: time.UnixMilli(num("expires_at")).UTC(),
@@ -588,6 +598,7 @@ func decodeTicket(f map[string]string) (match.Ticket, error) {
 		t.Match = &match.MatchInfo{
 			ID: f["match_id"], SessionID: f["session_id"], QuestionID: f["question_id"],
 			Partner: match.Partner{ID: f["partner_id"], Username: f["partner_name"]},
+			Role:    f["role"],
 		}
 	}
 	if t.Status == match.StatusFailed {

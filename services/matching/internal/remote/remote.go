@@ -108,10 +108,13 @@ func (s *Services) RandomQuestion(ctx context.Context, difficulty, topic string,
 // CreateSession implements setup.Services. The Idempotency-Key lets the
 // discovery client retry the POST: collaboration-service answers the same
 // match_id with the same session.
-func (s *Services) CreateSession(ctx context.Context, matchID string, userIDs [2]string, questionID, language string) (string, error) {
-	body, err := json.Marshal(map[string]any{
-		"match_id": matchID, "user_ids": userIDs, "question_id": questionID, "language": language,
-	})
+func (s *Services) CreateSession(ctx context.Context, n setup.NewSession) (string, error) {
+	in := map[string]any{"match_id": n.MatchID, "user_ids": n.UserIDs, "question_id": n.QuestionID, "language": n.Language}
+	// Practise sessions are asked for as before modes existed.
+	if n.Mode != "" && n.Mode != match.ModePractise {
+		in["mode"], in["interviewer_id"] = n.Mode, n.InterviewerID
+	}
+	body, err := json.Marshal(in)
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +123,7 @@ func (s *Services) CreateSession(ctx context.Context, matchID string, userIDs [2
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", matchID)
+	req.Header.Set("Idempotency-Key", n.MatchID)
 	resp, err := s.c.Do(ctx, "collaboration-service", req)
 	if err != nil {
 		return "", err

@@ -81,11 +81,11 @@ func TestServices(t *testing.T) {
 		deps.SessionHook.Store(&hook)
 		defer deps.SessionHook.Store(nil)
 		users := [2]string{uuid.NewString(), uuid.NewString()}
-		first, err := s.CreateSession(ctx, mid, users, "q", "go")
+		first, err := s.CreateSession(ctx, setup.NewSession{MatchID: mid, UserIDs: users, QuestionID: "q", Language: "go"})
 		if err != nil || first == "" {
 			t.Fatal(first, err)
 		}
-		again, err := s.CreateSession(ctx, mid, users, "q", "go")
+		again, err := s.CreateSession(ctx, setup.NewSession{MatchID: mid, UserIDs: users, QuestionID: "q", Language: "go"})
 		if err != nil || again != first || n.Load() != 3 {
 			t.Fatalf("%s %v after %d calls", again, err, n.Load())
 		}
@@ -171,7 +171,7 @@ func TestSessions(t *testing.T) {
 	if id, err := s.Current(ctx, a); err != nil || id != "" {
 		t.Fatalf("before any session: %q %v", id, err)
 	}
-	sid, err := services.CreateSession(ctx, uuid.NewString(), [2]string{a, b}, "q", "python")
+	sid, err := services.CreateSession(ctx, setup.NewSession{MatchID: uuid.NewString(), UserIDs: [2]string{a, b}, QuestionID: "q", Language: "python"})
 	if err != nil {
 		t.Fatal(err)
 	}

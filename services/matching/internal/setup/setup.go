@@ -32,6 +32,9 @@ type Match struct {
 	QueuedAt   [2]time.Time // when each ticket was queued; zero if unknown
 	Status     string       // StatusPending, StatusDone or StatusFailed
 	QuestionID string       // once chosen
+	Mode       string       // match.ModePractise or match.ModeMock
+	// WantsInterviewer: which of UserIDs asked to start as the interviewer.
+	WantsInterviewer [2]bool
 }
 
 // Match states.
@@ -43,9 +46,20 @@ const (
 
 // Result is what a finished match tells both users.
 type Result struct {
-	SessionID  string
-	QuestionID string
-	Usernames  [2]string // of Match.UserIDs, in order
+	SessionID     string
+	QuestionID    string
+	Usernames     [2]string // of Match.UserIDs, in order
+	InterviewerID string    // the first interviewer of a mock interview, else ""
+}
+
+// NewSession is what collaboration-service is asked to create for a match.
+type NewSession struct {
+	MatchID       string
+	UserIDs       [2]string
+	QuestionID    string
+	Language      string
+	Mode          string
+	InterviewerID string // mock interviews only
 }
 
 // Errors of the store and the services.
@@ -99,8 +113,8 @@ type Services interface {
 	AttemptedQuestions(ctx context.Context, userID string) ([]string, error)
 	// RandomQuestion picks a question id; ErrNoQuestion when none matches.
 	RandomQuestion(ctx context.Context, difficulty, topic string, exclude []string) (string, error)
-	// CreateSession creates (or, for the same matchID, finds) the session.
-	CreateSession(ctx context.Context, matchID string, userIDs [2]string, questionID, language string) (string, error)
+	// CreateSession creates (or, for the same match id, finds) the session.
+	CreateSession(ctx context.Context, n NewSession) (string, error)
 	// Username is the user's username; ErrUnknownUser.
 	Username(ctx context.Context, userID string) (string, error)
 }

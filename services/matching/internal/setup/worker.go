@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
 // Options configure a Worker. Zero values take the defaults named.
@@ -317,11 +319,15 @@ func (w *Worker) attempt(ctx context.Context, m *Match) (Result, error) {
 	if qerr != nil {
 		return Result{}, qerr
 	}
-	sid, err := w.o.Services.CreateSession(ctx, m.ID, m.UserIDs, m.QuestionID, m.Language)
+	n := NewSession{MatchID: m.ID, UserIDs: m.UserIDs, QuestionID: m.QuestionID, Language: m.Language, Mode: m.Mode}
+	if m.Mode == match.ModeMock {
+		n.InterviewerID = ChooseInterviewer(*m)
+	}
+	sid, err := w.o.Services.CreateSession(ctx, n)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{SessionID: sid, QuestionID: m.QuestionID, Usernames: names}, nil
+	return Result{SessionID: sid, QuestionID: m.QuestionID, Usernames: names, InterviewerID: n.InterviewerID}, nil
 }
 
 // maxExclude is the most question ids sent to question-service to exclude.

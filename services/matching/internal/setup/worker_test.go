@@ -49,7 +49,8 @@ func (s *services) RandomQuestion(_ context.Context, _, _ string, exclude []stri
 	return "", setup.ErrNoQuestion
 }
 
-func (s *services) CreateSession(ctx context.Context, matchID string, _ [2]string, _, _ string) (string, error) {
+func (s *services) CreateSession(ctx context.Context, in setup.NewSession) (string, error) {
+	matchID := in.MatchID
 	n := s.calls.Add(1)
 	if s.failSession != nil {
 		if err := s.failSession(n, ctx); err != nil {

@@ -45,6 +45,9 @@ type Session struct {
 	UserIDs    [2]string
 	QuestionID string
 	Language   string
+	Mode       string // "" when not asked for (practise)
+	// InterviewerID is the first interviewer of a mock interview.
+	InterviewerID string
 }
 
 // Services is the running stand-in.
@@ -266,16 +269,20 @@ func (s *Services) attemptedIDs(w http.ResponseWriter, r *http.Request) {
 
 func (s *Services) createSession(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		MatchID    string   `json:"match_id"`
-		UserIDs    []string `json:"user_ids"`
-		QuestionID string   `json:"question_id"`
-		Language   string   `json:"language"`
+		MatchID       string   `json:"match_id"`
+		UserIDs       []string `json:"user_ids"`
+		QuestionID    string   `json:"question_id"`
+		Language      string   `json:"language"`
+		Mode          string   `json:"mode"`
+		InterviewerID string   `json:"interviewer_id"`
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil || uuid.Validate(in.MatchID) != nil || len(in.UserIDs) != 2 ||
 		in.UserIDs[0] == in.UserIDs[1] || in.QuestionID == "" ||
-		(in.Language != "" && !slices.Contains([]string{"python", "javascript", "java", "cpp", "go"}, in.Language)) {
+		(in.Language != "" && !slices.Contains([]string{"python", "javascript", "java", "cpp", "go"}, in.Language)) ||
+		!slices.Contains([]string{"", "practise", "mock"}, in.Mode) ||
+		(in.Mode == "mock") != slices.Contains(in.UserIDs, in.InterviewerID) {
 		writeError(w, http.StatusBadRequest, "validation_failed", "bad session request")
 		return
 	}
@@ -292,7 +299,7 @@ func (s *Services) createSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := Session{ID: uuid.NewString(), MatchID: in.MatchID, UserIDs: [2]string{in.UserIDs[0], in.UserIDs[1]},
-		QuestionID: in.QuestionID, Language: in.Language}
+		QuestionID: in.QuestionID, Language: in.Language, Mode: in.Mode, InterviewerID: in.InterviewerID}
 	s.sessions[in.MatchID] = sess
 	writeJSON(w, http.StatusCreated, map[string]string{"session_id": sess.ID})
 }

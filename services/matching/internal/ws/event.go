@@ -10,7 +10,7 @@ import (
 // Event is one message the server pushes:
 //
 //	{"type":"queued","ticket_id":…,"criteria":{…},"queued_at":…,"expires_at":…,"relaxed":false}
-//	{"type":"matched","ticket_id":…,"match_id":…,"session_id":…,"question_id":…,"partner":{"id":…,"username":…}}
+//	{"type":"matched","ticket_id":…,"match_id":…,"session_id":…,"question_id":…,"partner":{"id":…,"username":…},"mode":…,"role":…}
 //	{"type":"timeout"|"cancelled","ticket_id":…}
 //	{"type":"failed","ticket_id":…,"reason":…}
 type Event struct {
@@ -24,14 +24,25 @@ type Event struct {
 	SessionID  string     `json:"session_id,omitempty"`
 	QuestionID string     `json:"question_id,omitempty"`
 	Partner    *Partner   `json:"partner,omitempty"`
+	Mode       string     `json:"mode,omitempty"` // matched: the session's mode
+	Role       string     `json:"role,omitempty"` // matched, mock interviews: interviewer or candidate
 	Reason     string     `json:"reason,omitempty"`
 }
 
-// Criteria is a ticket's criteria on the wire; Language is omitted for any.
+// Criteria is a ticket's criteria on the wire; Language is omitted for any,
+// StartAsInterviewer when false.
 type Criteria struct {
-	Difficulty string `json:"difficulty"`
-	Topic      string `json:"topic"`
-	Language   string `json:"language,omitempty"`
+	Difficulty         string `json:"difficulty"`
+	Topic              string `json:"topic"`
+	Language           string `json:"language,omitempty"`
+	Mode               string `json:"mode"`
+	StartAsInterviewer bool   `json:"start_as_interviewer,omitempty"`
+}
+
+// CriteriaOf is c on the wire.
+func CriteriaOf(c match.Criteria) Criteria {
+	return Criteria{Difficulty: c.Difficulty, Topic: c.Topic, Language: c.Language,
+		Mode: c.ModeOrDefault(), StartAsInterviewer: c.StartAsInterviewer}
 }
 
 // Partner is the other user of a match.
@@ -46,12 +57,14 @@ func EventFor(t match.Ticket) Event {
 	switch t.Status {
 	case match.StatusQueued:
 		q, x := t.QueuedAt, t.ExpiresAt
-		e.Criteria = &Criteria{Difficulty: t.Criteria.Difficulty, Topic: t.Criteria.Topic, Language: t.Criteria.Language}
+		c := CriteriaOf(t.Criteria)
+		e.Criteria = &c
 		e.QueuedAt, e.ExpiresAt, e.Relaxed = &q, &x, &t.Relaxed
 	case match.StatusMatched:
 		if m := t.Match; m != nil {
 			e.MatchID, e.SessionID, e.QuestionID = m.ID, m.SessionID, m.QuestionID
 			e.Partner = &Partner{ID: m.Partner.ID, Username: m.Partner.Username}
+			e.Mode, e.Role = t.Criteria.ModeOrDefault(), m.Role
 		}
 	case match.StatusFailed:
 		e.Reason = t.Reason

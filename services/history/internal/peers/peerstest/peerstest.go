@@ -1,6 +1,6 @@
-// Package peerstest runs stand-ins for question-service and user-service
-// that honour the parts of their contracts history-service uses, for tests
-// and local load tests.
+// Package peerstest runs stand-ins for question-service, user-service and
+// collaboration-service that honour the parts of their contracts
+// history-service uses, for tests and local load tests.
 package peerstest
 
 import (
@@ -26,7 +26,17 @@ type Question struct {
 	Description string   `json:"description"`
 }
 
-// Peers is the two stand-ins behind one handler. The zero value is not
+// Session is what the collaboration-service stand-in answers.
+type Session struct {
+	ID          string    `json:"id"`
+	UserIDs     [2]string `json:"user_ids"`
+	QuestionID  string    `json:"question_id"`
+	Language    string    `json:"language"`
+	Status      string    `json:"status"` // active or ended
+	LeftUserIDs []string  `json:"left_user_ids"`
+}
+
+// Peers is the stand-ins behind one handler. The zero value is not
 // usable; call New.
 type Peers struct {
 	token string
@@ -41,12 +51,13 @@ type Peers struct {
 	mu        sync.Mutex
 	questions map[uuid.UUID]Question
 	users     map[uuid.UUID]string
+	sessions  map[uuid.UUID]Session
 	jwks      *auth.JWKS
 }
 
 // New returns stand-ins that require internalToken on every call.
 func New(internalToken string) *Peers {
-	return &Peers{token: internalToken, questions: map[uuid.UUID]Question{}, users: map[uuid.UUID]string{}}
+	return &Peers{token: internalToken, questions: map[uuid.UUID]Question{}, users: map[uuid.UUID]string{}, sessions: map[uuid.UUID]Session{}}
 }
 
 // AddQuestion makes question-service know q.
@@ -54,6 +65,16 @@ func (p *Peers) AddQuestion(q Question) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.questions[uuid.MustParse(q.ID)] = q
+}
+
+// SetSession makes collaboration-service know s (replacing its earlier state).
+func (p *Peers) SetSession(s Session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.LeftUserIDs == nil {
+		s.LeftUserIDs = []string{}
+	}
+	p.sessions[uuid.MustParse(s.ID)] = s
 }
 
 // SetUser makes user-service know id as username; "" deletes the user.
@@ -89,6 +110,7 @@ func (p *Peers) Start(t Cleaner) string {
 const (
 	questionPath = "/question-service-api/questions/"
 	userPath     = "/user-service-api/internal/users/"
+	sessionPath  = "/collaboration-service-api/internal/sessions/"
 )
 
 // ServeHTTP implements http.Handler.
@@ -145,6 +167,16 @@ func (p *Peers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{
 			"id": id.String(), "username": name, "display_name": name, "email": name + "@example.com", "role": "user",
 		})
+	case strings.HasPrefix(r.URL.Path, sessionPath):
+		id, err := uuid.Parse(strings.TrimPrefix(r.URL.Path, sessionPath))
+		p.mu.Lock()
+		s, ok := p.sessions[id]
+		p.mu.Unlock()
+		if err != nil || !ok {
+			writeError(w, http.StatusNotFound, "not_found")
+			return
+		}
+		writeJSON(w, http.StatusOK, s)
 	default:
 		writeError(w, http.StatusNotFound, "not_found")
 	}

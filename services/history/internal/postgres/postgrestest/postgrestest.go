@@ -30,6 +30,9 @@ func New(t testing.TB) *DB {
 // Store is a Store over the database.
 func (d *DB) Store() *postgres.Store { return postgres.New(d.pool) }
 
+// FeedbackStore is a FeedbackStore over the database.
+func (d *DB) FeedbackStore() *postgres.FeedbackStore { return postgres.NewFeedback(d.pool) }
+
 // CountAttempts counts the attempts rows matching where (a SQL condition
 // with $n placeholders for args), failing the test on error.
 func (d *DB) CountAttempts(where string, args ...any) int {

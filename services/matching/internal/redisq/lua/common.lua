@@ -9,6 +9,9 @@
 --   q:<d>:<topic>:<lang|*>  zset by seq: waiting tickets of exactly these criteria
 --   qa:<d>:<topic>          zset by seq: all waiting tickets of (d, topic), any language
 --   r:<topic>:<lang|*>, ra:<topic>  the same for tickets that may match any difficulty
+--   mq:…, mqa:…, mr:…, mra:…  the same four for mode "mock": modes never share a
+--                    queue. Practise keeps the unprefixed keys, so tickets queued
+--                    before modes existed (no mode field) are practise tickets.
 --   relax, expire    zsets by due time (ms): when a waiting ticket relaxes / times out
 --   m:<match>        hash: one pairing (queued_a/queued_b: when its tickets were queued, ms)
 --   jobs             stream (consumer group "setup"): pairings whose session must be set up
@@ -27,28 +30,37 @@ end
 local function tkey(id) return K .. 't:' .. id end
 local function gone(user) return redis.call('EXISTS', K .. 'gone:' .. user) == 1 end
 local function lpart(l) if l == '' then return '*' end return l end
-local function qkey(d, topic, l) return K .. 'q:' .. d .. ':' .. topic .. ':' .. lpart(l) end
-local function rkey(topic, l) return K .. 'r:' .. topic .. ':' .. lpart(l) end
+-- mk is the key prefix of mode m's queues: '' for practise (and tickets
+-- without a mode), 'm' for mock.
+local function mk(m) if m == 'mock' then return K .. 'm' end return K end
+local function qkey(m, d, topic, l) return mk(m) .. 'q:' .. d .. ':' .. topic .. ':' .. lpart(l) end
+local function qakey(m, d, topic) return mk(m) .. 'qa:' .. d .. ':' .. topic end
+local function rkey(m, topic, l) return mk(m) .. 'r:' .. topic .. ':' .. lpart(l) end
+local function rakey(m, topic) return mk(m) .. 'ra:' .. topic end
 
--- The queues holding the tickets of (d, topic) a ticket asking for language
--- l may pair with: for a language, its own queue and the any-language one;
--- for any language, the queue of all. d == nil: the relaxed queues.
-local function compat_queues(d, topic, l)
+-- The queues holding the tickets of mode m and (d, topic) a ticket asking
+-- for language l may pair with: for a language, its own queue and the
+-- any-language one; for any language, the queue of all. d == nil: the
+-- relaxed queues.
+local function compat_queues(m, d, topic, l)
   if d == nil then
-    if l == '' then return {K .. 'ra:' .. topic} end
-    return {rkey(topic, l), rkey(topic, '')}
+    if l == '' then return {rakey(m, topic)} end
+    return {rkey(m, topic, l), rkey(m, topic, '')}
   end
-  if l == '' then return {K .. 'qa:' .. d .. ':' .. topic} end
-  return {qkey(d, topic, l), qkey(d, topic, '')}
+  if l == '' then return {qakey(m, d, topic)} end
+  return {qkey(m, d, topic, l), qkey(m, d, topic, '')}
+end
+
+-- index_relaxed adds a ticket to its mode's queues of any difficulty.
+local function index_relaxed(t)
+  redis.call('ZADD', rkey(t.mode, t.topic, t.language), t.seq, t.id)
+  redis.call('ZADD', rakey(t.mode, t.topic), t.seq, t.id)
 end
 
 local function index(t, relaxed)
-  redis.call('ZADD', qkey(t.difficulty, t.topic, t.language), t.seq, t.id)
-  redis.call('ZADD', K .. 'qa:' .. t.difficulty .. ':' .. t.topic, t.seq, t.id)
-  if relaxed then
-    redis.call('ZADD', rkey(t.topic, t.language), t.seq, t.id)
-    redis.call('ZADD', K .. 'ra:' .. t.topic, t.seq, t.id)
-  end
+  redis.call('ZADD', qkey(t.mode, t.difficulty, t.topic, t.language), t.seq, t.id)
+  redis.call('ZADD', qakey(t.mode, t.difficulty, t.topic), t.seq, t.id)
+  if relaxed then index_relaxed(t) end
 end
 
 local function epoch(now)
@@ -61,10 +73,12 @@ local function epoch(now)
 end
 
 local function load(id)
-  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed', 'queued_at')
+  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed', 'queued_at',
+    'mode', 'interviewer')
   if not v[1] then return nil end
   return {id = id, user = v[1], difficulty = v[2], topic = v[3], language = v[4], status = v[5],
-          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9]}
+          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9],
+          mode = v[10] or 'practise', interviewer = v[11] == '1'}
 end
 
 -- emit appends a ticket's whole state (its hash's fields) to the events stream.
@@ -78,11 +92,11 @@ local function emit(id)
 end
 
 local function unindex(t)
-  redis.call('ZREM', qkey(t.difficulty, t.topic, t.language), t.id)
-  redis.call('ZREM', K .. 'qa:' .. t.difficulty .. ':' .. t.topic, t.id)
+  redis.call('ZREM', qkey(t.mode, t.difficulty, t.topic, t.language), t.id)
+  redis.call('ZREM', qakey(t.mode, t.difficulty, t.topic), t.id)
   if t.relaxed then
-    redis.call('ZREM', rkey(t.topic, t.language), t.id)
-    redis.call('ZREM', K .. 'ra:' .. t.topic, t.id)
+    redis.call('ZREM', rkey(t.mode, t.topic, t.language), t.id)
+    redis.call('ZREM', rakey(t.mode, t.topic), t.id)
   else
     redis.call('ZREM', K .. 'relax', t.id)
   end
@@ -150,21 +164,21 @@ local function best(keys, self_id, user, now)
   return b
 end
 
--- find_partner: an exact match first (same difficulty and topic, compatible
--- language), FIFO; otherwise, when t itself may relax, any difficulty of the
--- topic; otherwise a relaxed ticket of the topic.
+-- find_partner: always of t's mode; an exact match first (same difficulty
+-- and topic, compatible language), FIFO; otherwise, when t itself may
+-- relax, any difficulty of the topic; otherwise a relaxed ticket of the topic.
 local function find_partner(t, now, relaxed)
-  local c = best(compat_queues(t.difficulty, t.topic, t.language), t.id, t.user, now)
+  local c = best(compat_queues(t.mode, t.difficulty, t.topic, t.language), t.id, t.user, now)
   if c then return c end
   local keys = {}
   if relaxed then
     for _, d in ipairs(DIFFS) do
       if d ~= t.difficulty then
-        for _, k in ipairs(compat_queues(d, t.topic, t.language)) do keys[#keys + 1] = k end
+        for _, k in ipairs(compat_queues(t.mode, d, t.topic, t.language)) do keys[#keys + 1] = k end
       end
     end
   else
-    keys = compat_queues(nil, t.topic, t.language)
+    keys = compat_queues(t.mode, nil, t.topic, t.language)
   end
   return best(keys, t.id, t.user, now)
 end
@@ -180,7 +194,9 @@ local function new_match_id(now)
 end
 
 -- pair takes a and b out of every queue for good and hands the pairing to
--- the setup workers. The question is of the longer-waiting ticket's difficulty.
+-- the setup workers. The question is of the longer-waiting ticket's
+-- difficulty; a and b are of one mode (they met in its queues), and each
+-- one's wish to start as the interviewer goes with the pairing.
 local function pair(a, b, now)
   unindex(a)
   unindex(b)
@@ -196,7 +212,8 @@ local function pair(a, b, now)
   redis.call('HSET', K .. 'm:' .. mid, 'id', mid, 'ticket_a', older.id, 'ticket_b', newer.id,
     'user_a', older.user, 'user_b', newer.user, 'topic', older.topic, 'difficulty', older.difficulty,
     'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0',
-    'queued_a', older.queued_at or '0', 'queued_b', newer.queued_at or '0')
+    'queued_a', older.queued_at or '0', 'queued_b', newer.queued_at or '0',
+    'mode', older.mode, 'interviewer_a', older.interviewer and '1' or '0', 'interviewer_b', newer.interviewer and '1' or '0')
   redis.call('XADD', K .. 'jobs', '*', 'match', mid)
   return mid
 end

@@ -1,6 +1,6 @@
 -- ARGV[4..]: match id, outcome ('matched'|'failed'), then for matched:
--- session id, question id, username of user_a, username of user_b; for
--- failed: the reason. Settles both tickets once. Returns the match status
+-- session id, question id, username of user_a, username of user_b, and the
+-- interviewer's user id ('' outside mock interviews); for failed: the reason. Settles both tickets once. Returns the match status
 -- after ('done'|'failed') or 'gone'.
 local mid, outcome = ARGV[4], ARGV[5]
 local mk = K .. 'm:' .. mid
@@ -12,8 +12,15 @@ for i = 1, 2 do
   if redis.call('HGET', tkey(tickets[i]), 'status') == 'pairing' then
     local j = 3 - i
     if outcome == 'matched' then
-      end_ticket(tickets[i], 'matched', {'session_id', ARGV[6], 'question_id', ARGV[7],
-        'partner_id', users[j], 'partner_name', names[j]})
+      local extra = {'session_id', ARGV[6], 'question_id', ARGV[7], 'partner_id', users[j], 'partner_name', names[j]}
+      local interviewer = ARGV[10] or ''
+      if interviewer ~= '' then
+        local role = 'candidate'
+        if users[i] == interviewer then role = 'interviewer' end
+        extra[#extra + 1] = 'role'
+        extra[#extra + 1] = role
+      end
+      end_ticket(tickets[i], 'matched', extra)
     else
       end_ticket(tickets[i], 'failed', {'reason', ARGV[6]})
     end

@@ -20,8 +20,7 @@ for _, id in ipairs(due) do
         pair(t, p, now)
         made = made + 1
       else
-        redis.call('ZADD', rkey(t.topic, t.language), t.seq, id)
-        redis.call('ZADD', K .. 'ra:' .. t.topic, t.seq, id)
+        index_relaxed(t)
         -- A new state for the user's socket: "now any difficulty".
         redis.call('HINCRBY', tkey(id), 'ver', 1)
         emit(id)

@@ -8,9 +8,11 @@ import { Button } from '../../ui/Button'
 import { SelectField } from '../../ui/Field'
 import { clock, useNow } from '../../ui/useNow'
 import { useMe } from '../auth/useAuth'
+import { PendingFeedbackBanner } from '../feedback/PendingFeedbackBanner'
 import { DIFFICULTIES, difficultyName, LANGUAGES, languageName, topicName, useTopics, type Topic } from '../questions/api'
 import { fetchCurrentSession } from '../session/api'
-import type { Criteria } from './api'
+import type { Criteria, Mode } from './api'
+import { ModeField } from './ModeField'
 import { useMatching } from './useMatching'
 
 
@@ -57,6 +59,8 @@ export default function FindMatchPage() {
   const [difficulty, setDifficulty] = useState('easy')
   const [topic, setTopic] = useState('')
   const [language, setLanguage] = useState<string | null>(null)
+  const [mode, setMode] = useState<Mode>('practise')
+  const [startAsInterviewer, setStartAsInterviewer] = useState(false)
   const heading = useRef<HTMLHeadingElement>(null)
 
   useEffect(() => {
@@ -91,7 +95,13 @@ export default function FindMatchPage() {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault()
-    void submit({ difficulty, topic: chosenTopic, language: chosenLanguage || undefined })
+    void submit({
+      difficulty,
+      topic: chosenTopic,
+      language: chosenLanguage || undefined,
+      mode,
+      start_as_interviewer: mode === 'mock' && startAsInterviewer,
+    })
   }
 
   const retry = (c: Criteria | undefined) => c && void submit(c)
@@ -107,6 +117,7 @@ export default function FindMatchPage() {
             Matched with {state.match.partner.username || 'a peer'}
           </h1>
           <Alert tone="success">
+            {state.match.mode === 'mock' && state.match.role && <p>Mock interview: you start as the {state.match.role}.</p>}
             <p>Opening your session…</p>
           </Alert>
           <Button onClick={() => navigate(`/session/${state.match.session_id}`)}>Open the session now</Button>
@@ -136,6 +147,7 @@ export default function FindMatchPage() {
             </Alert>
           )}
           {state.phase === 'error' && <ErrorMessage error={state.error} title="Could not join the queue" onRetry={() => retry(state.criteria)} />}
+          <PendingFeedbackBanner />
           <p>Pick what you want to practise. You will be paired with someone who picked the same topic.</p>
           {topics.error != null ? (
             <ErrorMessage error={topics.error} onRetry={() => void topics.reload()} title="Could not load the topics" />
@@ -169,6 +181,7 @@ export default function FindMatchPage() {
                 hint={preferred ? `Your profile prefers ${languageName(preferred)}.` : 'Any language matches anyone.'}
                 options={[{ value: '', label: 'Any language' }, ...LANGUAGES.map((l) => ({ value: l, label: languageName(l) }))]}
               />
+              <ModeField mode={mode} onMode={setMode} startAsInterviewer={startAsInterviewer} onStartAsInterviewer={setStartAsInterviewer} />
               <Button type="submit" disabled={!chosenTopic}>
                 Find a match
               </Button>
@@ -207,7 +220,8 @@ function Queued({
         {state.phase === 'requesting' ? 'Joining the queue…' : 'Looking for a peer…'}
       </h1>
       <p>
-        {difficultyName(c.difficulty)} · {topicName(topics, c.topic)} · {languageName(c.language)}
+        {c.mode === 'mock' ? 'Mock interview' : 'Practise together'} · {difficultyName(c.difficulty)} · {topicName(topics, c.topic)} ·{' '}
+        {languageName(c.language)}
       </p>
       {queued && (
         <>

@@ -41,6 +41,15 @@ describe('matching state machine', () => {
     expect(s).toMatchObject({ phase: 'matched', match: { session_id: 's1', partner: { username: 'bob' } } })
   })
 
+  it('a mock-interview match keeps the mode and the first role', () => {
+    const s = run(
+      { type: 'submit', criteria: { ...criteria, mode: 'mock' } },
+      { type: 'created', ticket: created, now: 0 },
+      { type: 'event', event: { ...matched, mode: 'mock', role: 'interviewer' } },
+    )
+    expect(s).toMatchObject({ phase: 'matched', match: { session_id: 's1', mode: 'mock', role: 'interviewer' } })
+  })
+
   it('the server saying the criteria were relaxed is shown, and stays so', () => {
     const q = run({ type: 'submit', criteria }, { type: 'created', ticket: created, now: 0 })
     expect(q).toMatchObject({ phase: 'queued', relaxed: false })

@@ -16,6 +16,9 @@ export interface ServerEvent {
   session_id?: string
   question_id?: string
   partner?: { id: string; username: string }
+  /** matched: the session's mode, and in a mock interview the user's first role. */
+  mode?: MatchInfo['mode']
+  role?: MatchInfo['role']
   reason?: string
 }
 
@@ -87,6 +90,8 @@ function apply(s: MatchState & { phase: 'queued' }, e: ServerEvent): MatchState 
           session_id: e.session_id,
           question_id: e.question_id ?? '',
           partner: e.partner ?? { id: '', username: '' },
+          ...(e.mode ? { mode: e.mode } : {}),
+          ...(e.role ? { role: e.role } : {}),
         },
       }
     case 'timeout':

@@ -2,17 +2,21 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { Link, Navigate, useNavigate, useParams } from 'react-router'
 import type { ConnState } from '../../api/connection'
 import { ApiError } from '../../api/errors'
-import { invalidate } from '../../api/query'
+import { invalidate, useQuery } from '../../api/query'
 import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { Dialog } from '../../ui/Dialog'
 import { useMe } from '../auth/useAuth'
+import { InterviewPanel } from '../interview/InterviewPanel'
+import { fetchSessionQuestion } from '../interview/api'
+import { useInterview } from '../interview/useInterview'
 import { useQuestion } from '../questions/api'
 import { displayName, leaveSession, saveSnapshot, useSession, useUser } from './api'
 import { ChatPanel } from './chat/ChatPanel'
 import { ConnectionBadge } from './components/ConnectionBadge'
 import { QuestionPane } from './components/QuestionPane'
 import type { EditorController } from './editor/CollabEditor'
+import { SECOND_TEXT_NAME, TEXT_NAME } from './editor/textNames'
 
 // CodeMirror, yjs and y-websocket load only when a session opens.
 const CollabEditor = lazy(() => import('./editor/CollabEditor'))
@@ -28,12 +32,30 @@ export default function SessionPage() {
   const s = session.data
   const partnerId = s?.user_ids.find((u) => u !== me.id)
   const partner = useUser(partnerId)
-  const question = useQuestion(s?.question_id)
+  const mock = s?.mode === 'mock'
+  // A mock interview reads the question through the session: hints only for the interviewer.
+  const plainQuestion = useQuestion(mock ? undefined : s?.question_id)
+  const roleQuestion = useQuery(mock ? `session-question:${id}` : null, () => fetchSessionQuestion(id), { staleMs: 0 })
+  const question = mock ? roleQuestion : plainQuestion
   const controller = useRef<EditorController | null>(null)
   const [conn, setConn] = useState<ConnState | null>(null)
   const [confirming, setConfirming] = useState(false)
   const [leaving, setLeaving] = useState(false)
   const [leaveError, setLeaveError] = useState<unknown>(null)
+  const interview = useInterview(id, mock)
+  // A new phase or the end changes what the question shows.
+  const phaseKey = interview.interview ? `${interview.interview.phase}:${interview.interview.status}` : ''
+  const { reload: reloadQuestion } = roleQuestion
+  useEffect(() => {
+    if (mock && phaseKey) void reloadQuestion()
+  }, [mock, phaseKey, reloadQuestion])
+
+  // Control messages are not kept: after a (re)connect, read the interview again.
+  const connOpen = conn?.status === 'open'
+  const { reload: reloadInterview } = interview
+  useEffect(() => {
+    if (mock && connOpen) reloadInterview()
+  }, [mock, connOpen, reloadInterview])
 
   useEffect(() => {
     document.title = question.data ? `${question.data.title} · Session · PeerPrep` : 'Session · PeerPrep'
@@ -90,6 +112,11 @@ export default function SessionPage() {
   if (s.status === 'ended' || s.left_user_ids.includes(me.id)) return <Navigate to={`/session/${id}/summary`} replace />
 
   const partnerName = displayName(partner.data)
+  // The second question of a mock interview gets a fresh document; the
+  // first question's code stays in its own. Switched once that question is loaded.
+  const phaseQuestion = interview.interview?.question_id
+  const onSecond = mock && interview.interview?.phase === 2 && !!phaseQuestion && phaseQuestion !== s.question_id && question.data?.id === phaseQuestion
+  const textName = onSecond ? SECOND_TEXT_NAME : TEXT_NAME
   const partnerLeft = partnerId !== undefined && s.left_user_ids.includes(partnerId)
 
   return (
@@ -109,6 +136,7 @@ export default function SessionPage() {
         </Alert>
       )}
       {leaveError != null && <ErrorMessage error={leaveError} onRetry={() => void leave()} title="Could not leave the session" />}
+      {mock && <InterviewPanel clock={interview} meId={me.id} partnerName={partnerName} />}
       <div className="session-grid">
         <QuestionPane question={question.data} error={question.error} onRetry={() => void question.reload()} />
         {question.data || question.error != null ? (
@@ -120,12 +148,15 @@ export default function SessionPage() {
             }
           >
             <CollabEditor
+              key={textName}
+              textName={textName}
               sessionId={id}
               username={me.username}
               initialLanguage={s.language}
               starterCode={question.data?.starter_code}
               controller={controller}
               onConnection={setConn}
+              onControl={interview.apply}
               onClosed={(code) => {
                 if (code === 4410 || code === 4403) toSummary()
               }}

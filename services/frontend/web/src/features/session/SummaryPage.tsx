@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router'
 import { ApiError } from '../../api/errors'
 import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
 import { useMe } from '../auth/useAuth'
+import { FeedbackForm } from '../feedback/FeedbackForm'
 import { attemptForSession, formatDuration, type Attempt } from '../history/api'
 import { difficultyName, languageName, useQuestion } from '../questions/api'
 import { displayName, useSession, useUser } from './api'
@@ -136,6 +137,7 @@ export default function SummaryPage() {
           <p className="muted">Your attempt is recorded once your partner leaves too (or the session goes idle).</p>
         )}
       </div>
+      {partnerId && <FeedbackForm sessionId={id} partnerName={displayName(partner.data, 'your partner')} />}
       <h2 id="final-code">Final code</h2>
       <pre className="code-block" aria-labelledby="final-code" tabIndex={0}>
         <code>{s.code || '(no code was saved)'}</code>

@@ -12,6 +12,10 @@ export interface Session {
   left_user_ids: string[]
   code: string
   code_updated_at?: string
+  /** practise (absent on older servers) or mock. */
+  mode?: 'practise' | 'mock'
+  /** Mock interviews: who starts as the interviewer. */
+  interviewer_id?: string
 }
 
 export interface PublicUser {

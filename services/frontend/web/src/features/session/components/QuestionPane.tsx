@@ -4,7 +4,16 @@ import { difficultyName, topicName, useTopics, type Question } from '../../quest
 import { renderMarkdown } from './markdown'
 
 /** QuestionPane shows the session's question: description, examples, constraints and (collapsed) hints. */
-export function QuestionPane({ question, error, onRetry }: { question: Question | undefined; error: unknown; onRetry: () => void }) {
+export function QuestionPane({
+  question,
+  error,
+  onRetry,
+}: {
+  /** In a mock interview: hints_hidden for the candidate, interviewer_notes for the interviewer. */
+  question: (Omit<Question, 'hints'> & { hints?: string[]; hints_hidden?: boolean; interviewer_notes?: string[] }) | undefined
+  error: unknown
+  onRetry: () => void
+}) {
   const topics = useTopics()
   const html = useMemo(() => (question ? renderMarkdown(question.description) : ''), [question])
   return (
@@ -64,7 +73,18 @@ export function QuestionPane({ question, error, onRetry }: { question: Question 
               </ul>
             </>
           )}
-          {question.hints.length > 0 && (
+          {question.hints_hidden && <p className="muted">Hints are for the interviewer in this part of the interview.</p>}
+          {question.interviewer_notes && question.interviewer_notes.length > 0 && (
+            <>
+              <h3>Notes for the interviewer</h3>
+              <ul>
+                {question.interviewer_notes.map((n, i) => (
+                  <li key={i}>{n}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {question.hints && question.hints.length > 0 && (
             <>
               <h3>Hints</h3>
               {question.hints.map((h, i) => (

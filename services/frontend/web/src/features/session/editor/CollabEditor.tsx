@@ -15,6 +15,7 @@ import {
 } from '@codemirror/view'
 import { useEffect, useRef, useState, type RefObject } from 'react'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { connReducer, initialConn, type ConnAction, type ConnState } from '../../../api/connection'
 import { ApiError } from '../../../api/errors'
@@ -40,9 +41,16 @@ export interface CollabEditorProps {
   onConnection: (s: ConnState) => void
   /** The server closed the editor for good: 4410 ended, 4403 you left, 4413 too large. */
   onClosed: (code: number) => void
+  /** A control message (type 100: JSON) from the server, e.g. a mock interview's new phase. */
+  onControl?: (message: unknown) => void
+  /** The shared text to edit (default TEXT_NAME); a mock interview's second question has its own. Fixed for the editor's life. */
+  textName?: string
 }
 
 const SNAPSHOT_EVERY_MS = 4000
+
+/** CONTROL_MESSAGE is collaboration-service's own message type: a JSON control message. */
+const CONTROL_MESSAGE = 100
 
 // The page's stylesheet does not reach into the shadow root: the editor's
 // own look is a CodeMirror theme.
@@ -67,8 +75,9 @@ export default function CollabEditor(props: CollabEditorProps) {
 
   useEffect(() => {
     const { sessionId, username, initialLanguage } = latest.current
+    const textName = latest.current.textName ?? TEXT_NAME
     const doc = new Y.Doc()
-    const ytext = doc.getText(TEXT_NAME)
+    const ytext = doc.getText(textName)
     const meta = doc.getMap<unknown>(META_NAME)
     let conn = initialConn(navigator.onLine)
     const dispatch = (a: ConnAction) => {
@@ -85,6 +94,13 @@ export default function CollabEditor(props: CollabEditorProps) {
       onClosed: (code) => latest.current.onClosed(code),
     })
     const provider = socket.provider
+    provider.messageHandlers[CONTROL_MESSAGE] = (_encoder, decoder) => {
+      try {
+        latest.current.onControl?.(JSON.parse(decoding.readVarString(decoder)))
+      } catch {
+        // A malformed control message is dropped; the state is read again on reconnect.
+      }
+    }
     const awareness = provider.awareness
     awareness.setLocalStateField('user', { name: username, color: PALETTE[peerIndex(doc.clientID)] })
 
@@ -136,7 +152,7 @@ export default function CollabEditor(props: CollabEditorProps) {
       if (!starterDone) {
         starterDone = true
         const code = latest.current.starterCode?.[currentLanguage()]
-        if (code) insertStarter(doc, code)
+        if (code) insertStarter(doc, code, 'starter', textName)
       }
     })
     const onOnline = () => dispatch({ type: 'online' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { insertStarter, TEXT_NAME } from './starter'
+import { insertStarter, SECOND_TEXT_NAME, TEXT_NAME } from './starter'
 
 const code = 'def two_sum(nums, target):\n    pass\n'
 
@@ -58,5 +58,19 @@ describe('starter code', () => {
     sync(a, b)
     expect(insertStarter(b, code)).toBe(false)
     expect(b.getText(TEXT_NAME).toString()).toBe(code)
+  })
+
+  it('a second question gets a fresh text with its starter, even the same code, and the first code stays', () => {
+    const a = new Y.Doc()
+    const b = new Y.Doc()
+    insertStarter(a, code)
+    a.getText(TEXT_NAME).insert(code.length, '# first answer\n')
+    sync(a, b)
+    expect(insertStarter(a, code, 'starter', SECOND_TEXT_NAME)).toBe(true)
+    expect(insertStarter(b, code, 'starter', SECOND_TEXT_NAME)).toBe(true)
+    sync(a, b)
+    expect(b.getText(SECOND_TEXT_NAME).toString()).toBe(code)
+    expect(b.getText(TEXT_NAME).toString()).toBe(code + '# first answer\n')
+    expect(insertStarter(a, code, 'starter', SECOND_TEXT_NAME)).toBe(false)
   })
 })

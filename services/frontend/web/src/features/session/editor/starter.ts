@@ -5,9 +5,13 @@
 // keeps one copy when their updates meet. Different starter texts get
 // different client ids, so two versions can never collide on an id.
 import * as Y from 'yjs'
+import { TEXT_NAME } from './textNames'
 
-export const TEXT_NAME = 'code'
+export { SECOND_TEXT_NAME, TEXT_NAME } from './textNames'
 export const META_NAME = 'meta'
+
+/** starterKey keeps the first text's ids as they always were, and gives other texts ids of their own. */
+const starterKey = (code: string, textName: string) => (textName === TEXT_NAME ? code : `${textName}\u0000${code}`)
 
 /** starterClientId is a stable 31-bit id (never 0) from the text (FNV-1a). */
 export function starterClientId(code: string): number {
@@ -20,10 +24,10 @@ export function starterClientId(code: string): number {
 }
 
 /** starterUpdate is the Yjs update that inserts code into an empty text. */
-export function starterUpdate(code: string): Uint8Array {
+export function starterUpdate(code: string, textName = TEXT_NAME): Uint8Array {
   const tmp = new Y.Doc()
-  tmp.clientID = starterClientId(code)
-  tmp.getText(TEXT_NAME).insert(0, code)
+  tmp.clientID = starterClientId(starterKey(code, textName))
+  tmp.getText(textName).insert(0, code)
   const update = Y.encodeStateAsUpdate(tmp)
   tmp.destroy()
   return update
@@ -34,12 +38,12 @@ export function starterUpdate(code: string): Uint8Array {
  * empty and this starter was never applied before (deleting it all must
  * not bring it back). Returns whether it inserted.
  */
-export function insertStarter(doc: Y.Doc, code: string, origin: unknown = 'starter'): boolean {
+export function insertStarter(doc: Y.Doc, code: string, origin: unknown = 'starter', textName = TEXT_NAME): boolean {
   if (!code) return false
-  const text = doc.getText(TEXT_NAME)
+  const text = doc.getText(textName)
   if (text.length > 0) return false
-  const id = starterClientId(code)
+  const id = starterClientId(starterKey(code, textName))
   if (Y.decodeStateVector(Y.encodeStateVector(doc)).has(id)) return false
-  Y.applyUpdate(doc, starterUpdate(code), origin)
+  Y.applyUpdate(doc, starterUpdate(code, textName), origin)
   return true
 }

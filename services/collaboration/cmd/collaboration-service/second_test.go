@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// bankStub is question-service and history-service for the second
+// question: questions by id, random by difficulty and topic, and each
+// user's attempted questions.
+func bankStub(t *testing.T, questions map[string][2]string, attempted map[string][]string) string {
+	t.Helper()
+	order := make([]string, 0, len(questions))
+	for id := range questions {
+		order = append(order, id)
+	}
+	slices.Sort(order)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Authorization") != "Bearer "+internalToken {
+			http.Error(w, `{"error":{"code":"unauthenticated"}}`, http.StatusUnauthorized)
+			return
+		}
+		switch p := r.URL.Path; {
+		case p == "/question-service-api/questions/random":
+			ex := strings.Split(r.URL.Query().Get("exclude"), ",")
+			for _, id := range order {
+				q := questions[id]
+				if q[0] == r.URL.Query().Get("difficulty") && q[1] == r.URL.Query().Get("topic") && !slices.Contains(ex, id) {
+					_ = json.NewEncoder(w).Encode(map[string]any{"id": id})
+					return
+				}
+			}
+			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
+		case strings.HasPrefix(p, "/question-service-api/questions/"):
+			id := strings.TrimPrefix(p, "/question-service-api/questions/")
+			q, ok := questions[id]
+			if !ok {
+				http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "title": "Q " + id, "difficulty": q[0], "topics": []string{q[1]}, "hints": []string{"h"}})
+		case strings.HasPrefix(p, "/history-service-api/internal/users/"):
+			user := strings.TrimSuffix(strings.TrimPrefix(p, "/history-service-api/internal/users/"), "/attempted-question-ids")
+			_ = json.NewEncoder(w).Encode(map[string]any{"question_ids": append([]string{}, attempted[user]...)})
+		case p == "/history-service-api/internal/attempts":
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{}`))
+		default:
+			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestSwapBringsASecondQuestion: when the roles swap (here on time, read
+// through another replica), the new candidate gets a second question of the
+// same difficulty and topic that neither attempted, on both replicas.
+func TestSwapBringsASecondQuestion(t *testing.T) {
+	t.Parallel()
+	q1, q2, q3, other := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+	ann, ben := uuid.NewString(), uuid.NewString()
+	url := bankStub(t, map[string][2]string{q1: {"easy", "arrays"}, q2: {"easy", "arrays"}, q3: {"easy", "arrays"}, other: {"hard", "arrays"}},
+		map[string][]string{ben: {q2}})
+	e := newEnv(t, withVar("QUESTION_SERVICE_URL", url), withVar("HISTORY_SERVICE_URL", url), withVar("INTERVIEW_PHASE", "2s"))
+	r1, r2 := e.start(), e.start()
+	res := call(t, "POST", r1.URL+api+"/internal/sessions", internalToken, map[string]any{
+		"match_id": uuid.NewString(), "user_ids": []string{ann, ben}, "question_id": q1, "mode": "mock", "interviewer_id": ann})
+	sid := res.Body["session_id"].(string)
+
+	first := call(t, "GET", r1.URL+api+"/sessions/"+sid+"/interview", e.token(ann), nil)
+	if first.Body["question_id"] != q1 {
+		t.Fatalf("first phase: %s", first.Raw)
+	}
+	time.Sleep(time.Until(parseTime(t, first.Body["phase_ends_at"])) + 100*time.Millisecond)
+	second := call(t, "GET", r2.URL+api+"/sessions/"+sid+"/interview", e.token(ben), nil)
+	want := q3 // the only easy arrays question that is neither q1 nor ben's q2
+	if second.Body["phase"] != float64(2) || second.Body["question_id"] == q1 || second.Body["question_id"] == q2 || second.Body["question_id"] != want {
+		t.Fatalf("second phase: %s (want %s: not the first, not one ben attempted)", second.Raw, want)
+	}
+	for _, tc := range []struct {
+		base, user string
+		hints      bool
+	}{{r1.URL, ann, false}, {r2.URL, ben, true}} {
+		got := call(t, "GET", tc.base+api+"/sessions/"+sid+"/question", e.token(tc.user), nil)
+		if got.Body["id"] != want || (got.Body["hints"] != nil) != tc.hints {
+			t.Fatalf("%s's question: %s", tc.user, got.Raw)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package questions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/peerprep/peerprep/libs/discovery"
+)
+
+// maxExclude bounds the ids sent to exclude (a URL has its limits).
+const maxExclude = 200
+
+// SecondQuestion picks the question of a mock interview's second phase the
+// way matching-service picks the first: a random question of the first's
+// difficulty and topic that neither user attempted, else any other of that
+// difficulty and topic, else the first question again.
+func (c *Client) SecondQuestion(ctx context.Context, first string, users [2]string) (string, error) {
+	q, err := c.Question(ctx, first)
+	if err != nil {
+		return "", err
+	}
+	var meta struct {
+		Difficulty string   `json:"difficulty"`
+		Topics     []string `json:"topics"`
+	}
+	if err := json.Unmarshal(mustJSON(q), &meta); err != nil || meta.Difficulty == "" {
+		return "", fmt.Errorf("%w: question %s without a difficulty", ErrUnavailable, first)
+	}
+	topic := ""
+	if len(meta.Topics) > 0 {
+		topic = meta.Topics[0]
+	}
+	exclude := []string{first}
+	for _, u := range users {
+		// Best effort: without history the choice only avoids the first question.
+		exclude = append(exclude, c.attempted(ctx, u)...)
+	}
+	for _, ex := range [][]string{exclude, {first}} {
+		id, err := c.random(ctx, meta.Difficulty, topic, ex)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+	}
+	return first, nil
+}
+
+func mustJSON(q Question) []byte {
+	b, _ := json.Marshal(q)
+	return b
+}
+
+func (c *Client) random(ctx context.Context, difficulty, topic string, exclude []string) (string, error) {
+	slices.Sort(exclude)
+	exclude = slices.Compact(exclude)
+	if len(exclude) > maxExclude {
+		exclude = exclude[:maxExclude]
+	}
+	v := url.Values{"difficulty": {difficulty}, "exclude": {strings.Join(exclude, ",")}}
+	if topic != "" {
+		v.Set("topic", topic)
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := c.disc.GetJSON(ctx, Service, "/question-service-api/questions/random?"+v.Encode(), &out)
+	var se *discovery.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if out.ID == "" {
+		return "", fmt.Errorf("%w: a random question without an id", ErrUnavailable)
+	}
+	return out.ID, nil
+}
+
+// attempted lists the questions user attempted, per history-service; nil
+// when it cannot say.
+func (c *Client) attempted(ctx context.Context, user string) []string {
+	var out struct {
+		QuestionIDs []string `json:"question_ids"`
+	}
+	if err := c.disc.GetJSON(ctx, "history-service", "/history-service-api/internal/users/"+url.PathEscape(user)+"/attempted-question-ids", &out); err != nil {
+		return nil
+	}
+	return out.QuestionIDs
+}
