@@ -4,7 +4,19 @@ import { difficultyName, topicName, useTopics, type Question } from '../../quest
 import { renderMarkdown } from './markdown'
 
 /** QuestionPane shows the session's question: description, examples, constraints and (collapsed) hints. */
-export function QuestionPane({ question, error, onRetry }: { question: Question | undefined; error: unknown; onRetry: () => void }) {
+export function QuestionPane({
+  question,
+  error,
+  onRetry,
+  titleLevel = 2,
+}: {
+  question: Question | undefined
+  error: unknown
+  onRetry: () => void
+  /** 1 on the question's own page, 2 inside the session room. */
+  titleLevel?: 1 | 2
+}) {
+  const Title = titleLevel === 1 ? 'h1' : 'h2'
   const topics = useTopics()
   const html = useMemo(() => (question ? renderMarkdown(question.description) : ''), [question])
   return (
@@ -15,7 +27,7 @@ export function QuestionPane({ question, error, onRetry }: { question: Question 
         <Loading label="Loading the question…" />
       ) : (
         <>
-          <h2 id="question-title">{question.title}</h2>
+          <Title id="question-title">{question.title}</Title>
           <p className="tags">
             <span className={`badge badge-${question.difficulty}`}>{difficultyName(question.difficulty)}</span>
             {question.topics.map((t) => (
