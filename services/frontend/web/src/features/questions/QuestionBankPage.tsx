@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router'
 import { useQuery } from '../../api/query'
 import { ErrorMessage } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
+import { Pager } from '../../ui/Pager'
 import { SelectField, TextField } from '../../ui/Field'
 import { SkeletonBlock } from '../../ui/Skeleton'
 import { useAttemptedQuestions } from '../history/api'
@@ -90,17 +91,7 @@ export default function QuestionBankPage() {
               </li>
             ))}
           </ul>
-          <nav className="pager" aria-label="Pages">
-            <Button variant="secondary" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-              Previous page
-            </Button>
-            <span>
-              Page {page} of {pages}
-            </span>
-            <Button variant="secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-              Next page
-            </Button>
-          </nav>
+          <Pager page={page} pages={pages} onPage={(n) => update({ page: String(n) })} />
         </>
       )}
     </main>
