@@ -62,6 +62,7 @@ export async function runPages(h) {
         document.documentElement.dataset.theme = t
       }, theme)
       await page.waitForTimeout(50)
+      await axe(page, `${name} (${theme} theme)`)
       await page.screenshot({ path: join(SHOTS, `page-${name}-${theme}.png`) })
     }
   }
@@ -173,7 +174,6 @@ export async function runPages(h) {
     await themes(p, 'history')
 
     await p.getByLabel('Difficulty').selectOption('hard')
-    await p.getByText('Page 1').or(p.getByText('No attempt matches')).first().waitFor({ timeout: T })
     const list = p.getByRole('list', { name: 'Attempts, newest first' })
     await until('only hard attempts', async () => {
       const badges = await list.getByText(/^(Easy|Medium|Hard)$/).allInnerTexts()
@@ -187,8 +187,8 @@ export async function runPages(h) {
     await p.getByRole('button', { name: 'Clear filters' }).click()
     const today = new Date()
     const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-    await p.getByLabel('From').fill(iso(new Date(today.getTime() - 9 * DAY)))
-    await p.getByLabel('To').fill(iso(today))
+    await p.getByLabel('From', { exact: true }).fill(iso(new Date(today.getTime() - 9 * DAY)))
+    await p.getByLabel('To', { exact: true }).fill(iso(today))
     await p.getByRole('button', { name: 'Apply dates' }).click()
     await until('the date range applied', async () => /from=/.test(p.url()) && (await items.count()) > 0 && (await items.count()) < 20)
     const inRange = await items.count()

@@ -2,7 +2,7 @@
 // y-codemirror.next, synced by y-websocket with collaboration-service.
 // Loaded lazily (this module pulls in CodeMirror, yjs and y-websocket).
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
+import { bracketMatching, indentOnInput } from '@codemirror/language'
 import { Compartment, EditorState } from '@codemirror/state'
 import {
   drawSelection,
@@ -22,6 +22,7 @@ import { connReducer, initialConn, type ConnAction, type ConnState } from '../..
 import { ApiError } from '../../../api/errors'
 import { languageName, LANGUAGES } from '../../questions/api'
 import { COLLAB_WS_BASE, saveSnapshot } from '../api'
+import { themedHighlighting } from './highlight'
 import { loadLanguage } from './languages'
 import { PALETTE, peerIndex, remoteCarets } from './remoteCarets'
 import { insertStarter, META_NAME, TEXT_NAME } from './starter'
@@ -111,7 +112,7 @@ export default function CollabEditor(props: CollabEditorProps) {
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          themedHighlighting,
           keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
           langs.of([]),
           yCollab(ytext, null, { undoManager }),
