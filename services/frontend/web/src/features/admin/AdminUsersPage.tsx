@@ -99,7 +99,7 @@ function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
       {user.id === me.id ? (
         <span className="muted">(you)</span>
       ) : (
-        <Button variant="secondary" busy={busy} onClick={() => void change()} aria-label={`Make ${user.username} ${next === 'admin' ? 'an admin' : 'a user'}`}>
+        <Button variant="secondary" busy={busy} onClick={() => void change()} aria-label={`${next === 'admin' ? 'Make admin' : 'Make user'}: ${user.username}`}>
           {next === 'admin' ? 'Make admin' : 'Make user'}
         </Button>
       )}
