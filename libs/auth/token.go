@@ -195,7 +195,23 @@ type Verifier struct {
 	// is most of an authenticated request's CPU.
 	mu    sync.RWMutex
 	cache map[string]*Claims
+
+	revocations Revocations
 }
+
+// Revocations says whether a user's token was revoked after it was issued
+// (libs/revocation keeps them). It must answer from memory: it runs on
+// every authenticated request.
+type Revocations interface {
+	Revoked(userID, sessionID string, issuedAt time.Time) bool
+}
+
+// ErrRevoked is wrapped (with ErrInvalidToken) by the failure of a token
+// revoked by a sign-out, a password change or an account deletion.
+var ErrRevoked = errors.New("token revoked")
+
+// CheckRevocations makes Verify refuse revoked tokens. Call it before serving.
+func (v *Verifier) CheckRevocations(r Revocations) { v.revocations = r }
 
 // cacheSize bounds the verified-token cache; when full it is emptied.
 const cacheSize = 50_000
@@ -221,9 +237,21 @@ func NewVerifier(keys KeySource, now func() time.Time) *Verifier {
 	return &Verifier{keys: keys, parser: jwt.NewParser(opts...), now: now, cache: map[string]*Claims{}}
 }
 
-// Verify parses and checks token; any failure wraps ErrInvalidToken. The
-// returned Claims are shared: callers must not modify them.
+// Verify parses and checks token, and that it was not revoked; any failure
+// wraps ErrInvalidToken. The returned Claims are shared: callers must not
+// modify them.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	claims, err := v.verifyCached(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if v.revocations != nil && claims.IssuedAt != nil && v.revocations.Revoked(claims.Subject, claims.SessionID, claims.IssuedAt.Time) {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrRevoked)
+	}
+	return claims, nil
+}
+
+func (v *Verifier) verifyCached(ctx context.Context, token string) (*Claims, error) {
 	v.mu.RLock()
 	cached, ok := v.cache[token]
 	v.mu.RUnlock()

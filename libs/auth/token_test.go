@@ -280,3 +280,26 @@ func BenchmarkVerifyUncached(b *testing.B) {
 		}
 	}
 }
+
+type revokedUsers map[string]bool
+
+func (r revokedUsers) Revoked(userID, _ string, _ time.Time) bool { return r[userID] }
+
+// TestVerifyRefusesRevokedTokens: a token verified (and cached) before its
+// user's revocation is refused after it.
+func TestVerifyRefusesRevokedTokens(t *testing.T) {
+	t.Parallel()
+	priv, _ := GenerateKey()
+	s := NewSigner(priv, nil)
+	v := NewVerifier(StaticKeys{s.KeyID(): Public(priv)}, nil)
+	revoked := revokedUsers{}
+	v.CheckRevocations(revoked)
+	tok, _, _ := s.Sign("u1", RoleUser, "s1")
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	revoked["u1"] = true
+	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) || !errors.Is(err, ErrRevoked) {
+		t.Fatalf("revoked token: %v", err)
+	}
+}

@@ -46,6 +46,9 @@ type Base struct {
 type Needs struct {
 	Database bool
 	Redis    bool
+	// RedisWhenDeployed: Redis is required in staging and production only
+	// (a service that reads token revocations from it and nothing else).
+	RedisWhenDeployed bool
 	// NoInternalAPI is for a service that neither serves nor calls
 	// /internal/ routes (the web app): it needs no INTERNAL_API_TOKEN.
 	NoInternalAPI bool
@@ -93,7 +96,7 @@ func LoadBase(service string, getenv func(string) string, needs Needs) (Base, er
 	if needs.Database && b.DatabaseURL == "" && getenv("PGHOST") == "" {
 		errs = append(errs, errors.New("DATABASE_URL (or PGHOST and the other libpq variables) is required"))
 	}
-	if needs.Redis {
+	if needs.Redis || (needs.RedisWhenDeployed && (b.Deployed() || b.RedisURL != "")) {
 		if b.RedisURL == "" {
 			errs = append(errs, errors.New("REDIS_URL is required"))
 		} else if u, err := url.Parse(b.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {

@@ -25,6 +25,8 @@ func TestLoadBase(t *testing.T) {
 		{"production refuses to start without the internal token", map[string]string{"ENVIRONMENT": "production"}, Needs{}, "INTERNAL_API_TOKEN is required", nil},
 		{"database required when needed", map[string]string{}, Needs{Database: true}, "DATABASE_URL (or PGHOST", nil},
 		{"redis URL must be redis://", map[string]string{"REDIS_URL": "http://x"}, Needs{Redis: true}, "REDIS_URL must be", nil},
+		{"redis when deployed: required in production", map[string]string{"ENVIRONMENT": "production", "INTERNAL_API_TOKEN": "0123456789abcdef"}, Needs{RedisWhenDeployed: true}, "REDIS_URL is required", nil},
+		{"redis when deployed: optional locally", map[string]string{}, Needs{RedisWhenDeployed: true}, "", func(t *testing.T, b Base) {}},
 		{"bad port", map[string]string{"PORT": "http"}, Needs{}, "PORT must be", nil},
 		{"bad environment", map[string]string{"ENVIRONMENT": "prod"}, Needs{}, "ENVIRONMENT must be", nil},
 		{"bad drain", map[string]string{"SHUTDOWN_DRAIN": "5"}, Needs{}, "SHUTDOWN_DRAIN must be", nil},

@@ -7,6 +7,7 @@ package health
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sort"
 	"sync"
@@ -42,6 +43,7 @@ type Health struct {
 	checks           map[string]Check
 	draining         atomic.Bool
 	now              func() time.Time
+	log              atomic.Pointer[slog.Logger]
 
 	mu       sync.Mutex
 	cached   *Report
@@ -53,6 +55,10 @@ type Health struct {
 func New(service, version string) *Health {
 	return &Health{service: service, version: version, checks: map[string]Check{}, now: time.Now}
 }
+
+// SetLogger sets where a failing check's cause goes: the public report
+// only says "error: unreachable" or "error: timeout".
+func (h *Health) SetLogger(l *slog.Logger) { h.log.Store(l) }
 
 // Add registers a named check ("database", "redis"). Call before serving.
 func (h *Health) Add(name string, c Check) {
@@ -140,6 +146,9 @@ func (h *Health) run(ctx context.Context) Report {
 			results[i] = "ok"
 			if err := h.checks[name](cctx); err != nil {
 				results[i] = "error: " + short(err)
+				if l := h.log.Load(); l != nil {
+					l.WarnContext(ctx, "readiness check failed", "check", name, "error", err.Error())
+				}
 			}
 		}()
 	}
@@ -154,8 +163,9 @@ func (h *Health) run(ctx context.Context) Report {
 	return r
 }
 
-// short keeps a check failure readable and free of connection strings: the
-// probe is public, so it says what failed, not where.
+// short names a check failure without its text: the probe is public, and
+// a driver's error names the database user, database and host:port. The
+// text goes to the log (SetLogger).
 func short(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -163,11 +173,7 @@ func short(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	}
-	msg := err.Error()
-	if len(msg) > 80 {
-		msg = msg[:80]
-	}
-	return msg
+	return "unreachable"
 }
 
 // Register mounts /health, /health/live and /health/ready at the root and,

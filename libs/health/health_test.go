@@ -1,11 +1,14 @@
 package health
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,13 +18,19 @@ import (
 
 func serve(t *testing.T, h *Health, path string) (int, Report) {
 	t.Helper()
+	code, r, _ := serveRaw(t, h, path)
+	return code, r
+}
+
+func serveRaw(t *testing.T, h *Health, path string) (int, Report, string) {
+	t.Helper()
 	e := echo.New()
 	h.Register(e, "/user-service-api")
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	var r Report
 	_ = json.Unmarshal(rec.Body.Bytes(), &r)
-	return rec.Code, r
+	return rec.Code, r, rec.Body.String()
 }
 
 func TestReadiness(t *testing.T) {
@@ -38,14 +47,27 @@ func TestReadiness(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a failing check is 503 naming it", func(t *testing.T) {
+	t.Run("a failing check is 503 naming it, its cause only in the log", func(t *testing.T) {
 		t.Parallel()
 		h := New("user-service", "v")
-		h.Add("database", func(context.Context) error { return errors.New("connection refused") })
+		var logs bytes.Buffer
+		h.SetLogger(slog.New(slog.NewJSONHandler(&logs, nil)))
+		cause := `failed to connect to user=peerprep database=peerprep_user: 10.0.3.17:5432 (db.internal): dial error: connection refused`
+		h.Add("database", func(context.Context) error { return errors.New(cause) })
 		h.Add("redis", func(context.Context) error { return nil })
-		code, r := serve(t, h, "/health/ready")
-		if code != 503 || r.Status != "unhealthy" || r.Checks["database"] != "error: connection refused" || r.Checks["redis"] != "ok" {
-			t.Fatalf("%d %+v", code, r)
+		for _, p := range []string{"/health", "/health/ready", "/user-service-api/health"} {
+			code, r, raw := serveRaw(t, h, p)
+			if code != 503 || r.Status != "unhealthy" || r.Checks["database"] != "error: unreachable" || r.Checks["redis"] != "ok" {
+				t.Fatalf("%s: %d %+v", p, code, r)
+			}
+			for _, secret := range []string{"peerprep", "10.0.3.17", "5432", "db.internal", "refused"} {
+				if strings.Contains(strings.ReplaceAll(raw, "user-service", ""), secret) {
+					t.Fatalf("%s: the public body names %q: %s", p, secret, raw)
+				}
+			}
+		}
+		if !strings.Contains(logs.String(), "10.0.3.17:5432") || !strings.Contains(logs.String(), `"check":"database"`) {
+			t.Fatalf("the cause is not in the log: %s", logs.String())
 		}
 	})
 	t.Run("checks run concurrently and each is bounded to a second", func(t *testing.T) {

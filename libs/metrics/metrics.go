@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -58,7 +60,7 @@ var (
 		Services: []string{"matching-service", "chat-service", "collaboration-service"},
 		Help:     "open WebSocket connections on one replica"}
 	StreamLag = Metric{Name: "StreamLag", Unit: Milliseconds, Statistic: "p99", Services: []string{"chat-service", "collaboration-service"},
-		Help: "age of a Redis stream entry when this replica delivers it to its sockets"}
+		Help: "age of a chat message or editor update (from the time Redis took it) when this replica hands it to its sockets"}
 	// Runs and timeouts of execution-service, which does not exist yet.
 	ExecutionRuns = Metric{Name: "ExecutionRuns", Unit: Count, Statistic: "Sum", Services: []string{"execution-service"}, Extra: []string{"Verdict"},
 		Help: "code runs, per verdict"}
@@ -93,6 +95,12 @@ func New(w io.Writer, environment, service string) *Emitter {
 // service already keeps (a hub's open sockets) becomes a metric with one
 // goroutine.
 func (e *Emitter) Gauge(ctx context.Context, m Metric, read func() float64, extra ...string) {
+	e.Every(ctx, func() { _ = e.Emit(m, read(), extra...) })
+}
+
+// Every calls emit every GaugeInterval until ctx ends, for gauges read
+// together (a queue's depth in total and per group, from one query).
+func (e *Emitter) Every(ctx context.Context, emit func()) {
 	t := time.NewTicker(e.interval)
 	defer t.Stop()
 	for {
@@ -100,15 +108,85 @@ func (e *Emitter) Gauge(ctx context.Context, m Metric, read func() float64, extr
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = e.Emit(m, read(), extra...)
+			emit()
 		}
 	}
+}
+
+// MaxValues is how many values one EMF line may carry for a metric.
+const MaxValues = 100
+
+// Sampler collects the observations of a distribution metric (a latency)
+// and emits them every GaugeInterval as one EMF line whose value is an
+// array, so a busy replica writes one line a minute rather than one per
+// event and CloudWatch still computes percentiles. Past MaxValues
+// observations in an interval it keeps a uniform random sample of them
+// (reservoir sampling) plus the largest, so a percentile stays unbiased and
+// the maximum exact.
+type Sampler struct {
+	e *Emitter
+	m Metric
+
+	mu     sync.Mutex
+	vals   []float64
+	seen   int
+	max    float64
+	random func(n int) int
+}
+
+// Sampler returns a sampler of m; Run emits what it collects.
+func (e *Emitter) Sampler(m Metric) *Sampler {
+	return &Sampler{e: e, m: m, vals: make([]float64, 0, MaxValues), random: rand.IntN}
+}
+
+// Observe records one duration, in m's unit (Milliseconds). Safe for
+// concurrent use; it never blocks on I/O.
+func (s *Sampler) Observe(d time.Duration) {
+	v := float64(d) / float64(time.Millisecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen++
+	s.max = max(s.max, v)
+	if len(s.vals) < MaxValues {
+		s.vals = append(s.vals, v)
+		return
+	}
+	if i := s.random(s.seen); i < MaxValues {
+		s.vals[i] = v
+	}
+}
+
+// Flush emits what was observed since the last flush, if anything.
+func (s *Sampler) Flush() error {
+	s.mu.Lock()
+	vals, top := s.vals, s.max
+	s.vals, s.seen, s.max = make([]float64, 0, MaxValues), 0, 0
+	s.mu.Unlock()
+	if len(vals) == 0 {
+		return nil
+	}
+	if !slices.Contains(vals, top) {
+		vals[0] = top
+	}
+	return s.e.emit(s.m, vals)
+}
+
+// Run flushes every GaugeInterval until ctx ends, and once more then.
+func (s *Sampler) Run(ctx context.Context) {
+	s.e.Every(ctx, func() { _ = s.Flush() })
+	_ = s.Flush()
 }
 
 // Emit writes one data point of m. extra are the values of m's Extra
 // dimensions, all or none: with none the point belongs to the service's
 // series, with all to the series of that combination.
 func (e *Emitter) Emit(m Metric, value float64, extra ...string) error {
+	return e.emit(m, value, extra...)
+}
+
+// emit writes one line; value is a number or, for a Sampler, up to
+// MaxValues numbers.
+func (e *Emitter) emit(m Metric, value any, extra ...string) error {
 	if len(extra) != 0 && len(extra) != len(m.Extra) {
 		return fmt.Errorf("metrics: %s takes %d dimension values (%v), got %d", m.Name, len(m.Extra), m.Extra, len(extra))
 	}
@@ -199,12 +277,21 @@ func Parse(line []byte) ([]Point, error) {
 				dims[k] = v
 			}
 			for _, m := range d.Metrics {
-				var v float64
-				if err := json.Unmarshal(raw[m.Name], &v); err != nil {
-					return nil, fmt.Errorf("emf: metric %s has no numeric value on the line", m.Name)
+				var vs []float64
+				if err := json.Unmarshal(raw[m.Name], &vs); err != nil {
+					var v float64
+					if err := json.Unmarshal(raw[m.Name], &v); err != nil {
+						return nil, fmt.Errorf("emf: metric %s has no numeric value on the line", m.Name)
+					}
+					vs = []float64{v}
 				}
-				points = append(points, Point{Namespace: d.Namespace, Name: m.Name, Unit: m.Unit, Value: v, Dimensions: dims,
-					Time: time.UnixMilli(meta.Timestamp).UTC()})
+				if len(vs) == 0 || len(vs) > MaxValues {
+					return nil, fmt.Errorf("emf: metric %s has %d values, want 1-%d", m.Name, len(vs), MaxValues)
+				}
+				for _, v := range vs {
+					points = append(points, Point{Namespace: d.Namespace, Name: m.Name, Unit: m.Unit, Value: v, Dimensions: dims,
+						Time: time.UnixMilli(meta.Timestamp).UTC()})
+				}
 			}
 		}
 	}

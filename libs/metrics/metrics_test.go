@@ -127,3 +127,63 @@ func TestGaugeEmitsUntilTheContextEnds(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, r) }()
 	<-done
 }
+
+func TestSamplerEmitsOneLineOfValuesWithTheMaximum(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	e := New(&buf, "staging", "chat-service")
+	s := e.Sampler(StreamLag)
+	if err := s.Flush(); err != nil || buf.Len() != 0 {
+		t.Fatalf("an empty interval wrote %q (%v)", buf.String(), err)
+	}
+	for i := 1; i <= 1000; i++ {
+		s.Observe(time.Duration(i) * time.Millisecond)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d lines, want one per interval", len(lines))
+	}
+	ps, err := Parse([]byte(lines[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != MaxValues {
+		t.Fatalf("%d values, want %d", len(ps), MaxValues)
+	}
+	top, sum := 0.0, 0.0
+	for _, p := range ps {
+		top = max(top, p.Value)
+		sum += p.Value
+		if p.Name != "StreamLag" || p.Unit != Milliseconds || p.Dimensions["Service"] != "chat-service" {
+			t.Fatalf("point %+v", p)
+		}
+	}
+	if top != 1000 {
+		t.Errorf("max %v, want the largest observation, 1000", top)
+	}
+	// A uniform sample of 1..1000 has a mean near 500, not near the first
+	// hundred's 50.
+	if mean := sum / float64(len(ps)); mean < 300 || mean > 700 {
+		t.Errorf("sample mean %v: not a uniform sample of the interval", mean)
+	}
+	buf.Reset()
+	if err := s.Flush(); err != nil || buf.Len() != 0 {
+		t.Fatalf("a flush after a flush wrote %q (%v)", buf.String(), err)
+	}
+}
+
+func TestParseRejectsTooManyValues(t *testing.T) {
+	t.Parallel()
+	vals := make([]string, MaxValues+1)
+	for i := range vals {
+		vals[i] = "1"
+	}
+	line := `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"n","Dimensions":[["Service"]],"Metrics":[{"Name":"StreamLag"}]}]},"Service":"s","StreamLag":[` +
+		strings.Join(vals, ",") + `]}`
+	if _, err := Parse([]byte(line)); err == nil {
+		t.Error("101 values were accepted")
+	}
+}

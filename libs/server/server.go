@@ -69,6 +69,7 @@ func New(o Options) *Server {
 	if o.Health == nil {
 		o.Health = health.New(o.Service, "")
 	}
+	o.Health.SetLogger(o.Logger)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Logger.SetOutput(discard{})

@@ -110,3 +110,27 @@ func Start(t testing.TB, run RunFunc, env map[string]string) *Instance {
 	t.Fatalf("servicetest: %s/health/live never answered 200", in.URL)
 	return nil
 }
+
+// WaitStatus polls GET url with the bearer token until it answers want,
+// failing the test after five seconds (e.g. a token revoked elsewhere,
+// which reaches this process through Redis pub/sub).
+func WaitStatus(t testing.TB, url, token string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		got := 0
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			got = resp.StatusCode
+			_ = resp.Body.Close()
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s answered %d, want %d", url, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

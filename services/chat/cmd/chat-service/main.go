@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/collaboration"
@@ -103,6 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	replica := replicaID()
 	rk := redisroom.NewKeys(cfg.RedisKeyPrefix)
@@ -123,6 +126,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// per-user message limit that Redis enforces across replicas.
 		FramesPerSec: float64(max(20, 2*cfg.RatePerSecond, 2*cfg.RateBurst)),
 	})
+	// A revoked user's sockets here close with 4401: the client refreshes
+	// its token and reconnects, or signs out when the account is gone.
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
+	})
 
 	// Background work outlives the request-serving context: it stops only
 	// after the server has drained and every socket is closed.
@@ -133,12 +141,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		wg.Add(1)
 		go func() { defer wg.Done(); fn(bg) }()
 	}
-	start(func(ctx context.Context) { bus.Run(ctx, hub.Dispatch) })
+	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
+	lag := emf.Sampler(metrics.StreamLag)
+	start(func(ctx context.Context) {
+		bus.Run(ctx, func(ev redisroom.Event) {
+			if ev.Kind == redisroom.EventMessage && !ev.Message.SentAt.IsZero() {
+				lag.Observe(max(0, time.Since(ev.Message.SentAt)))
+			}
+			hub.Dispatch(ev)
+		})
+	})
 	if err := hub.Heartbeat(ctx); err != nil {
 		log.Warn("first presence heartbeat failed; retrying in the background", "error", err.Error())
 	}
 	start(hub.Maintain)
-	emf := metrics.New(stdout, cfg.Environment, "chat-service") // EMF lines: CloudWatch metrics through the log driver
+	start(lag.Run)
 	start(func(ctx context.Context) {
 		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
 	})

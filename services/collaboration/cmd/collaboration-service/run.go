@@ -15,7 +15,9 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
+	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/collaboration/internal/config"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
@@ -76,15 +78,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	rkeys := docstream.Keys{Prefix: cfg.RedisKeyPrefix}
 	streams := docstream.NewStreams(rdb, rkeys)
 	var persister *docstream.Persister
+	emf := metrics.New(stdout, cfg.Environment, config.Service) // EMF lines: CloudWatch metrics through the log driver
+	lag := emf.Sampler(metrics.StreamLag)
 	hub := room.NewHub(room.Options{
 		Streams: streams, Signals: docstream.NewSignals(rdb, rkeys, log), Docs: store, Sessions: store, Log: log,
 		HeartbeatEvery: min(max(cfg.IdleTimeout/4, 50*time.Millisecond), 10*time.Second),
 		CompactEvery:   cfg.CompactEvery,
 		Released:       func(ctx context.Context, sid string) { persister.PersistSession(ctx, sid) },
+		Delivered:      lag.Observe,
+	})
+	// A revoked user's sockets here close with 4401: the client refreshes
+	// its token and reconnects, or signs out when the account is gone.
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
 	persister = docstream.NewPersister(rdb, rkeys, hub.Replica(), store, hub.Hosted, log,
 		docstream.PersisterOptions{Interval: cfg.PersistInterval})
@@ -113,7 +124,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// replica holds once the sockets are closed.
 	wctx, stopWorkers := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, w := range []func(context.Context){hub.Run, persister.Run, sessions.Run} {
+	connGauge := func(ctx context.Context) {
+		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
+	}
+	for _, w := range []func(context.Context){hub.Run, persister.Run, sessions.Run, lag.Run, connGauge} {
 		wg.Add(1)
 		go func() { defer wg.Done(); w(wctx) }()
 	}

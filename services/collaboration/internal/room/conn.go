@@ -70,6 +70,7 @@ func (h *Hub) Join(ctx context.Context, sid, user string) (*Conn, error) {
 	c.startID = r.last
 	r.mu.Unlock()
 	h.conns.Add(1)
+	h.joined.Add(1)
 
 	// The stream first: an entry trimmed from it after this read was
 	// persisted (or covered by a snapshot) before being trimmed, so the
@@ -516,5 +517,6 @@ func (c *Conn) leave() {
 		cancel()
 	}
 	c.hub.release(r)
+	c.hub.joined.Add(-1)
 	c.hub.conns.Done()
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// Released is called when the last socket of a session on this replica
 	// has gone, e.g. to store what its stream still holds.
 	Released func(ctx context.Context, sid string)
+	// Delivered, if set, is told the age of every stream entry this
+	// replica hands to its sockets (from the time Redis appended it): the
+	// StreamLag metric.
+	Delivered func(age time.Duration)
 
 	HeartbeatEvery time.Duration // default 10 s
 	CompactEvery   int           // updates between full-state requests; default 1000
@@ -90,6 +94,7 @@ type Hub struct {
 	rooms   map[string]*room
 	closing bool
 	conns   sync.WaitGroup
+	joined  atomic.Int64 // sockets joined to a session
 }
 
 // NewHub returns a Hub; Run must be running for sockets to work.
@@ -335,10 +340,21 @@ func (h *Hub) release(r *room) {
 
 // deliver receives new stream entries of a hosted session.
 func (h *Hub) deliver(owner any, entries []docstream.Entry) {
-	if r, ok := owner.(*room); ok {
-		r.deliver(entries)
+	r, ok := owner.(*room)
+	if !ok {
+		return
 	}
+	if h.o.Delivered != nil {
+		now := time.Now().UnixMilli()
+		for _, e := range entries {
+			h.o.Delivered(time.Duration(max(0, now-e.ID.Ms)) * time.Millisecond)
+		}
+	}
+	r.deliver(entries)
 }
+
+// Conns is the number of sockets joined to a session on this replica.
+func (h *Hub) Conns() int { return int(h.joined.Load()) }
 
 // signal receives a signal for a session.
 func (h *Hub) signal(sid string, sig docstream.Signal) {

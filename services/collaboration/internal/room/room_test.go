@@ -379,3 +379,40 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+func TestConnsAndDeliveredAgesForMetrics(t *testing.T) {
+	t.Parallel()
+	var (
+		mu   sync.Mutex
+		ages []time.Duration
+	)
+	h := newHarness(t, Options{Delivered: func(age time.Duration) {
+		mu.Lock()
+		ages = append(ages, age)
+		mu.Unlock()
+	}})
+	a := h.connect(t, "ada")
+	a.synced()
+	b := h.connect(t, "bob")
+	b.synced()
+	if n := h.hub.Conns(); n != 2 {
+		t.Fatalf("Conns = %d with two sockets joined", n)
+	}
+	a.send(yproto.Update([]byte("from-a")))
+	if got := b.next(); !bytes.Equal(got, yproto.Update([]byte("from-a"))) {
+		t.Fatalf("b got %v", got)
+	}
+	mu.Lock()
+	if len(ages) == 0 || ages[0] < 0 || ages[0] > 5*time.Second {
+		t.Errorf("delivered ages %v, want one small age per entry", ages)
+	}
+	mu.Unlock()
+	_ = b.ws.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for h.hub.Conns() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Conns = %d after one socket closed", h.hub.Conns())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -193,7 +193,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 		"unknown subcommand":                       {[]string{"frobnicate"}, nil, "unknown command"},
 		"serve without a database":                 {[]string{"serve"}, map[string]string{"ENVIRONMENT": "test"}, "DATABASE_URL"},
 		"production without the internal token":    {nil, map[string]string{"ENVIRONMENT": "production", "DATABASE_URL": "postgres://x"}, "INTERNAL_API_TOKEN"},
-		"bench data outside local or test":         {[]string{"gen-bench-data"}, map[string]string{"ENVIRONMENT": "staging", "DATABASE_URL": "postgres://x", "INTERNAL_API_TOKEN": strings.Repeat("x", 32)}, "only with ENVIRONMENT=local"},
+		"bench data outside local or test":         {[]string{"gen-bench-data"}, map[string]string{"ENVIRONMENT": "staging", "DATABASE_URL": "postgres://x", "INTERNAL_API_TOKEN": strings.Repeat("x", 32), "REDIS_URL": "redis://127.0.0.1:1/0"}, "only with ENVIRONMENT=local"},
 		"a malformed retry interval":               {nil, map[string]string{"DATABASE_URL": "postgres://x", "SNAPSHOT_RETRY_INTERVAL": "often"}, "SNAPSHOT_RETRY_INTERVAL"},
 		"healthcheck with nothing listening fails": {[]string{"healthcheck"}, map[string]string{"PORT": strconv.Itoa(closedPort(t))}, "healthcheck"},
 	} {

@@ -18,6 +18,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	libpostgres "github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/config"
@@ -106,7 +107,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		MapError:      httpapi.MapError,
 		HSTS:          cfg.Deployed(),
 	})
-	httpapi.Routes(srv.Echo, svc, auth.NewVerifier(keys, nil), cfg.InternalToken)
+	verifier := auth.NewVerifier(keys, nil)
+	closeRedis, err := revocation.Open(ctx, cfg.RedisURL, cfg.RedisKeyPrefix, log, verifier)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	httpapi.Routes(srv.Echo, svc, verifier, cfg.InternalToken)
 
 	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {

@@ -28,7 +28,7 @@ type Config struct {
 
 // Load reads and validates the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
-	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true})
+	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true, RedisWhenDeployed: true})
 	errs := []error{err}
 	c := Config{Base: base}
 	c.SnapshotRetryInterval, err = config.Duration(getenv, "SNAPSHOT_RETRY_INTERVAL", 10*time.Second)

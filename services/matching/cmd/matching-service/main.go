@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/signal"
@@ -31,6 +32,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
@@ -92,17 +94,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	store := redisq.New(rdb, cfg.RedisKeyPrefix, redisq.Options{RelaxAfter: cfg.RelaxAfter, MatchTimeout: cfg.MatchTimeout})
+	// A deleted account's waiting ticket is cancelled, and none of its
+	// tickets pairs (every replica hears it; the cancel is idempotent).
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		if !r.Deleted {
+			return
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := store.ForgetUser(fctx, r.UserID, revocation.Keep); err != nil {
+			log.Warn("cancelling a deleted account's ticket failed", "user_id", r.UserID, "error", err.Error())
+		}
+	})
 	tickets := match.NewService(match.Deps{
 		Store: store, Log: log,
 		Topics:   remote.NewTopics(disc, time.Minute, nil, log),
 		Sessions: remote.NewSessions(disc),
 	})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
+	revoked.OnRevoke(func(r revocation.Revocation) {
+		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
+	})
 	consumer := "matching-" + randomHex(6)
+	emf := metrics.New(stdout, cfg.Environment, "matching-service") // EMF lines: CloudWatch metrics through the log driver
+	latency := emf.Sampler(metrics.MatchLatency)
 	worker := setup.NewWorker(setup.Options{
 		Store: store, Services: remote.NewServices(disc), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
+		Ready: func(m setup.Match) {
+			for _, q := range m.QueuedAt {
+				if !q.IsZero() {
+					latency.Observe(max(0, time.Since(q)))
+				}
+			}
+		},
 	})
 	sweeper := match.NewSweeper(store, match.SweepInterval(cfg.RelaxAfter, cfg.MatchTimeout), log,
 		func(ctx context.Context, _, _ int64) {
@@ -138,13 +165,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// unfinished jobs to the other replicas); the event fan-out runs until
 	// the sockets are closed.
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	emf := metrics.New(stdout, cfg.Environment, "matching-service") // EMF lines: CloudWatch metrics through the log driver
 	var bg sync.WaitGroup
-	bg.Add(4)
+	bg.Add(6)
 	go func() {
 		defer bg.Done()
 		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
 	}()
+	go func() { defer bg.Done(); emf.Every(ctx, func() { emitQueueDepth(ctx, emf, store, log) }) }()
+	go func() { defer bg.Done(); latency.Run(ctx) }()
 	go func() { defer bg.Done(); worker.Run(ctx) }()
 	go func() { defer bg.Done(); sweeper.Run(ctx) }()
 	go func() { defer bg.Done(); hub.Run(hubCtx) }()
@@ -152,6 +180,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	stopHub()
 	bg.Wait()
 	return err
+}
+
+// emitQueueDepth emits the waiting tickets in total and per difficulty.
+func emitQueueDepth(ctx context.Context, emf *metrics.Emitter, store *redisq.Store, log *slog.Logger) {
+	total, by, err := store.QueueDepth(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("reading the queue depth for metrics failed", "error", err.Error())
+		}
+		return
+	}
+	_ = emf.Emit(metrics.QueueDepth, float64(total))
+	for _, d := range match.Difficulties {
+		_ = emf.Emit(metrics.QueueDepth, float64(by[d]), d)
+	}
 }
 
 // originPatterns turns CORS_ALLOWED_ORIGINS into the host patterns the

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
 
@@ -74,6 +75,33 @@ func TestMatchAcrossReplicas(t *testing.T) {
 	}
 	e.deps.Leave(alice.ID)
 	mustQueue(t, b.URL, alice, "hard", "graphs", "")
+
+	// The replica that set the match up reports how long both tickets
+	// waited, as an EMF line CloudWatch can read, when it stops (and once a
+	// minute before that).
+	for _, in := range []*servicetest.Instance{a, b} {
+		if err := in.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var waited []float64
+	for _, l := range append(a.Logs(), b.Logs()...) {
+		if !strings.Contains(l, `"_aws"`) {
+			continue
+		}
+		ps, err := metrics.Parse([]byte(l))
+		if err != nil {
+			t.Fatalf("EMF line %s: %v", l, err)
+		}
+		for _, p := range ps {
+			if p.Name == metrics.MatchLatency.Name && p.Dimensions[metrics.ServiceDimension] == "matching-service" {
+				waited = append(waited, p.Value)
+			}
+		}
+	}
+	if len(waited) != 2 || waited[0] < 0 || waited[1] < 0 || waited[0] > 30000 {
+		t.Fatalf("MatchLatency values %v, want one per ticket", waited)
+	}
 }
 
 // TestReplicaStoppedDuringSetup stops the replica that runs the post-match

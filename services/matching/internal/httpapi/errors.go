@@ -19,6 +19,8 @@ func MapError(err error) *httperr.Error {
 		return httperr.Validation(details...)
 	case errors.Is(err, match.ErrNotFound):
 		return httperr.NotFound("you have no ticket")
+	case errors.Is(err, match.ErrUserGone):
+		return httperr.Unauthenticated("this account no longer exists")
 	case errors.Is(err, match.ErrUnavailable):
 		return httperr.Unavailable(err)
 	}

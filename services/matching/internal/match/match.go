@@ -115,6 +115,8 @@ func SessionLanguage(a, b string) string {
 var (
 	ErrNotFound    = errors.New("no ticket")
 	ErrUnavailable = errors.New("a dependency is unavailable")
+	// ErrUserGone: the account was deleted (its token not yet known revoked here).
+	ErrUserGone = errors.New("the account no longer exists")
 )
 
 // ConflictError is a request that the ticket's state forbids; Ticket is

@@ -37,6 +37,7 @@ func script(name string) *redis.Script {
 var (
 	enqueueScript     = script("enqueue")
 	cancelScript      = script("cancel")
+	forgetScript      = script("forget")
 	relaxScript       = script("relax")
 	expireScript      = script("expire")
 	finishScript      = script("finish")
@@ -44,6 +45,7 @@ var (
 	currentScript     = script("current")
 	epochScript       = script("epoch")
 	jobsScript        = script("jobs")
+	depthScript       = script("depth")
 )
 
 // Group is the consumer group of the jobs stream.
@@ -99,6 +101,9 @@ func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Cr
 	if err != nil {
 		return match.Ticket{}, storeErr("enqueue script", err)
 	}
+	if len(res) == 1 && res[0] == "gone" {
+		return match.Ticket{}, match.ErrUserGone
+	}
 	outcome, t, err := outcomeTicket(res)
 	if err != nil {
 		return match.Ticket{}, err
@@ -127,6 +132,15 @@ func (s *Store) Cancel(ctx context.Context, userID string) (match.Ticket, error)
 	}
 	_, t, err := outcomeTicket(res)
 	return t, err
+}
+
+// ForgetUser cancels the waiting ticket of a deleted account and, for
+// keep, refuses its new tickets and never pairs one of its tickets.
+func (s *Store) ForgetUser(ctx context.Context, userID string, keep time.Duration) error {
+	if err := s.run(ctx, forgetScript, userID, keep.Milliseconds()).Err(); err != nil {
+		return storeErr("forget script", err)
+	}
+	return nil
 }
 
 // Current implements match.Store.
@@ -433,6 +447,12 @@ func (s *Store) Match(ctx context.Context, id string) (setup.Match, error) {
 		return setup.Match{}, setup.ErrGone
 	}
 	created, _ := strconv.ParseInt(f["created_at"], 10, 64)
+	var queued [2]time.Time
+	for i, k := range []string{"queued_a", "queued_b"} {
+		if ms, _ := strconv.ParseInt(f[k], 10, 64); ms > 0 { // absent in matches made before it was kept
+			queued[i] = time.UnixMilli(ms).UTC()
+		}
+	}
 	return setup.Match{
 		ID:         f["id"],
 		TicketIDs:  [2]string{f["ticket_a"], f["ticket_b"]},
@@ -441,6 +461,7 @@ func (s *Store) Match(ctx context.Context, id string) (setup.Match, error) {
 		Difficulty: f["difficulty"],
 		Language:   f["language"],
 		CreatedAt:  time.UnixMilli(created).UTC(),
+		QueuedAt:   queued,
 		Status:     f["status"],
 		QuestionID: f["question_id"],
 	}, nil
@@ -493,6 +514,23 @@ func storeErr(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return fmt.Errorf("%w: %s: %v", match.ErrUnavailable, op, err)
+}
+
+// QueueDepth counts the tickets waiting to be matched, in total and per
+// difficulty (the QueueDepth metric's criteria groups).
+func (s *Store) QueueDepth(ctx context.Context) (total int64, byDifficulty map[string]int64, err error) {
+	v, err := s.run(ctx, depthScript).Int64Slice()
+	if err != nil {
+		return 0, nil, storeErr("queue depth", err)
+	}
+	if len(v) != 1+len(match.Difficulties) {
+		return 0, nil, fmt.Errorf("queue depth: %d numbers from the script, want %d", len(v), 1+len(match.Difficulties))
+	}
+	byDifficulty = make(map[string]int64, len(match.Difficulties))
+	for i, d := range match.Difficulties {
+		byDifficulty[d] = v[1+i]
+	}
+	return v[0], byDifficulty, nil
 }
 
 // Ping checks the connection (readiness).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -750,5 +751,32 @@ func TestMatchedTicketGuardsTheSession(t *testing.T) {
 	tk, err := rs[0].Enqueue(ctx, uuid.NewString(), a.UserID, crit("hard", "arrays", ""), matchedA)
 	if err != nil || tk.Status != match.StatusQueued {
 		t.Fatalf("requeue once the matched ticket was seen: %+v %v", tk, err)
+	}
+}
+
+func TestQueueDepthAndQueueTimes(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, slow)
+	ctx := context.Background()
+	if total, by, err := s.QueueDepth(ctx); err != nil || total != 0 || by["easy"] != 0 {
+		t.Fatalf("empty store: %d %v %v", total, by, err)
+	}
+	a := enqueue(t, s, crit("easy", "arrays", ""))
+	enqueue(t, s, crit("easy", "graphs", "go"))
+	enqueue(t, s, crit("hard", "trees", ""))
+	total, by, err := s.QueueDepth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int64{"easy": 2, "medium": 0, "hard": 1}; total != 3 || !maps.Equal(by, want) {
+		t.Fatalf("depth %d %v, want 3 %v", total, by, want)
+	}
+	b := enqueue(t, s, crit("easy", "arrays", "python")) // pairs with a: both leave the queue
+	if total, by, _ = s.QueueDepth(ctx); total != 2 || by["easy"] != 1 || by["hard"] != 1 {
+		t.Fatalf("after a pairing: %d %v", total, by)
+	}
+	m := matchOf(t, s, b.ID)
+	if !m.QueuedAt[0].Equal(ticket(t, s, a.ID).QueuedAt) || !m.QueuedAt[1].Equal(ticket(t, s, b.ID).QueuedAt) {
+		t.Fatalf("match queued at %v, tickets %v and %v", m.QueuedAt, a.QueuedAt, b.QueuedAt)
 	}
 }

@@ -29,8 +29,9 @@ type Match struct {
 	Difficulty string // of the longer-waiting ticket
 	Language   string // "" when neither asked for one
 	CreatedAt  time.Time
-	Status     string // StatusPending, StatusDone or StatusFailed
-	QuestionID string // once chosen
+	QueuedAt   [2]time.Time // when each ticket was queued; zero if unknown
+	Status     string       // StatusPending, StatusDone or StatusFailed
+	QuestionID string       // once chosen
 }
 
 // Match states.

@@ -20,6 +20,10 @@ type Options struct {
 	ClaimEvery  time.Duration // look for such jobs this often; default 500ms
 	Heartbeat   time.Duration // touch jobs in progress this often; default 1s
 	Concurrency int           // jobs in progress at once; default 256
+
+	// Ready, if set, is called when this replica has set a match up: for
+	// metrics (the time from each ticket's enqueue to its match).
+	Ready func(m Match)
 }
 
 // Worker runs the post-match steps of the jobs it reads or claims.
@@ -230,6 +234,9 @@ func (w *Worker) process(ctx context.Context, j Job) bool {
 		if err == nil {
 			log.Info("match ready", "session_id", res.SessionID, "question_id", res.QuestionID, "attempts", attempt,
 				"setup_ms", time.Since(m.CreatedAt).Milliseconds())
+			if w.o.Ready != nil {
+				w.o.Ready(m)
+			}
 			return w.ack(ctx, j)
 		}
 		if ctx.Err() != nil {

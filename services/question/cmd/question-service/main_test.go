@@ -186,7 +186,7 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 		{"arguments to migrate", []string{"migrate", "now"}, good, "takes no arguments"},
 		{"missing DATABASE_URL", []string{"migrate"}, env{"ENVIRONMENT": "test"}, "DATABASE_URL"},
 		{"production without secrets", []string{"serve"}, env{"DATABASE_URL": "postgres://x/y", "ENVIRONMENT": "production"}, "INTERNAL_API_TOKEN"},
-		{"bench data in production", []string{"gen-bench-data", "10"}, env{"DATABASE_URL": "postgres://x/y", "ENVIRONMENT": "production", "INTERNAL_API_TOKEN": "0123456789abcdef0123"}, "refused"},
+		{"bench data in production", []string{"gen-bench-data", "10"}, env{"DATABASE_URL": "postgres://x/y", "ENVIRONMENT": "production", "INTERNAL_API_TOKEN": "0123456789abcdef0123", "REDIS_URL": "redis://127.0.0.1:1/0"}, "refused"},
 		{"bench data without a count", []string{"gen-bench-data"}, good, "usage"},
 		{"bench data with a bad count", []string{"gen-bench-data", "-5"}, good, "whole number"},
 		{"bad JWT_PUBLIC_KEYS", []string{"serve"}, env{"DATABASE_URL": pgtest.AdminURL(), "ENVIRONMENT": "test", "JWT_PUBLIC_KEYS": "nope"}, "JWT_PUBLIC_KEYS"},

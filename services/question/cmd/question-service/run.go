@@ -15,6 +15,7 @@ import (
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
 	libpg "github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/question/internal/benchdata"
 	"github.com/peerprep/peerprep/services/question/internal/config"
@@ -150,6 +151,11 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, l
 		return err
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	closeRedis, err := revocation.Open(ctx, cfg.RedisURL, cfg.RedisKeyPrefix, log, verifier)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
 
 	h := health.New(config.Service, buildinfo.Get())
 	h.Add("database", pool.Ping)

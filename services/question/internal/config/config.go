@@ -30,7 +30,7 @@ type Config struct {
 
 // Load reads and validates the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
-	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true})
+	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true, RedisWhenDeployed: true})
 	errs := []error{err}
 	c := Config{Base: base, CacheSize: 10_000}
 	if v := getenv("QUESTION_CACHE_SIZE"); v != "" {

@@ -2,7 +2,7 @@
 //
 //	user-service [serve]          run the HTTP server (default)
 //	user-service migrate          apply database migrations and exit
-//	user-service promote <email>  make an account an admin
+//	user-service promote <username|email>  make an account an admin
 //	user-service healthcheck      probe /health/live (container health check)
 package main
 
@@ -29,6 +29,7 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/user/internal/config"
 	"github.com/peerprep/peerprep/services/user/internal/httpapi"
@@ -85,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	if cmd == "promote" {
 		if len(args) != 1 {
-			return errors.New("usage: user-service promote <email>")
+			return errors.New("usage: user-service promote <username|email>")
 		}
 		u, err := user.NewService(user.Deps{Store: store}).Promote(ctx, args[0])
 		if err != nil {
@@ -122,15 +123,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	verifier := auth.NewVerifier(keys, nil)
+	revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
 
 	hasher, err := password.NewHasher(password.Default, 2*runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
+	limits := ratelimit.DefaultLimits
+	limits.SignupPerIP.Limit = cfg.SignupsPerIP
 	users := user.NewService(user.Deps{
 		Store: store, Hasher: hasher, Issuer: signer, Log: log,
-		Limiter:     ratelimit.NewLogin(rdb, cfg.RedisKeyPrefix, ratelimit.DefaultLimits),
-		AdminEmails: cfg.AdminEmails, RefreshTTL: cfg.RefreshTTL,
+		Revoker:    revocation.NewPublisher(rdb, cfg.RedisKeyPrefix),
+		Limiter:    ratelimit.New(rdb, cfg.RedisKeyPrefix, limits),
+		RefreshTTL: cfg.RefreshTTL,
 	})
 
 	h := health.New("user-service", buildinfo.Get())

@@ -109,22 +109,42 @@ func TestProductionRefusesToStartWithoutSecrets(t *testing.T) {
 	}
 }
 
+// TestPromote: registering an address is never enough to become admin
+// (emails are unverified; the old ADMIN_EMAILS variable is ignored); the
+// operator's promote command, by username or email, is the only way.
 func TestPromote(t *testing.T) {
 	t.Parallel()
 	env := testEnv(t)
+	env["ADMIN_EMAILS"] = "boss@example.com"
 	in := servicetest.Start(t, run, env)
-	if code, body := postJSON(t, in.URL+"/user-service-api/auth/signup", map[string]string{"username": "future_admin", "email": "Boss@Example.com", "password": "Promotion-secret-5"}); code != 201 {
+	code, body := postJSON(t, in.URL+"/user-service-api/auth/signup", map[string]string{"username": "future_admin", "email": "Boss@Example.com", "password": "Promotion-secret-5"})
+	if code != 201 {
 		t.Fatalf("signup: %d %v", code, body)
 	}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"promote", "boss@example.com"}, func(k string) string { return env[k] }, &out); err != nil {
-		t.Fatal(err)
+	if role := body["user"].(map[string]any)["role"]; role != "user" {
+		t.Fatalf("signing up with a listed address made the account %v", role)
 	}
-	if !strings.Contains(out.String(), "future_admin") {
-		t.Fatalf("promote said %q", out.String())
+	code, body = postJSON(t, in.URL+"/user-service-api/auth/login", map[string]string{"identifier": "boss@example.com", "password": "Promotion-secret-5"})
+	if code != 200 || body["user"].(map[string]any)["role"] != "user" {
+		t.Fatalf("signing in with a listed address: %d %v", code, body)
 	}
-	if err := run(context.Background(), []string{"promote", "nobody@example.com"}, func(k string) string { return env[k] }, io.Discard); err == nil {
-		t.Fatal("promoting an unknown email succeeded")
+	for _, id := range []string{"Future_Admin", "BOSS@example.com"} {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"promote", id}, func(k string) string { return env[k] }, &out); err != nil {
+			t.Fatalf("promote %s: %v", id, err)
+		}
+		if !strings.Contains(out.String(), "future_admin") {
+			t.Fatalf("promote %s said %q", id, out.String())
+		}
+	}
+	code, body = postJSON(t, in.URL+"/user-service-api/auth/login", map[string]string{"identifier": "future_admin", "password": "Promotion-secret-5"})
+	if code != 200 || body["user"].(map[string]any)["role"] != "admin" {
+		t.Fatalf("after promote: %d %v", code, body)
+	}
+	for _, id := range []string{"nobody@example.com", "nobody"} {
+		if err := run(context.Background(), []string{"promote", id}, func(k string) string { return env[k] }, io.Discard); err == nil {
+			t.Fatalf("promoting unknown %s succeeded", id)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ package config
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +20,12 @@ type Config struct {
 	// accepted besides the signing key's: the next key before a rotation,
 	// the previous one until its tokens have expired.
 	ExtraPublicKeys auth.StaticKeys
-	AdminEmails     []string      // ADMIN_EMAILS: comma-separated, promoted to admin
 	RefreshTTL      time.Duration // REFRESH_TOKEN_TTL, default 720h
 	InsecureCookie  bool          // COOKIE_INSECURE=true drops the Secure attribute (plain-HTTP local use only)
+	// SignupsPerIP (SIGNUPS_PER_IP_PER_HOUR) is how many accounts one client
+	// address may create in an hour: 10 in staging/production; 200 locally,
+	// where every test user signs up from 127.0.0.1.
+	SignupsPerIP int
 }
 
 // Load reads the configuration through getenv.
@@ -29,11 +33,6 @@ func Load(getenv func(string) string) (Config, error) {
 	base, err := config.LoadBase("user-service", getenv, config.Needs{Database: true, Redis: true})
 	c := Config{Base: base, SigningKey: getenv("JWT_SIGNING_KEY")}
 	errs := []error{err}
-	for e := range strings.SplitSeq(getenv("ADMIN_EMAILS"), ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			c.AdminEmails = append(c.AdminEmails, e)
-		}
-	}
 	c.RefreshTTL, err = config.Duration(getenv, "REFRESH_TOKEN_TTL", 30*24*time.Hour)
 	errs = append(errs, err)
 	if c.SigningKey == "" && c.Deployed() {
@@ -45,6 +44,17 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("JWT_EXTRA_PUBLIC_KEYS: "+err.Error()))
 		}
 		c.ExtraPublicKeys = keys
+	}
+	c.SignupsPerIP = 200
+	if c.Deployed() {
+		c.SignupsPerIP = 10
+	}
+	if v := getenv("SIGNUPS_PER_IP_PER_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, errors.New("SIGNUPS_PER_IP_PER_HOUR must be a positive whole number"))
+		}
+		c.SignupsPerIP = n
 	}
 	c.InsecureCookie = getenv("COOKIE_INSECURE") == "true"
 	if c.InsecureCookie && c.Deployed() {

@@ -46,7 +46,7 @@ func (a *API) signup(c echo.Context) error {
 	if err := server.BindJSON(c, &in); err != nil {
 		return err
 	}
-	s, err := a.users.Signup(c.Request().Context(), user.SignupInput{Username: in.Username, Email: in.Email, Password: in.Password})
+	s, err := a.users.Signup(c.Request().Context(), user.SignupInput{Username: in.Username, Email: in.Email, Password: in.Password}, c.RealIP())
 	if err != nil {
 		return err
 	}

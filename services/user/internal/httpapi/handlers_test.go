@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/peerprep/peerprep/libs/auth"
 )
@@ -288,16 +289,20 @@ func TestDeletedUser(t *testing.T) {
 
 func TestProfilesAndAdmin(t *testing.T) {
 	t.Parallel()
-	h := newEnv(t).replica(t, "boss@example.com")
+	e := newEnv(t)
+	h := e.replica(t)
 	boss := signup(t, h, "boss")
 	u := signup(t, h, "plain_user")
 	signup(t, h, "another_one")
-
-	t.Run("ADMIN_EMAILS promotes at signup", func(t *testing.T) {
-		if r := call(t, h, "GET", "/users/me", nil, bearer(boss.Access)...); r.str("role") != "admin" {
-			t.Fatalf("%s", r.Raw)
-		}
-	})
+	// The operator's promote command; the role reaches tokens issued after it.
+	if _, err := e.store.SetRole(t.Context(), boss.ID, "admin", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := call(t, h, "POST", "/auth/login", map[string]string{"identifier": "boss", "password": boss.Password})
+	boss.Access = r.str("access_token")
+	if r.str("user", "role") != "admin" {
+		t.Fatalf("%s", r.Raw)
+	}
 	t.Run("public profile hides email from users", func(t *testing.T) {
 		r := call(t, h, "GET", "/users/"+boss.ID, nil, bearer(u.Access)...)
 		if r.Code != 200 || r.str("username") != "boss" || strings.Contains(r.Raw, "email") || strings.Contains(r.Raw, "role") {

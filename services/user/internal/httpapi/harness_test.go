@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
+	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/user/internal/password"
 	pgstore "github.com/peerprep/peerprep/services/user/internal/postgres"
@@ -32,6 +34,7 @@ type env struct {
 	rdb    *redis.Client
 	prefix string
 	priv   []byte
+	limits ratelimit.Limits
 }
 
 func newEnv(t testing.TB) env {
@@ -42,12 +45,16 @@ func newEnv(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env{store: pgstore.New(pool), rdb: rdb, prefix: prefix, priv: priv}
+	// Tests sign up many accounts from one address; TestSignupLimit sets
+	// the real signup budget.
+	limits := ratelimit.DefaultLimits
+	limits.SignupPerIP.Limit = 1000
+	return env{store: pgstore.New(pool), rdb: rdb, prefix: prefix, priv: priv, limits: limits}
 }
 
 // replica builds one API instance over e; two replicas share e's database
 // and Redis as two processes would.
-func (e env) replica(t testing.TB, adminEmails ...string) http.Handler {
+func (e env) replica(t testing.TB) http.Handler {
 	t.Helper()
 	hasher, err := password.NewHasher(fastHash, 4)
 	if err != nil {
@@ -55,8 +62,14 @@ func (e env) replica(t testing.TB, adminEmails ...string) http.Handler {
 	}
 	signer := auth.NewSigner(e.priv, nil)
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(e.priv)}, nil)
-	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer,
-		Limiter: ratelimit.NewLogin(e.rdb, e.prefix, ratelimit.DefaultLimits), AdminEmails: adminEmails})
+	// Each replica keeps its own copy of the revocations, as a process does.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	revoked := revocation.NewSet(e.rdb, e.prefix, nil)
+	revoked.Start(ctx, 5*time.Second)
+	verifier.CheckRevocations(revoked)
+	users := user.NewService(user.Deps{Store: e.store, Hasher: hasher, Issuer: signer, Revoker: revocation.NewPublisher(e.rdb, e.prefix),
+		Limiter: ratelimit.New(e.rdb, e.prefix, e.limits)})
 	srv := server.New(server.Options{Service: "user-service", Prefix: Prefix, MapError: MapError})
 	Register(srv.Echo, Options{Users: users, Verifier: verifier, JWKS: signer.JWKS(), InternalToken: internalToken})
 	return srv.Echo
@@ -114,6 +127,9 @@ func call(t *testing.T, h http.Handler, method, path string, body any, hdr ...st
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
+		if hdr[i] == "X-Forwarded-For" {
+			req.RemoteAddr = "10.0.1.7:5555" // the ALB, which the server trusts to append the client's address
+		}
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -183,11 +183,6 @@ func (s *Store) SetRole(ctx context.Context, id, role string, now time.Time) (us
 	return scanUser(s.db.QueryRow(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1 RETURNING `+userColumns, id, role, now))
 }
 
-// PromoteByEmail implements user.Store.
-func (s *Store) PromoteByEmail(ctx context.Context, email string, now time.Time) (user.User, error) {
-	return scanUser(s.db.QueryRow(ctx, `UPDATE users SET role = 'admin', updated_at = $2 WHERE lower(email) = $1 RETURNING `+userColumns, email, now))
-}
-
 // CreateRefreshToken implements user.Store.
 func (s *Store) CreateRefreshToken(ctx context.Context, t user.RefreshToken) error {
 	_, err := s.db.Exec(ctx, insertTokenSQL, t.ID, t.FamilyID, t.UserID, t.Hash, t.CreatedAt, t.ExpiresAt)
@@ -197,10 +192,10 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t user.RefreshToken) err
 // RotateRefreshToken implements user.Store. The row lock serialises two
 // concurrent uses of one token: the second sees it consumed and revokes the
 // family, which is what reuse detection asks for.
-func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken, now time.Time) (string, error) {
-	var userID string
+func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken, now time.Time) (userID, familyID string, err error) {
+	var reusedFamily string
 	reused := false
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		var (
 			family            string
 			expires           time.Time
@@ -218,7 +213,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.Re
 		case revokedAt != nil:
 			return user.ErrRefreshInvalid
 		case usedAt != nil:
-			reused = true
+			reused, reusedFamily = true, family
 			_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, family, now)
 			return err // commit the revocation
 		case !now.Before(expires):
@@ -227,24 +222,34 @@ func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.Re
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`, old, now); err != nil {
 			return err
 		}
-		next.FamilyID, next.UserID = family, userID
+		next.FamilyID, next.UserID, familyID = family, userID, family
 		_, err = tx.Exec(ctx, insertTokenSQL, next.ID, next.FamilyID, next.UserID, next.Hash, next.CreatedAt, next.ExpiresAt)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if reused {
-		return "", user.ErrRefreshReused
+		return "", "", &user.RefreshReusedError{UserID: userID, FamilyID: reusedFamily}
 	}
-	return userID, nil
+	return userID, familyID, nil
 }
 
 // RevokeFamily implements user.Store.
-func (s *Store) RevokeFamily(ctx context.Context, hash []byte, now time.Time) error {
-	_, err := s.db.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
-		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL`, hash, now)
-	return err
+func (s *Store) RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error) {
+	rows, err := s.db.Query(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
+		RETURNING user_id::text, family_id::text`, hash, now)
+	if err != nil {
+		return "", "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&userID, &familyID); err != nil {
+			return "", "", err
+		}
+	}
+	return userID, familyID, rows.Err()
 }
 
 // LocalSigningKey returns the key every local replica shares, storing

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/revocation"
 )
 
 // Store keeps accounts and refresh tokens.
@@ -27,14 +29,16 @@ type Store interface {
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context, query string, offset, limit int) ([]User, int, error)
 	SetRole(ctx context.Context, id, role string, now time.Time) (User, error)
-	PromoteByEmail(ctx context.Context, email string, now time.Time) (User, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// RotateRefreshToken consumes the token with hash old and stores next in
 	// its family. A token already consumed revokes the whole family and
-	// returns ErrRefreshReused; unknown, revoked or expired: ErrRefreshInvalid.
-	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID string, err error)
-	RevokeFamily(ctx context.Context, hash []byte, now time.Time) error
+	// returns a *RefreshReusedError; unknown, revoked or expired: ErrRefreshInvalid.
+	// It names the user and the family (session) next joined.
+	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID, familyID string, err error)
+	// RevokeFamily revokes the family of the token with hash and names it;
+	// both are empty when it was unknown or already revoked.
+	RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error)
 }
 
 // Hasher hashes passwords.
@@ -44,12 +48,32 @@ type Hasher interface {
 	VerifyDummy(ctx context.Context, pw string)
 }
 
-// Limiter counts failed logins per account and per client address.
+// Limiter keeps the attempt budgets shared by every replica. Each Reserve
+// counts one attempt before the password hash runs and returns a positive
+// wait, counting nothing, when a budget is spent.
 type Limiter interface {
-	// Check returns a positive wait when either key is over its limit.
-	Check(ctx context.Context, account, ip string) (time.Duration, error)
-	Fail(ctx context.Context, account, ip string) error
-	Succeed(ctx context.Context, account string) error
+	// ReserveLogin spends one login attempt of account ("id:<uuid>", or
+	// "name:<identifier>" when no account has that name) and of ip.
+	ReserveLogin(ctx context.Context, account, ip string) (time.Duration, error)
+	LoginSucceeded(ctx context.Context, account, ip string) error
+	ReserveSignup(ctx context.Context, ip string) (time.Duration, error)
+	ReservePasswordCheck(ctx context.Context, userID string) (time.Duration, error)
+	PasswordCheckSucceeded(ctx context.Context, userID string) error
+}
+
+// unlimited is the Limiter of a Service built without one (the promote
+// command, which never signs anyone in).
+type unlimited struct{}
+
+func (unlimited) ReserveLogin(context.Context, string, string) (time.Duration, error) { return 0, nil }
+func (unlimited) LoginSucceeded(context.Context, string, string) error                { return nil }
+func (unlimited) ReserveSignup(context.Context, string) (time.Duration, error)        { return 0, nil }
+func (unlimited) ReservePasswordCheck(context.Context, string) (time.Duration, error) { return 0, nil }
+func (unlimited) PasswordCheckSucceeded(context.Context, string) error                { return nil }
+
+// Revoker announces to every service that access tokens were revoked.
+type Revoker interface {
+	Revoke(ctx context.Context, r revocation.Revocation) error
 }
 
 // Issuer signs access tokens.
@@ -59,36 +83,34 @@ type Issuer interface {
 
 // Service carries out what user-service decides.
 type Service struct {
-	store       Store
-	hasher      Hasher
-	limiter     Limiter
-	issuer      Issuer
-	log         *slog.Logger
-	adminEmails map[string]bool
-	refreshTTL  time.Duration
-	now         func() time.Time
+	store      Store
+	hasher     Hasher
+	limiter    Limiter
+	revoker    Revoker
+	issuer     Issuer
+	log        *slog.Logger
+	refreshTTL time.Duration
+	now        func() time.Time
 }
 
 // Deps are the Service's collaborators.
 type Deps struct {
-	Store       Store
-	Hasher      Hasher
-	Limiter     Limiter
-	Issuer      Issuer
-	Log         *slog.Logger
-	AdminEmails []string      // promoted to admin at signup and login
-	RefreshTTL  time.Duration // default 30 days
-	Now         func() time.Time
+	Store      Store
+	Hasher     Hasher
+	Limiter    Limiter
+	Revoker    Revoker // nil: access tokens live until they expire
+	Issuer     Issuer
+	Log        *slog.Logger
+	RefreshTTL time.Duration // default 30 days
+	Now        func() time.Time
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, issuer: d.Issuer, log: d.Log,
-		adminEmails: map[string]bool{}, refreshTTL: d.RefreshTTL, now: d.Now}
-	for _, e := range d.AdminEmails {
-		if e = NormalizeEmail(e); e != "" {
-			s.adminEmails[e] = true
-		}
+	s := &Service{store: d.Store, hasher: d.Hasher, limiter: d.Limiter, revoker: d.Revoker, issuer: d.Issuer, log: d.Log,
+		refreshTTL: d.RefreshTTL, now: d.Now}
+	if s.limiter == nil {
+		s.limiter = unlimited{}
 	}
 	if s.refreshTTL <= 0 {
 		s.refreshTTL = 30 * 24 * time.Hour
@@ -126,10 +148,14 @@ func (s *Service) session(u User, rt RefreshToken, raw string) (Session, error) 
 	return Session{User: u, AccessToken: at, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
 }
 
-// Signup creates an account and signs it in.
-func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
+// Signup creates an account and signs it in. ip is the client address,
+// whose signups are limited.
+func (s *Service) Signup(ctx context.Context, in SignupInput, ip string) (Session, error) {
 	in.Email = NormalizeEmail(in.Email)
 	if err := in.Validate(); err != nil {
+		return Session{}, err
+	}
+	if err := s.reserve(ctx, "signup", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReserveSignup(ctx, ip) }); err != nil {
 		return Session{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
@@ -138,9 +164,6 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Session, error) {
 	}
 	now := s.now().UTC()
 	u := User{ID: uuid.NewString(), Username: in.Username, Email: in.Email, Role: RoleUser, CreatedAt: now, UpdatedAt: now}
-	if s.adminEmails[u.Email] {
-		u.Role = RoleAdmin
-	}
 	rt, raw := s.newRefresh(u.ID, uuid.NewString())
 	if err := s.store.CreateUser(ctx, u, hash, rt); err != nil {
 		return Session{}, err
@@ -162,36 +185,33 @@ func (s *Service) Login(ctx context.Context, identifier, password, ip string) (S
 		}
 		return Session{}, v.err()
 	}
-	if wait, err := s.limiter.Check(ctx, id, ip); err != nil {
-		// Availability over limiting: argon2id already makes guessing slow.
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
-	} else if wait > 0 {
-		return Session{}, &RateLimitedError{RetryAfter: wait}
-	}
+	// The account is looked up first so its budget is one, whichever of its
+	// names was typed; unknown names get a budget of their own, so probing
+	// them is limited too.
 	u, hash, err := s.store.UserByLogin(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		s.hasher.VerifyDummy(ctx, password)
-		s.fail(ctx, id, ip)
-		return Session{}, ErrInvalidCredentials
-	}
-	if err != nil {
+	account := "name:" + id
+	switch {
+	case err == nil:
+		account = "id:" + u.ID
+	case !errors.Is(err, ErrNotFound):
 		return Session{}, err
+	}
+	if err := s.reserve(ctx, "login", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReserveLogin(ctx, account, ip) }); err != nil {
+		return Session{}, err
+	}
+	if hash == "" {
+		s.hasher.VerifyDummy(ctx, password)
+		return Session{}, ErrInvalidCredentials
 	}
 	ok, err := s.hasher.Verify(ctx, password, hash)
 	if err != nil {
 		return Session{}, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		s.fail(ctx, id, ip)
 		return Session{}, ErrInvalidCredentials
 	}
-	if err := s.limiter.Succeed(ctx, id); err != nil {
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
-	}
-	if s.adminEmails[u.Email] && u.Role != RoleAdmin {
-		if u, err = s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC()); err != nil {
-			return Session{}, err
-		}
+	if err := s.limiter.LoginSucceeded(ctx, account, ip); err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", "login", "error", err.Error())
 	}
 	rt, raw := s.newRefresh(u.ID, uuid.NewString())
 	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
@@ -200,10 +220,19 @@ func (s *Service) Login(ctx context.Context, identifier, password, ip string) (S
 	return s.session(u, rt, raw)
 }
 
-func (s *Service) fail(ctx context.Context, id, ip string) {
-	if err := s.limiter.Fail(ctx, id, ip); err != nil {
-		s.log.WarnContext(ctx, "login rate limiter unavailable", "error", err.Error())
+// reserve spends one attempt of a budget. When Redis is unreachable the
+// attempt goes ahead (availability over limiting: argon2id still makes each
+// guess slow, and the hasher's concurrency is bounded) and the log says so.
+func (s *Service) reserve(ctx context.Context, action string, spend func(context.Context) (time.Duration, error)) error {
+	wait, err := spend(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", action, "error", err.Error())
+		return nil
 	}
+	if wait > 0 {
+		return &RateLimitedError{RetryAfter: wait}
+	}
+	return nil
 }
 
 // Refresh exchanges a refresh token for a new pair (rotation).
@@ -212,10 +241,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrRefreshInvalid
 	}
 	next, raw := s.newRefresh("", "")
-	userID, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
+	userID, family, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
 	if err != nil {
-		if errors.Is(err, ErrRefreshReused) {
-			s.log.WarnContext(ctx, "refresh token reuse: family revoked")
+		var reused *RefreshReusedError
+		if errors.As(err, &reused) {
+			// Someone holds a copy of the family: its access tokens die too.
+			s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", reused.UserID)
+			s.revoke(ctx, revocation.Revocation{UserID: reused.UserID, SessionID: reused.FamilyID})
 		}
 		return Session{}, err
 	}
@@ -226,15 +258,38 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		}
 		return Session{}, err
 	}
+	// The access token names the session it was refreshed in, so a password
+	// change made with it keeps this session (and only this one).
+	next.UserID, next.FamilyID = userID, family
 	return s.session(u, next, raw)
 }
 
-// Logout revokes the family of token. Unknown tokens are ignored.
+// Logout revokes the family of token and its access tokens. Unknown
+// tokens are ignored.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" || len(token) > 256 {
 		return nil
 	}
-	return s.store.RevokeFamily(ctx, HashToken(token), s.now().UTC())
+	userID, family, err := s.store.RevokeFamily(ctx, HashToken(token), s.now().UTC())
+	if err != nil || userID == "" {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: userID, SessionID: family})
+	return nil
+}
+
+// revoke announces r. The change it follows is already made, so a failure
+// (Redis unreachable) is logged, not returned: the access tokens then live
+// until they expire (15 minutes), as before revocations existed.
+func (s *Service) revoke(ctx context.Context, r revocation.Revocation) {
+	if s.revoker == nil {
+		return
+	}
+	r.At = s.now().UTC()
+	if err := s.revoker.Revoke(ctx, r); err != nil {
+		s.log.ErrorContext(ctx, "revocation not published; the user's access tokens live until they expire",
+			"user_id", r.UserID, "deleted", r.Deleted, "error", err.Error())
+	}
 }
 
 // Get returns an account.
@@ -273,6 +328,9 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if err != nil {
 		return err
 	}
+	if err := s.reserve(ctx, "password", func(ctx context.Context) (time.Duration, error) { return s.limiter.ReservePasswordCheck(ctx, id) }); err != nil {
+		return err
+	}
 	ok, err := s.hasher.Verify(ctx, current, hash)
 	if err != nil {
 		return fmt.Errorf("verify password: %w", err)
@@ -280,16 +338,28 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if !ok {
 		return ErrWrongPassword
 	}
+	if err := s.limiter.PasswordCheckSucceeded(ctx, id); err != nil {
+		s.log.WarnContext(ctx, "rate limiter unavailable", "action", "password", "error", err.Error())
+	}
 	newHash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return s.store.SetPassword(ctx, id, newHash, sid, s.now().UTC())
+	if err := s.store.SetPassword(ctx, id, newHash, sid, s.now().UTC()); err != nil {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: id, KeepSessionID: sid})
+	return nil
 }
 
-// Delete removes the caller's account and every session of it.
+// Delete removes the caller's account and every session of it, and
+// revokes its access tokens everywhere.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	return s.store.DeleteUser(ctx, id)
+	if err := s.store.DeleteUser(ctx, id); err != nil {
+		return err
+	}
+	s.revoke(ctx, revocation.Revocation{UserID: id, Deleted: true})
+	return nil
 }
 
 // List is the admin search over usernames and emails.
@@ -305,10 +375,24 @@ func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
 	if uuid.Validate(id) != nil {
 		return User{}, ErrNotFound
 	}
-	return s.store.SetRole(ctx, id, role, s.now().UTC())
+	u, err := s.store.SetRole(ctx, id, role, s.now().UTC())
+	if err != nil {
+		return User{}, err
+	}
+	// Tokens carry the role: the old ones are refused, and the user's next
+	// refresh gets the new role (a demoted admin is not one for 15 more minutes).
+	s.revoke(ctx, revocation.Revocation{UserID: id})
+	return u, nil
 }
 
-// Promote makes the account with email an admin (the `promote` subcommand).
-func (s *Service) Promote(ctx context.Context, email string) (User, error) {
-	return s.store.PromoteByEmail(ctx, NormalizeEmail(email), s.now().UTC())
+// Promote makes the account with this username or email an admin (the
+// `promote` subcommand, run by an operator). It is the only way to the
+// first admin: emails are not verified, so no address may earn the role
+// by being registered.
+func (s *Service) Promote(ctx context.Context, identifier string) (User, error) {
+	u, _, err := s.store.UserByLogin(ctx, strings.ToLower(strings.TrimSpace(identifier)))
+	if err != nil {
+		return User{}, err
+	}
+	return s.store.SetRole(ctx, u.ID, RoleAdmin, s.now().UTC())
 }

@@ -90,6 +90,15 @@ func (e *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
+// RefreshReusedError is ErrRefreshReused naming the revoked family, so its
+// access tokens can be revoked too.
+type RefreshReusedError struct{ UserID, FamilyID string }
+
+func (e *RefreshReusedError) Error() string { return ErrRefreshReused.Error() }
+
+// Unwrap makes errors.Is(err, ErrRefreshReused) hold.
+func (e *RefreshReusedError) Unwrap() error { return ErrRefreshReused }
+
 // RateLimitedError says when to try again.
 type RateLimitedError struct{ RetryAfter time.Duration }
 

@@ -10,9 +10,10 @@
 --   qa:<d>:<topic>          zset by seq: all waiting tickets of (d, topic), any language
 --   r:<topic>:<lang|*>, ra:<topic>  the same for tickets that may match any difficulty
 --   relax, expire    zsets by due time (ms): when a waiting ticket relaxes / times out
---   m:<match>        hash: one pairing
+--   m:<match>        hash: one pairing (queued_a/queued_b: when its tickets were queued, ms)
 --   jobs             stream (consumer group "setup"): pairings whose session must be set up
 --   events           stream: every ticket state change, read by every replica
+--   gone:<user>      string, expiring: the account was deleted; its tickets never pair
 local K = ARGV[1]
 local EVENTS_MAXLEN = ARGV[2]
 local RETAIN = ARGV[3]
@@ -24,6 +25,7 @@ local function now_ms()
 end
 
 local function tkey(id) return K .. 't:' .. id end
+local function gone(user) return redis.call('EXISTS', K .. 'gone:' .. user) == 1 end
 local function lpart(l) if l == '' then return '*' end return l end
 local function qkey(d, topic, l) return K .. 'q:' .. d .. ':' .. topic .. ':' .. lpart(l) end
 local function rkey(topic, l) return K .. 'r:' .. topic .. ':' .. lpart(l) end
@@ -59,10 +61,10 @@ local function epoch(now)
 end
 
 local function load(id)
-  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed')
+  local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed', 'queued_at')
   if not v[1] then return nil end
   return {id = id, user = v[1], difficulty = v[2], topic = v[3], language = v[4], status = v[5],
-          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1'}
+          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9]}
 end
 
 -- emit appends a ticket's whole state (its hash's fields) to the events stream.
@@ -107,8 +109,9 @@ local function expire_ticket(t)
 end
 
 -- head is the oldest ticket of a queue that may pair with (self_id, user):
--- never the ticket itself, never the same user. Index entries of tickets no
--- longer waiting are dropped, and overdue tickets are timed out on the way.
+-- never the ticket itself, never the same user, never a deleted account's.
+-- Index entries of tickets no longer waiting are dropped, and overdue
+-- tickets (and deleted accounts' tickets) are ended on the way.
 local function head(key, self_id, user, now)
   local start = 0
   while true do
@@ -122,6 +125,9 @@ local function head(key, self_id, user, now)
         kept = kept + 1
       elseif not c or c.status ~= 'queued' then
         redis.call('ZREM', key, id)
+      elseif gone(c.user) then
+        unindex(c)
+        end_ticket(c.id, 'cancelled', {})
       elseif c.expires_at <= now then
         expire_ticket(c)
       elseif c.user == user then
@@ -189,7 +195,8 @@ local function pair(a, b, now)
   end
   redis.call('HSET', K .. 'm:' .. mid, 'id', mid, 'ticket_a', older.id, 'ticket_b', newer.id,
     'user_a', older.user, 'user_b', newer.user, 'topic', older.topic, 'difficulty', older.difficulty,
-    'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0')
+    'language', lang, 'created_at', now, 'status', 'pending', 'at_seq', redis.call('GET', K .. 'seq') or '0',
+    'queued_a', older.queued_at or '0', 'queued_b', newer.queued_at or '0')
   redis.call('XADD', K .. 'jobs', '*', 'match', mid)
   return mid
 end

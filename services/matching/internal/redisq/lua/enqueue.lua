@@ -4,10 +4,12 @@
 -- and version ('' and '0' for none).
 -- Returns {'queued'|'paired', ticket}, {'conflict', live ticket}, or
 -- {'in_session', matched ticket} when that ticket was matched after the
--- caller's look (so collaboration's "no session" answer predates it).
+-- caller's look (so collaboration's "no session" answer predates it), or
+-- {'gone'} when the account was deleted.
 local id, user, d, topic, l = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local relax, timeout = tonumber(ARGV[9]), tonumber(ARGV[10])
 local seen_id, seen_ver = ARGV[11], ARGV[12]
+if gone(user) then return {'gone'} end
 local now = now_ms()
 local ep = epoch(now)
 local uk = K .. 'u:' .. user
@@ -32,7 +34,7 @@ local fields = {'id', id, 'user', user, 'difficulty', d, 'topic', topic, 'langua
 redis.call('HSET', tk, unpack(fields))
 redis.call('SET', uk, id)
 local me = {id = id, user = user, difficulty = d, topic = topic, language = l, status = 'queued',
-            seq = seq, expires_at = now + timeout, relaxed = relaxed_now}
+            seq = seq, expires_at = now + timeout, relaxed = relaxed_now, queued_at = tostring(now)}
 local p = find_partner(me, now, relaxed_now)
 if p then
   pair(me, p, now)
