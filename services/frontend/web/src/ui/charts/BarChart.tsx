@@ -23,7 +23,7 @@ export function BarChart({ title, bars, unit = 'attempts' }: { title: string; ba
         return (
           <g key={b.label} aria-hidden="true">
             <text x={LABEL_W - 8} y={y + ROW / 2 + 4} textAnchor="end">
-              {b.label.length > 18 ? `${b.label.slice(0, 17)}…` : b.label}
+              {b.label.length > 16 ? `${b.label.slice(0, 15)}…` : b.label}
             </text>
             <rect className="bar" x={LABEL_W} y={y + 5} width={Math.max(w, b.value > 0 ? 2 : 0)} height={ROW - 10} rx="3" />
             <text x={LABEL_W + w + 6} y={y + ROW / 2 + 4}>

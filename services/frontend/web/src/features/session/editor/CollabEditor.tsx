@@ -22,7 +22,7 @@ import { connReducer, initialConn, type ConnAction, type ConnState } from '../..
 import { ApiError } from '../../../api/errors'
 import { languageName, LANGUAGES } from '../../questions/api'
 import { COLLAB_WS_BASE, saveSnapshot } from '../api'
-import { themedHighlighting } from './highlight'
+import { codeColours, themedHighlighting } from './highlight'
 import { loadLanguage } from './languages'
 import { PALETTE, peerIndex, remoteCarets } from './remoteCarets'
 import { insertStarter, META_NAME, TEXT_NAME } from './starter'
@@ -48,11 +48,10 @@ const SNAPSHOT_EVERY_MS = 4000
 // The page's stylesheet does not reach into the shadow root: the editor's
 // own look is a CodeMirror theme.
 const editorTheme = EditorView.theme({
-  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px', backgroundColor: '#fff' },
+  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px' },
   '&.cm-focused': { outline: '3px solid #f59e0b', outlineOffset: '-3px' },
   '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
   '.cm-content': { paddingBottom: '2rem' },
-  '.cm-gutters': { backgroundColor: '#f3f4f6', color: '#4b5563', borderRight: '1px solid #d1d5db' },
 })
 
 /**
@@ -113,6 +112,7 @@ export default function CollabEditor(props: CollabEditorProps) {
           bracketMatching(),
           highlightActiveLine(),
           themedHighlighting,
+          codeColours,
           keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
           langs.of([]),
           yCollab(ytext, null, { undoManager }),

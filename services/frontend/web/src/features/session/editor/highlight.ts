@@ -1,7 +1,9 @@
-// Token colours of every code view (the session editor, an attempt's final
-// code) as CSS variables, so the light and the dark theme both keep their
-// contrast; styles.css sets the --tok-* colours per theme.
+// Colours of every code view (the session editor, an attempt's final code)
+// as CSS variables, so the light and the dark theme both keep their
+// contrast; styles.css sets them per theme. Custom properties inherit into
+// the shadow roots the editors live in.
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language'
+import { EditorView } from '@codemirror/view'
 import { tags as t } from '@lezer/highlight'
 
 const style = HighlightStyle.define([
@@ -15,3 +17,12 @@ const style = HighlightStyle.define([
 
 /** themedHighlighting is the syntax highlighting extension of the app's code views. */
 export const themedHighlighting = syntaxHighlighting(style)
+
+/** codeColours are the editor's surface, text, caret and gutter colours. */
+export const codeColours = EditorView.theme({
+  '&': { backgroundColor: 'var(--surface)', color: 'var(--text)' },
+  '.cm-content': { caretColor: 'var(--text)' },
+  '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--text)' },
+  '.cm-gutters': { backgroundColor: 'var(--chip)', color: 'var(--muted)', borderRight: '1px solid var(--border)' },
+  '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'var(--active-line)' },
+})
