@@ -551,7 +551,7 @@ func TestStats(t *testing.T) {
 	b["question_id"] = hard
 	e.record(b, http.StatusCreated)
 	e.record(e.attemptBody(ann, bob, now.Add(-400*24*time.Hour)), http.StatusCreated) // before the window
-	e.record(e.attemptBody(bob, ann, now), http.StatusCreated)                       // someone else's
+	e.record(e.attemptBody(bob, ann, now), http.StatusCreated)                        // someone else's
 
 	r := e.do(http.MethodGet, Prefix+"/stats", annTok, nil)
 	if r.Code != http.StatusOK {
