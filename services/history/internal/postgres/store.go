@@ -248,8 +248,11 @@ const totalsSQL = `
 	UNION ALL
 	SELECT 'topic', topic, sum(n)::bigint FROM per_question, unnest(topics) AS topic GROUP BY topic
 	UNION ALL
-	SELECT 'day', to_char((ended_at AT TIME ZONE $2)::date, 'YYYY-MM-DD'), count(*)
-	FROM attempts WHERE user_id = $1 GROUP BY 2`
+	SELECT 'day', to_char(day, 'YYYY-MM-DD'), n FROM (
+		-- Grouped by the date first: to_char then runs once per day, not per attempt.
+		SELECT (ended_at AT TIME ZONE $2)::date AS day, count(*) AS n
+		FROM attempts WHERE user_id = $1 GROUP BY 1
+	) AS days`
 
 // Totals implements attempt.Store. Days are counted from the attempts
 // themselves (an index-only scan of attempts_user_ended_idx), not from the
