@@ -60,6 +60,7 @@ export async function runPages(h) {
       await page.evaluate((t) => {
         localStorage.setItem('peerprep-theme', t)
         document.documentElement.dataset.theme = t
+        window.scrollTo(0, 0)
       }, theme)
       await page.waitForTimeout(50)
       await axe(page, `${name} (${theme} theme)`)

@@ -244,7 +244,7 @@ function QuestionEditorPage() {
             <h2 id="preview-title">Preview</h2>
             <div className="markdown" dangerouslySetInnerHTML={{ __html: preview }} />
           </section>
-          <fieldset className="choice-group">
+          <fieldset className="choice-group stack">
             <legend>Examples</legend>
             {form.examples.map((x, i) => (
               <div key={i} className="example-row">
@@ -263,7 +263,7 @@ function QuestionEditorPage() {
           </fieldset>
           <TextAreaField label="Constraints, one per line" rows={4} value={constraints} onChange={(e) => setConstraints(e.target.value)} error={msg('constraints')} />
           <TextAreaField label="Hints, one per line" rows={3} value={hints} onChange={(e) => setHints(e.target.value)} error={msg('hints')} />
-          <fieldset className="choice-group">
+          <fieldset className="choice-group stack">
             <legend>Starter code</legend>
             {LANGUAGES.map((l) => (
               <TextAreaField
