@@ -230,21 +230,27 @@ export async function runPages(h) {
   })
 
   let created
-  await step('admin: a new question shows inline API errors, a Markdown preview, then is created', async () => {
+  await step('admin: a new question shows inline API errors, a Markdown preview, then is created (keyboard only to the editor)', async () => {
     const p = Adm.page
     await signIn(p, admin.name)
     await p.getByRole('link', { name: 'Admin' }).click()
     await p.getByRole('heading', { name: 'Admin' }).waitFor({ timeout: T })
     await axe(p, 'admin')
     await themes(p, 'admin')
-    await p.getByRole('link', { name: 'Manage questions' }).click()
+    // Keyboard only through the admin pages to a new question's title.
+    const manage = p.getByRole('link', { name: 'Manage questions' })
+    await tabTo(p, manage, 'Manage questions')
+    await p.keyboard.press('Enter')
     await p.getByRole('heading', { name: 'Manage questions' }).waitFor({ timeout: T })
     await p.getByRole('list', { name: 'Questions' }).waitFor({ timeout: T })
     await axe(p, 'manage questions')
     await themes(p, 'admin-questions')
-    await p.getByRole('link', { name: 'New question' }).click()
+    const newQuestion = p.getByRole('link', { name: 'New question' })
+    await tabTo(p, newQuestion, 'New question')
+    await p.keyboard.press('Enter')
     const title = `Zebra Stripes ${run}`
-    await p.getByLabel('Title').fill(title)
+    await tabTo(p, p.getByLabel('Title'), 'the title field')
+    await p.keyboard.type(title)
     await p.getByLabel('Description (Markdown)').fill('Count the **stripes** of a zebra.\n\n- one\n- two\n\n<script>alert(1)</script>')
     await p.getByRole('region', { name: 'Preview' }).locator('strong', { hasText: 'stripes' }).waitFor()
     await p.getByRole('region', { name: 'Preview' }).getByText('<script>alert(1)</script>').waitFor()
