@@ -1,17 +1,21 @@
 package devenv
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // defaultChromium is where Debian's chromium package puts the browser.
@@ -59,9 +63,15 @@ func (e *Env) browserTests(ctx context.Context, base, control string) error {
 }
 
 // startControl serves the test platform's control endpoint on loopback:
-// POST /restart?service=<name> restarts every instance of that service in
-// turn (SIGTERM, drain, start, routed again) and answers
-// {"restarted":N} once all are back. Restarts never overlap.
+//   - POST /restart?service=<name> restarts every instance of that service
+//     in turn (SIGTERM, drain, start, routed again) and answers
+//     {"restarted":N} once all are back. Restarts never overlap.
+//   - POST /promote?username=<name> makes that account an admin, in
+//     user-service's database (the browser tests need an admin without
+//     ADMIN_EMAILS); it takes effect at the user's next token.
+//   - POST /attempts with a JSON array of history-service attempt bodies
+//     records each through history-service's internal API (so its
+//     running totals stay right) and answers {"recorded":N}.
 func (e *Env) startControl(ctx context.Context, pl *platform, exits chan exit) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,6 +93,19 @@ func (e *Env) startControl(ctx context.Context, pl *platform, exits chan exit) (
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]int{"restarted": n})
+	})
+	mux.HandleFunc("POST /promote", func(w http.ResponseWriter, r *http.Request) {
+		n, err := pl.promote(r.Context(), r.URL.Query().Get("username"))
+		writeControl(w, map[string]int{"promoted": n}, err)
+	})
+	mux.HandleFunc("POST /attempts", func(w http.ResponseWriter, r *http.Request) {
+		var bodies []json.RawMessage
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(&bodies); err != nil {
+			writeControl(w, nil, fmt.Errorf("body: %w", err))
+			return
+		}
+		n, err := pl.recordAttempts(r.Context(), bodies)
+		writeControl(w, map[string]int{"recorded": n}, err)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -108,4 +131,92 @@ func (pl *platform) restartService(ctx context.Context, name string, exits chan<
 		return 0, errors.New("no service named " + name)
 	}
 	return n, nil
+}
+
+func writeControl(w http.ResponseWriter, ok any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(ok)
+}
+
+// promote sets role admin on the account named username in user-service's
+// database and returns how many accounts changed (0 or 1).
+func (pl *platform) promote(ctx context.Context, username string) (int, error) {
+	if username == "" {
+		return 0, errors.New("username is required")
+	}
+	dbURL, err := serviceDatabaseURL(pl.wiring.AdminDatabaseURL, pl.wiring.databaseName(Service{Name: "user"}))
+	if err != nil {
+		return 0, err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("user database: %w", err)
+	}
+	defer conn.Close(context.Background())
+	tag, err := conn.Exec(ctx, `UPDATE users SET role = 'admin' WHERE username = $1`, username)
+	if err != nil {
+		return 0, fmt.Errorf("promote %s: %w", username, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return 0, fmt.Errorf("no account named %q", username)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// recordAttempts posts each body to history-service's internal
+// POST /internal/attempts through the internal gateway, eight at a time.
+func (pl *platform) recordAttempts(ctx context.Context, bodies []json.RawMessage) (int, error) {
+	url := pl.wiring.DiscoveryURL + "/history-service-api/internal/attempts"
+	client := &http.Client{Timeout: 30 * time.Second}
+	var (
+		mu       sync.Mutex
+		recorded int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	work := make(chan json.RawMessage)
+	for range 8 {
+		wg.Go(func() {
+			for b := range work {
+				err := postAttempt(ctx, client, url, pl.wiring.InternalToken, b)
+				mu.Lock()
+				if err == nil {
+					recorded++
+				} else if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, b := range bodies {
+		work <- b
+	}
+	close(work)
+	wg.Wait()
+	return recorded, firstErr
+}
+
+func postAttempt(ctx context.Context, client *http.Client, url, token string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
+		return fmt.Errorf("record attempt: %d %s", res.StatusCode, msg)
+	}
+	return nil
 }

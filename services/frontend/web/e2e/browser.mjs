@@ -10,6 +10,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import { runPages } from './pages.mjs'
 
 const BASE = (process.env.PEERPREP_E2E_URL ?? '').replace(/\/+$/, '')
 const CONTROL = (process.env.PEERPREP_E2E_CONTROL_URL ?? '').replace(/\/+$/, '')
@@ -204,6 +205,10 @@ async function main() {
           await p.keyboard.type(password)
           await p.keyboard.press('Enter')
         }
+        // Signed up: the dashboard, then matching from the main navigation.
+        await p.getByRole('heading', { name: `Welcome back, ${person.name}` }).waitFor({ timeout: T })
+        if (person === A) await shot(p, 'dashboard-new')
+        await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Find a match', exact: true }).click()
         await p.getByRole('heading', { name: 'Find a match' }).waitFor({ timeout: T })
         if (person === A) await shot(p, 'find-match')
       })
@@ -440,6 +445,8 @@ async function main() {
       if (!(await noHorizontalScroll(p))) throw new Error('the sign-in page scrolls sideways at 390 px')
       await ctx.close()
     })
+
+    await runPages({ browser, BASE, CONTROL, step, skip, shot, api, until, T, newPerson, SHOTS })
 
     await step('no Content-Security-Policy violation and no page error anywhere', async () => assertClean())
   } finally {

@@ -119,6 +119,8 @@ func TestListQueryValidate(t *testing.T) {
 		{"topic slug is valid", ListQuery{Limit: 20, Filter: Filter{Topic: "dynamic-programming"}}, ""},
 		{"page with cursor is invalid", ListQuery{Limit: 20, Page: 2, After: cur}, "page"},
 		{"page beyond the maximum is invalid", ListQuery{Limit: 20, Page: MaxPage + 1}, "page"},
+		{"a date range is valid", ListQuery{Limit: 20, Filter: Filter{EndedFrom: cur.EndedAt.Add(-time.Hour), EndedBefore: cur.EndedAt}}, ""},
+		{"a range ending before it starts is invalid", ListQuery{Limit: 20, Filter: Filter{EndedFrom: cur.EndedAt, EndedBefore: cur.EndedAt.Add(-time.Hour)}}, "to"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,13 +147,13 @@ func TestShapeStatsFillsEveryDay(t *testing.T) {
 		Total: 3, DistinctQuestions: 2,
 		ByDifficulty: map[string]int{"easy": 2},
 		ByTopic:      map[string]int{"graph": 1},
-		ByDay:        map[string]int{"2026-11-23": 2, "2026-10-25": 1, "2026-10-24": 7},
-	}, now)
+		ByDay:        map[string]int{"2026-11-23": 2, "2025-11-24": 1, "2025-11-23": 7},
+	}, now, time.UTC)
 	if len(s.ByDay) != StatsDays {
 		t.Fatalf("%d days, want %d", len(s.ByDay), StatsDays)
 	}
 	first, last := s.ByDay[0], s.ByDay[StatsDays-1]
-	if first.Date.Format(time.DateOnly) != "2026-10-25" || first.Count != 1 {
+	if first.Date.Format(time.DateOnly) != "2025-11-24" || first.Count != 1 {
 		t.Errorf("first day %v", first)
 	}
 	if last.Date.Format(time.DateOnly) != "2026-11-23" || last.Count != 2 {
@@ -169,6 +171,112 @@ func TestShapeStatsFillsEveryDay(t *testing.T) {
 	if s.ByDifficulty["medium"] != 0 || s.ByDifficulty["easy"] != 2 || len(s.ByDifficulty) != 3 {
 		t.Errorf("by difficulty %v", s.ByDifficulty)
 	}
+}
+
+func TestShapeStatsEndsOnTheCallersToday(t *testing.T) {
+	t.Parallel()
+	// 23:30 UTC on the 22nd is already the 23rd in Tokyo and still the 22nd in New York.
+	now := time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)
+	for _, tc := range []struct{ zone, today string }{
+		{"Asia/Tokyo", "2026-11-23"}, {"America/New_York", "2026-11-22"}, {"UTC", "2026-11-22"},
+	} {
+		loc, err := ParseTimeZone(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := shapeStats(Totals{ByDay: map[string]int{}}, now, loc)
+		if got := s.ByDay[StatsDays-1].Date.Format(time.DateOnly); got != tc.today || s.TimeZone != tc.zone {
+			t.Errorf("%s: last day %s zone %s, want %s", tc.zone, got, s.TimeZone, tc.today)
+		}
+	}
+}
+
+func TestStreaks(t *testing.T) {
+	t.Parallel()
+	today := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name             string
+		days             []string
+		current, longest int
+	}{
+		{"no attempts is no streak", nil, 0, 0},
+		{"today alone is a streak of one", []string{"2026-03-02"}, 1, 1},
+		{"a run ending yesterday is still current", []string{"2026-02-28", "2026-03-01"}, 2, 2},
+		{"a run ending two days ago is over", []string{"2026-02-27", "2026-02-28"}, 0, 2},
+		{"runs cross month ends", []string{"2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"}, 4, 4},
+		{"the longest run may be long ago", []string{"2025-01-01", "2025-01-02", "2025-01-03", "2026-03-02"}, 1, 3},
+		{"leap day counts", []string{"2024-02-28", "2024-02-29", "2024-03-01"}, 0, 3},
+		{"days after today are ignored", []string{"2026-03-02", "2026-03-03"}, 1, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			days := map[string]int{"2020-05-05": 0} // a zero count is no activity
+			for _, d := range tc.days {
+				days[d] = 2
+			}
+			cur, long := streaks(days, today)
+			if cur != tc.current || long != tc.longest {
+				t.Errorf("streaks = %d, %d; want %d, %d", cur, long, tc.current, tc.longest)
+			}
+		})
+	}
+}
+
+func TestParseTimeZone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want string // "" means refused
+	}{
+		{"", "UTC"}, {"UTC", "UTC"}, {"Europe/Zurich", "Europe/Zurich"}, {"America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires"},
+		{"Etc/GMT+5", "Etc/GMT+5"}, {"Asia/Kathmandu", "Asia/Kathmandu"},
+		{"Local", ""}, {"Mars/Olympus", ""}, {"../../etc/passwd", ""}, {"/etc/localtime", ""},
+		{"Europe/Zurich ", ""}, {"+05:00", ""}, {strings.Repeat("A", MaxTimeZoneLen+1), ""},
+	} {
+		loc, err := ParseTimeZone(tc.in)
+		switch {
+		case tc.want == "" && !errors.Is(err, ErrUnknownTimeZone):
+			t.Errorf("ParseTimeZone(%q) = %v, %v; want ErrUnknownTimeZone", tc.in, loc, err)
+		case tc.want != "" && (err != nil || loc.String() != tc.want):
+			t.Errorf("ParseTimeZone(%q) = %v, %v; want %s", tc.in, loc, err, tc.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	t.Parallel()
+	zurich, _ := ParseTimeZone("Europe/Zurich")
+	d, err := ParseDate("2026-07-01", zurich)
+	if err != nil || !d.Equal(time.Date(2026, 6, 30, 22, 0, 0, 0, time.UTC)) {
+		t.Errorf("ParseDate in Zurich = %v, %v; want 22:00 UTC the day before", d, err)
+	}
+	for _, bad := range []string{"2026-02-30", "2026-7-1", "1999-12-31", "20260701", "2026-07-01T00:00:00Z", ""} {
+		if _, err := ParseDate(bad, time.UTC); err == nil {
+			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+	}
+}
+
+// FuzzParseTimeZone: any input is either refused or a zone whose name
+// round-trips; never a panic and never the server's Local zone.
+func FuzzParseTimeZone(f *testing.F) {
+	for _, s := range []string{"", "UTC", "Europe/Zurich", "Local", "../x", "Etc/GMT-14", "\x00", "America//New_York"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := ParseTimeZone(s)
+		if err != nil {
+			return
+		}
+		if loc == time.Local && loc != time.UTC {
+			t.Fatalf("%q gave the Local zone", s)
+		}
+		again, err := ParseTimeZone(loc.String())
+		if err != nil || again.String() != loc.String() {
+			t.Fatalf("%q → %q does not round-trip: %v", s, loc, err)
+		}
+	})
 }
 
 func TestBackoffGrowsAndIsCapped(t *testing.T) {

@@ -4,7 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
+	"strings"
 	"time"
+	// Zone data inside the binary: images have no /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/google/uuid"
 )
@@ -23,6 +27,9 @@ type Filter struct {
 	SessionID  uuid.UUID // the attempt of one session (a summary links to it)
 	Difficulty string
 	Topic      string
+	// EndedFrom and EndedBefore bound ended_at: From <= ended_at < Before.
+	EndedFrom   time.Time
+	EndedBefore time.Time
 }
 
 // Cursor is the position after the last attempt of a page: attempts are
@@ -86,8 +93,51 @@ func DecodeCursor(s string) (Cursor, error) {
 	return Cursor{EndedAt: at, ID: id}, nil
 }
 
-// StatsDays is how many days (today included, UTC) Stats.ByDay covers.
-const StatsDays = 30
+// StatsDays is how many days (today included, in the caller's time zone)
+// Stats.ByDay covers: a year, for the dashboard's calendar.
+const StatsDays = 365
+
+// MaxTimeZoneLen bounds a time zone name (the longest IANA name is 32).
+const MaxTimeZoneLen = 64
+
+// ErrUnknownTimeZone means a time zone name is not in the IANA database.
+var ErrUnknownTimeZone = errors.New("unknown time zone")
+
+// ParseTimeZone reads an IANA time zone name such as "Europe/Zurich"; ""
+// is UTC. "Local" is refused: the server's own zone means nothing to a
+// caller.
+func ParseTimeZone(s string) (*time.Location, error) {
+	if s == "" || s == "UTC" {
+		return time.UTC, nil
+	}
+	if len(s) > MaxTimeZoneLen || s == "Local" {
+		return nil, ErrUnknownTimeZone
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '-' || c == '+'
+		if !ok {
+			return nil, ErrUnknownTimeZone
+		}
+	}
+	if s[0] == '/' || strings.Contains(s, "..") || strings.Contains(s, "//") {
+		return nil, ErrUnknownTimeZone
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, ErrUnknownTimeZone
+	}
+	return loc, nil
+}
+
+// ParseDate reads a calendar day "2006-01-02" as its midnight in loc.
+func ParseDate(s string, loc *time.Location) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil || d.Before(earliest) || d.Year() > 9999 {
+		return time.Time{}, errors.New("must be a date YYYY-MM-DD from 2000 on")
+	}
+	return d, nil
+}
 
 // Stats summarises a user's attempts.
 type Stats struct {
@@ -98,11 +148,17 @@ type Stats struct {
 	ByDifficulty map[string]int
 	ByTopic      map[string]int
 	ByDay        []DayCount // oldest first, StatsDays entries, zero days included
+	TimeZone     string
+	// CurrentStreak counts the consecutive days with an attempt that end
+	// today, or yesterday while today has none yet (the streak is still
+	// alive until the day is over). LongestStreak is the longest run ever.
+	CurrentStreak int
+	LongestStreak int
 }
 
-// DayCount is the number of attempts that ended on one UTC day.
+// DayCount is the number of attempts that ended on one local day.
 type DayCount struct {
-	Date  time.Time // midnight UTC
+	Date  time.Time // midnight UTC of the local calendar day
 	Count int
 }
 
@@ -112,24 +168,26 @@ type Totals struct {
 	DistinctQuestions int
 	ByDifficulty      map[string]int
 	ByTopic           map[string]int
-	ByDay             map[string]int // UTC day "2006-01-02" → count, days with attempts only
+	ByDay             map[string]int // local day "2006-01-02" → count, every day with attempts, all time
 }
 
-// statsWindow returns the first day (midnight UTC) Stats.ByDay covers at now.
-func statsWindow(now time.Time) time.Time {
-	today := now.UTC().Truncate(24 * time.Hour)
-	return today.AddDate(0, 0, -(StatsDays - 1))
+// today is the caller's current calendar day, as midnight UTC of that date
+// (so day arithmetic never meets a DST change).
+func today(now time.Time, loc *time.Location) time.Time {
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// shapeStats turns store totals into Stats: every difficulty present, and
-// one entry per day of the window, zero days included.
-func shapeStats(t Totals, now time.Time) Stats {
+// shapeStats turns store totals into Stats: every difficulty present, one
+// entry per day of the window (zero days included) and the streaks.
+func shapeStats(t Totals, now time.Time, loc *time.Location) Stats {
 	s := Stats{
 		Total:             t.Total,
 		DistinctQuestions: t.DistinctQuestions,
 		ByDifficulty:      make(map[string]int, len(difficulties)),
 		ByTopic:           make(map[string]int, len(t.ByTopic)),
 		ByDay:             make([]DayCount, 0, StatsDays),
+		TimeZone:          loc.String(),
 	}
 	for _, d := range difficulties {
 		s.ByDifficulty[d] = t.ByDifficulty[d]
@@ -137,10 +195,45 @@ func shapeStats(t Totals, now time.Time) Stats {
 	for k, n := range t.ByTopic {
 		s.ByTopic[k] = n
 	}
-	from := statsWindow(now)
+	end := today(now, loc)
+	from := end.AddDate(0, 0, -(StatsDays - 1))
 	for i := range StatsDays {
 		day := from.AddDate(0, 0, i)
 		s.ByDay = append(s.ByDay, DayCount{Date: day, Count: t.ByDay[day.Format(time.DateOnly)]})
 	}
+	s.CurrentStreak, s.LongestStreak = streaks(t.ByDay, end)
 	return s
+}
+
+// streaks returns the current and the longest run of consecutive active
+// days in days (keys "2006-01-02"), today being the last day.
+func streaks(days map[string]int, today time.Time) (current, longest int) {
+	active := make([]time.Time, 0, len(days))
+	for k, n := range days {
+		if n <= 0 {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, k)
+		if err != nil || d.After(today) {
+			continue
+		}
+		active = append(active, d)
+	}
+	slices.SortFunc(active, func(a, b time.Time) int { return a.Compare(b) })
+	run := 0
+	for i, d := range active {
+		if i > 0 && active[i-1].AddDate(0, 0, 1).Equal(d) {
+			run++
+		} else {
+			run = 1
+		}
+		longest = max(longest, run)
+	}
+	if n := len(active); n > 0 {
+		last := active[n-1]
+		if last.Equal(today) || last.Equal(today.AddDate(0, 0, -1)) {
+			current = run
+		}
+	}
+	return current, longest
 }

@@ -25,8 +25,9 @@ type Store interface {
 	List(ctx context.Context, q ListQuery) ([]Attempt, error)
 	// QuestionIDs returns the distinct questions userID has attempted.
 	QuestionIDs(ctx context.Context, userID uuid.UUID) ([]uuid.UUID, error)
-	// Totals counts userID's attempts; ByDay covers days from since on.
-	Totals(ctx context.Context, userID uuid.UUID, since time.Time) (Totals, error)
+	// Totals counts userID's attempts; ByDay has every day with an
+	// attempt, as calendar days in loc.
+	Totals(ctx context.Context, userID uuid.UUID, loc *time.Location) (Totals, error)
 
 	// ClaimPendingSnapshots takes up to limit attempts whose snapshot is
 	// pending and due at now, hides them from other claimers until now+lease
@@ -213,6 +214,9 @@ func (q ListQuery) Validate() error {
 	if q.Filter.Topic != "" && !validTopic(q.Filter.Topic) {
 		v.Add("topic", "must be a topic slug (1-64 characters of a-z, 0-9, - and _)")
 	}
+	if !q.Filter.EndedFrom.IsZero() && !q.Filter.EndedBefore.IsZero() && !q.Filter.EndedFrom.Before(q.Filter.EndedBefore) {
+		v.Add("to", "must not be before from")
+	}
 	return v.OrNil()
 }
 
@@ -238,14 +242,17 @@ func (s *Service) QuestionIDs(ctx context.Context, userID uuid.UUID) ([]uuid.UUI
 	return ids, nil
 }
 
-// Stats summarises userID's attempts.
-func (s *Service) Stats(ctx context.Context, userID uuid.UUID) (Stats, error) {
+// Stats summarises userID's attempts, counting days in loc (nil is UTC).
+func (s *Service) Stats(ctx context.Context, userID uuid.UUID, loc *time.Location) (Stats, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	now := s.o.Now()
-	t, err := s.store.Totals(ctx, userID, statsWindow(now))
+	t, err := s.store.Totals(ctx, userID, loc)
 	if err != nil {
 		return Stats{}, fmt.Errorf("attempt totals: %w", err)
 	}
-	return shapeStats(t, now), nil
+	return shapeStats(t, now, loc), nil
 }
 
 // views adds each partner's current username. A lookup that fails leaves

@@ -141,6 +141,14 @@ type questionIDsResponse struct {
 	QuestionIDs []string `json:"question_ids"`
 }
 
+func toQuestionIDsResponse(ids []uuid.UUID) questionIDsResponse {
+	out := questionIDsResponse{QuestionIDs: make([]string, len(ids))}
+	for i, id := range ids {
+		out.QuestionIDs[i] = id.String()
+	}
+	return out
+}
+
 type dayDTO struct {
 	Date  string `json:"date"`
 	Count int    `json:"count"`
@@ -152,6 +160,9 @@ type statsResponse struct {
 	ByDifficulty      map[string]int `json:"by_difficulty"`
 	ByTopic           map[string]int `json:"by_topic"`
 	ByDay             []dayDTO       `json:"by_day"`
+	TimeZone          string         `json:"time_zone"`
+	CurrentStreak     int            `json:"current_streak"`
+	LongestStreak     int            `json:"longest_streak"`
 }
 
 func toBase(a attempt.Attempt) attemptBase {
@@ -189,6 +200,7 @@ func toStatsResponse(s attempt.Stats) statsResponse {
 	return statsResponse{
 		Total: s.Total, DistinctQuestions: s.DistinctQuestions,
 		ByDifficulty: s.ByDifficulty, ByTopic: s.ByTopic, ByDay: days,
+		TimeZone: s.TimeZone, CurrentStreak: s.CurrentStreak, LongestStreak: s.LongestStreak,
 	}
 }
 

@@ -24,6 +24,8 @@ func MapError(err error) *httperr.Error {
 			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
 		}
 		return httperr.Validation(details...)
+	case errors.Is(err, attempt.ErrUnknownTimeZone):
+		return httperr.Validation(tzFieldError)
 	case errors.Is(err, attempt.ErrNotFound):
 		return httperr.NotFound("attempt not found")
 	case errors.Is(err, attempt.ErrCodeTooLarge):
@@ -34,3 +36,5 @@ func MapError(err error) *httperr.Error {
 	}
 	return nil
 }
+
+var tzFieldError = httperr.FieldError{Field: "tz", Message: "must be an IANA time zone name such as Europe/Zurich"}

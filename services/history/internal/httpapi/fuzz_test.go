@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,32 @@ func FuzzRecordAttempt(f *testing.F) {
 		r := e.send(t, http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
 		if r.Code >= 500 {
 			t.Fatalf("status %d for body %q: %s", r.Code, body, r.Body)
+		}
+	})
+}
+
+// FuzzListQuery sends arbitrary query strings to GET /attempts and
+// /stats: the answer is a 200 or a 400, never a 5xx.
+func FuzzListQuery(f *testing.F) {
+	for _, s := range []string{
+		"", "limit=3&page=2", "from=2026-01-01&to=2026-01-31&tz=Europe/Zurich", "tz=Local", "tz=%00",
+		"from=9999-12-31&to=9999-12-31&tz=Pacific/Kiritimati", "from=2000-01-01&tz=Etc/GMT-14",
+		"difficulty=hard&topic=graph&cursor=AQ", "to=2026-02-30", "tz=America/Argentina/Buenos_Aires&from=2026-3-1",
+	} {
+		f.Add(s)
+	}
+	e := newEnv(f)
+	_, tok := e.user("fuzz")
+	f.Fuzz(func(t *testing.T, query string) {
+		// Only strings a client could send as a request target.
+		if _, err := url.ParseRequestURI("/x?" + query); err != nil || strings.ContainsAny(query, " #") {
+			return
+		}
+		for _, path := range []string{"/attempts?", "/stats?"} {
+			r := e.send(t, http.MethodGet, Prefix+path+query, tok, "")
+			if r.Code >= 500 {
+				t.Fatalf("status %d for %s%s: %s", r.Code, path, query, r.Body)
+			}
 		}
 	})
 }

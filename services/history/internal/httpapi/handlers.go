@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -48,11 +49,21 @@ func (h *handler) attemptedQuestionIDs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := questionIDsResponse{QuestionIDs: make([]string, len(ids))}
-	for i, id := range ids {
-		out.QuestionIDs[i] = id.String()
+	return c.JSON(http.StatusOK, toQuestionIDsResponse(ids))
+}
+
+// attemptedQuestions: the distinct questions the caller has attempted, for
+// the question bank's "attempted" marks.
+func (h *handler) attemptedQuestions(c echo.Context) error {
+	owner, err := caller(c)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	ids, err := h.svc.QuestionIDs(c.Request().Context(), owner)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toQuestionIDsResponse(ids))
 }
 
 func (h *handler) listAttempts(c echo.Context) error {
@@ -114,6 +125,30 @@ func parseListQuery(c echo.Context) (attempt.ListQuery, error) {
 		}
 		*p.out = n
 	}
+	loc, err := attempt.ParseTimeZone(qp.Get("tz"))
+	if err != nil {
+		bad = append(bad, tzFieldError)
+		loc = time.UTC
+	}
+	for _, p := range []struct {
+		name    string
+		out     *time.Time
+		nextDay bool
+	}{{"from", &q.Filter.EndedFrom, false}, {"to", &q.Filter.EndedBefore, true}} {
+		s := qp.Get(p.name)
+		if s == "" {
+			continue
+		}
+		d, err := attempt.ParseDate(s, loc)
+		if err != nil {
+			bad = append(bad, httperr.FieldError{Field: p.name, Message: err.Error()})
+			continue
+		}
+		if p.nextDay { // to= is inclusive: attempts before the next midnight
+			d = d.AddDate(0, 0, 1)
+		}
+		*p.out = d
+	}
 	if s := qp.Get("cursor"); s != "" {
 		cur, err := attempt.DecodeCursor(s)
 		if err != nil {
@@ -149,7 +184,11 @@ func (h *handler) stats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.svc.Stats(c.Request().Context(), owner)
+	loc, err := attempt.ParseTimeZone(c.QueryParam("tz"))
+	if err != nil {
+		return httperr.Validation(tzFieldError)
+	}
+	s, err := h.svc.Stats(c.Request().Context(), owner, loc)
 	if err != nil {
 		return err
 	}

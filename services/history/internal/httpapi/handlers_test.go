@@ -205,7 +205,7 @@ func TestInternalRoutesNeedTheInternalToken(t *testing.T) {
 func TestUserRoutesNeedAUserToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, path := range []string{"/attempts", "/attempts/" + uuid.NewString(), "/stats"} {
+	for _, path := range []string{"/attempts", "/attempts/" + uuid.NewString(), "/stats", "/attempted-questions"} {
 		for _, tc := range []struct{ name, token string }{
 			{"no token", ""}, {"the internal token", internalToken}, {"a garbage token", "a.b.c"},
 		} {
@@ -359,6 +359,43 @@ func TestListAttempts(t *testing.T) {
 			t.Fatalf("question %v difficulty %v topic %v easy+graph %v, want %v", ids(byQuestion), ids(byDifficulty), ids(byTopic), ids(easyGraph), wantHard)
 		}
 	})
+	t.Run("from and to are inclusive days in the caller's zone", func(t *testing.T) {
+		day := func(at time.Time, zone string) string {
+			loc, _ := time.LoadLocation(zone)
+			return at.In(loc).Format(time.DateOnly)
+		}
+		// Every attempt ended within the last 7 hours: today or yesterday in any zone.
+		for _, zone := range []string{"UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"} {
+			var wantDay []string
+			target := day(now, zone)
+			for i, id := range want {
+				if day(now.Add(-time.Duration(i)*time.Hour), zone) == target {
+					wantDay = append(wantDay, id)
+				}
+			}
+			items, _ := list(t, "?from="+target+"&to="+target+"&tz="+zone)
+			if !slices.Equal(ids(items), wantDay) {
+				t.Fatalf("%s on %s: %v, want %v", zone, target, ids(items), wantDay)
+			}
+		}
+		tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
+		if items, _ := list(t, "?from="+tomorrow); len(items) != 0 {
+			t.Fatalf("from tomorrow: %v", ids(items))
+		}
+		// A range pages with the cursor like any filter.
+		query, got := "?limit=2&difficulty=hard&from=2020-01-01&to="+tomorrow, []string(nil)
+		for range 4 {
+			items, next := list(t, query)
+			got = append(got, ids(items)...)
+			if next == nil {
+				break
+			}
+			query = "?limit=2&difficulty=hard&from=2020-01-01&to=" + tomorrow + "&cursor=" + *next
+		}
+		if wantHard := []string{want[0], want[3], want[6]}; !slices.Equal(got, wantHard) {
+			t.Fatalf("paged range %v, want %v", got, wantHard)
+		}
+	})
 	t.Run("a session's attempt, and never another user's of it", func(t *testing.T) {
 		one, _ := list(t, "?session_id="+sessions[4])
 		if !slices.Equal(ids(one), want[4:5]) {
@@ -379,7 +416,9 @@ func TestListAttempts(t *testing.T) {
 		{"?limit=0", "limit"}, {"?limit=101", "limit"}, {"?limit=ten", "limit"}, {"?limit=-1", "limit"},
 		{"?page=0", "page"}, {"?page=99999", "page"}, {"?cursor=bogus", "cursor"},
 		{"?difficulty=extreme", "difficulty"}, {"?topic=DROP%20TABLE", "topic"}, {"?question_id=1", "question_id"},
-		{"?session_id=x", "session_id"},
+		{"?session_id=x", "session_id"}, {"?from=yesterday", "from"}, {"?to=2026-02-30", "to"},
+		{"?from=1999-12-31", "from"}, {"?from=2026-03-02&to=2026-03-01", "to"}, {"?tz=Mars/Base", "tz"},
+		{"?tz=Local", "tz"}, {"?from=2026-01-01&tz=..%2Fetc", "tz"},
 	} {
 		t.Run("query "+tc.query+" is 400", func(t *testing.T) {
 			r := e.do(http.MethodGet, Prefix+"/attempts"+tc.query, annTok, nil)
@@ -489,6 +528,14 @@ func TestAttemptedQuestionIDs(t *testing.T) {
 	if r := get("nope"); r.Code != 400 {
 		t.Fatalf("malformed id: %d %s", r.Code, r.Body)
 	}
+
+	// The public route answers the caller about themself only.
+	cid, tok := e.user("cid")
+	e.record(e.attemptBody(cid, ann, time.Now()), http.StatusCreated)
+	r = e.do(http.MethodGet, Prefix+"/attempted-questions", tok, nil)
+	if r.Code != 200 || string(r.Body) != `{"question_ids":["`+e.question.ID+`"]}`+"\n" {
+		t.Fatalf("own attempted questions: %d %s", r.Code, r.Body)
+	}
 }
 
 func TestStats(t *testing.T) {
@@ -503,8 +550,8 @@ func TestStats(t *testing.T) {
 	b := e.attemptBody(ann, bob, now.Add(-3*24*time.Hour))
 	b["question_id"] = hard
 	e.record(b, http.StatusCreated)
-	e.record(e.attemptBody(ann, bob, now.Add(-45*24*time.Hour)), http.StatusCreated) // before the window
-	e.record(e.attemptBody(bob, ann, now), http.StatusCreated)                       // someone else's
+	e.record(e.attemptBody(ann, bob, now.Add(-400*24*time.Hour)), http.StatusCreated) // before the window
+	e.record(e.attemptBody(bob, ann, now), http.StatusCreated)                        // someone else's
 
 	r := e.do(http.MethodGet, Prefix+"/stats", annTok, nil)
 	if r.Code != http.StatusOK {
@@ -519,6 +566,9 @@ func TestStats(t *testing.T) {
 			Date  string `json:"date"`
 			Count int    `json:"count"`
 		} `json:"by_day"`
+		TimeZone      string `json:"time_zone"`
+		CurrentStreak int    `json:"current_streak"`
+		LongestStreak int    `json:"longest_streak"`
 	}
 	r.decode(t, &s)
 	if s.Total != 4 || s.DistinctQuestions != 2 {
@@ -530,10 +580,10 @@ func TestStats(t *testing.T) {
 	if s.ByTopic["array"] != 4 || s.ByTopic["hash-table"] != 3 || s.ByTopic["graph"] != 1 {
 		t.Errorf("by topic %v", s.ByTopic)
 	}
-	if len(s.ByDay) != 30 {
-		t.Fatalf("%d days, want 30", len(s.ByDay))
+	if len(s.ByDay) != 365 {
+		t.Fatalf("%d days, want 365", len(s.ByDay))
 	}
-	last := s.ByDay[29]
+	last := s.ByDay[364]
 	if last.Date != now.Format(time.DateOnly) {
 		t.Errorf("last day %s, want today %s", last.Date, now.Format(time.DateOnly))
 	}
@@ -542,8 +592,23 @@ func TestStats(t *testing.T) {
 	for _, d := range s.ByDay {
 		sum += d.Count
 	}
-	if sum != 3 || s.ByDay[26].Count != 1 {
+	if sum != 3 || s.ByDay[361].Count != 1 {
 		t.Errorf("by day %v, want 3 in the window and one 3 days ago", s.ByDay)
+	}
+	if s.TimeZone != "UTC" || s.LongestStreak < 1 || s.CurrentStreak < 1 {
+		t.Errorf("zone %q streaks %d/%d", s.TimeZone, s.CurrentStreak, s.LongestStreak)
+	}
+
+	r = e.do(http.MethodGet, Prefix+"/stats?tz=Pacific/Kiritimati", annTok, nil)
+	r.decode(t, &s)
+	if r.Code != 200 || s.TimeZone != "Pacific/Kiritimati" || s.ByDay[364].Date != now.Add(14*time.Hour).Format(time.DateOnly) {
+		t.Errorf("stats in Kiritimati: %d zone %s last day %s", r.Code, s.TimeZone, s.ByDay[364].Date)
+	}
+	for _, bad := range []string{"Mars/Base", "Local", "Europe%2FZurich%00", "%2Fetc%2Flocaltime"} {
+		r = e.do(http.MethodGet, Prefix+"/stats?tz="+bad, annTok, nil)
+		if r.Code != 400 || !slices.Contains(r.fields(), "tz") {
+			t.Errorf("tz=%s: %d %s", bad, r.Code, r.Body)
+		}
 	}
 
 	_, tok := e.user("newbie")

@@ -27,5 +27,6 @@ func Routes(e *echo.Echo, svc *attempt.Service, verifier *auth.Verifier, interna
 	// For the signed-in user, about their own attempts only.
 	g.GET("/attempts", h.listAttempts, user)
 	g.GET("/attempts/:id", h.getAttempt, user)
+	g.GET("/attempted-questions", h.attemptedQuestions, user)
 	g.GET("/stats", h.stats, user)
 }

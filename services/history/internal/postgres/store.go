@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
@@ -182,6 +183,12 @@ func (s *Store) List(ctx context.Context, q attempt.ListQuery) ([]attempt.Attemp
 	if q.Filter.Topic != "" {
 		where.WriteString(" AND question_topics @> ARRAY[" + arg(q.Filter.Topic) + "::text]")
 	}
+	if !q.Filter.EndedFrom.IsZero() {
+		where.WriteString(" AND ended_at >= " + arg(q.Filter.EndedFrom))
+	}
+	if !q.Filter.EndedBefore.IsZero() {
+		where.WriteString(" AND ended_at < " + arg(q.Filter.EndedBefore))
+	}
 	sql := `
 		WITH page AS (
 			SELECT id FROM attempts WHERE ` + where.String() + `
@@ -241,15 +248,21 @@ const totalsSQL = `
 	UNION ALL
 	SELECT 'topic', topic, sum(n)::bigint FROM per_question, unnest(topics) AS topic GROUP BY topic
 	UNION ALL
-	SELECT 'day', to_char(day, 'YYYY-MM-DD'), attempts::bigint
-	FROM attempt_days WHERE user_id = $1 AND day >= $2::date AND attempts > 0`
+	SELECT 'day', to_char(day, 'YYYY-MM-DD'), n FROM (
+		-- Grouped by the date first: to_char then runs once per day, not per attempt.
+		SELECT (ended_at AT TIME ZONE $2)::date AS day, count(*) AS n
+		FROM attempts WHERE user_id = $1 GROUP BY 1
+	) AS days`
 
-// Totals implements attempt.Store.
-func (s *Store) Totals(ctx context.Context, userID uuid.UUID, since time.Time) (attempt.Totals, error) {
+// Totals implements attempt.Store. Days are counted from the attempts
+// themselves (an index-only scan of attempts_user_ended_idx), not from the
+// UTC attempt_days, because the caller's days are in their own time zone.
+// A zone Go knows but PostgreSQL does not is ErrUnknownTimeZone.
+func (s *Store) Totals(ctx context.Context, userID uuid.UUID, loc *time.Location) (attempt.Totals, error) {
 	t := attempt.Totals{ByDifficulty: map[string]int{}, ByTopic: map[string]int{}, ByDay: map[string]int{}}
-	rows, err := s.pool.Query(ctx, totalsSQL, userID, since)
+	rows, err := s.pool.Query(ctx, totalsSQL, userID, loc.String())
 	if err != nil {
-		return attempt.Totals{}, fmt.Errorf("attempt totals: %w", err)
+		return attempt.Totals{}, fmt.Errorf("attempt totals: %w", mapZoneError(err))
 	}
 	var kind, key string
 	var n int
@@ -269,9 +282,19 @@ func (s *Store) Totals(ctx context.Context, userID uuid.UUID, since time.Time) (
 		return nil
 	})
 	if err != nil {
-		return attempt.Totals{}, fmt.Errorf("attempt totals: %w", err)
+		return attempt.Totals{}, fmt.Errorf("attempt totals: %w", mapZoneError(err))
 	}
 	return t, nil
+}
+
+// mapZoneError turns PostgreSQL's "time zone not recognized" (22023,
+// invalid_parameter_value) into the domain error.
+func mapZoneError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "22023" && strings.Contains(pe.Message, "time zone") {
+		return attempt.ErrUnknownTimeZone
+	}
+	return err
 }
 
 // ClaimPendingSnapshots implements attempt.Store. SKIP LOCKED lets every

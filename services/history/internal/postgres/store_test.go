@@ -202,6 +202,9 @@ func TestListFilters(t *testing.T) {
 		{"topic filter", attempt.Filter{Topic: "graph"}, []uuid.UUID{c.ID, b.ID}},
 		{"filters combine", attempt.Filter{Topic: "graph", Difficulty: "hard"}, []uuid.UUID{b.ID}},
 		{"no match is empty", attempt.Filter{Topic: "trie"}, nil},
+		{"from is inclusive", attempt.Filter{EndedFrom: b.EndedAt}, []uuid.UUID{pending.ID, c.ID, b.ID}},
+		{"before is exclusive", attempt.Filter{EndedBefore: c.EndedAt}, []uuid.UUID{b.ID, a.ID}},
+		{"a date range combines with a topic", attempt.Filter{EndedFrom: a.EndedAt, EndedBefore: pending.EndedAt, Topic: "graph"}, []uuid.UUID{c.ID, b.ID}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,7 +268,7 @@ func TestTotals(t *testing.T) {
 	mustInsert(t, s, pending)
 	mustInsert(t, s, fixture(uuid.New(), 0, "medium", "array"))
 
-	got, err := s.Totals(ctx, user, base.Add(-12*time.Hour).Truncate(24*time.Hour))
+	got, err := s.Totals(ctx, user, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +282,26 @@ func TestTotals(t *testing.T) {
 		t.Errorf("by topic %v", got.ByTopic)
 	}
 	// base is 2026-11-01 12:00 UTC: +0h and +1h fall on the 1st, +23h on the 2nd.
-	if got.ByDay["2026-11-01"] != 2 || got.ByDay["2026-11-02"] != 1 || len(got.ByDay) != 2 {
+	if got.ByDay["2026-11-01"] != 2 || got.ByDay["2026-11-02"] != 1 || got.ByDay["2026-09-22"] != 1 || len(got.ByDay) != 3 {
 		t.Errorf("by day %v", got.ByDay)
+	}
+
+	// On Kiritimati (UTC+14) the same attempts end a day later.
+	kiri, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Totals(ctx, user, kiri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ByDay["2026-11-02"] != 2 || got.ByDay["2026-11-03"] != 1 || len(got.ByDay) != 3 {
+		t.Errorf("by day on Kiritimati %v", got.ByDay)
+	}
+
+	// A zone PostgreSQL does not know is the domain's error, not a 500.
+	if _, err := s.Totals(ctx, user, time.FixedZone("Nowhere/Atlantis", 0)); !errors.Is(err, attempt.ErrUnknownTimeZone) {
+		t.Errorf("unknown zone: %v", err)
 	}
 }
 
@@ -404,7 +425,7 @@ func TestRunningTotalsMatchARecount(t *testing.T) {
 	}
 
 	since := base.AddDate(0, 0, -10).Truncate(24 * time.Hour)
-	got, err := s.Totals(ctx, user, since)
+	got, err := s.Totals(ctx, user, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +450,7 @@ func TestRunningTotalsMatchARecount(t *testing.T) {
 		AND question_difficulty IS NOT NULL GROUP BY 1`, want.ByDifficulty)
 	recount(`SELECT t, count(*) FROM attempts, unnest(question_topics) t WHERE user_id = $1 AND $2::timestamptz IS NOT NULL GROUP BY 1`, want.ByTopic)
 	recount(`SELECT to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), count(*) FROM attempts
-		WHERE user_id = $1 AND ended_at >= $2 GROUP BY 1`, want.ByDay)
+		WHERE user_id = $1 AND $2::timestamptz IS NOT NULL GROUP BY 1`, want.ByDay)
 	if got.Total != want.Total || got.DistinctQuestions != want.DistinctQuestions ||
 		!maps.Equal(got.ByDifficulty, want.ByDifficulty) || !maps.Equal(got.ByTopic, want.ByTopic) || !maps.Equal(got.ByDay, want.ByDay) {
 		t.Fatalf("running totals\n%+v\nrecount\n%+v", got, want)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/services/question/internal/question"
@@ -16,6 +17,9 @@ func MapError(err error) *httperr.Error {
 		return validation(ve.Fields)
 	case errors.Is(err, question.ErrNotFound):
 		return httperr.NotFound("question not found")
+	case errors.Is(err, question.ErrPreconditionFailed):
+		return httperr.New(http.StatusPreconditionFailed, "precondition_failed",
+			"the question was changed since you read it; read it again and reapply your edit")
 	case errors.Is(err, question.ErrSlugTaken):
 		return httperr.Conflict("another question already has the slug this title makes")
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +45,27 @@ func FuzzQueryAndID(f *testing.F) {
 			if rec.Code != http.StatusNotModified && !json.Valid(rec.Body.Bytes()) {
 				t.Fatalf("GET %s?%q: body is not JSON: %q", target.path, rawQuery, rec.Body)
 			}
+		}
+	})
+}
+
+// FuzzIfMatch sends arbitrary If-Match headers with a valid edit: the
+// answer is the edit (200) or a refusal (412), never anything else.
+func FuzzIfMatch(f *testing.F) {
+	for _, s := range []string{"*", `"abc"`, `W/"abc"`, `"a", "b"`, ",,,", `"`, "\x00", " * "} {
+		f.Add(s)
+	}
+	a := newAPI(f)
+	path := "/question-service-api/questions/" + a.tree.ID.String()
+	f.Fuzz(func(t *testing.T, header string) {
+		req := httptest.NewRequest(http.MethodPut, path, strings.NewReader(body("Binary Tree Depth", "medium", "trees")))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+a.admin)
+		req.Header["If-Match"] = []string{header}
+		rec := httptest.NewRecorder()
+		a.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK && rec.Code != http.StatusPreconditionFailed {
+			t.Fatalf("If-Match %q: %d %s", header, rec.Code, rec.Body)
 		}
 	})
 }

@@ -134,7 +134,7 @@ func (h *handlers) update(c echo.Context) error {
 	if err := server.BindJSON(c, &in); err != nil {
 		return err
 	}
-	q, err := h.svc.Update(c.Request().Context(), ref, in.draft())
+	q, err := h.svc.Update(c.Request().Context(), ref, in.draft(), ifMatch(c.Request().Header.Get("If-Match")))
 	if err != nil {
 		return err
 	}
@@ -202,6 +202,29 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// ifMatch turns an If-Match header into a precondition on the stored
+// question: "*" (any current version) or one of the listed strong tags
+// equal to the question's ETag (RFC 9110 §13.1.1: weak tags never match).
+// No header is no precondition, so a write without it overwrites.
+func ifMatch(header string) question.Precondition {
+	if strings.TrimSpace(header) == "" {
+		return nil
+	}
+	return func(current question.Question) bool {
+		e, err := encode(current)
+		if err != nil {
+			return false
+		}
+		for tag := range strings.SplitSeq(header, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || tag == e.etag {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // marshal encodes v as JSON without escaping <, > and & (the API is JSON

@@ -426,6 +426,55 @@ func TestAdminWrites(t *testing.T) {
 	}
 }
 
+// TestIfMatchRefusesAStaleEdit: an admin who read a question sends its
+// ETag back; if it was changed in the meantime the write is a 412 and the
+// other edit stays.
+func TestIfMatchRefusesAStaleEdit(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	r := a.do(t, "POST", base+"/questions", a.admin, body("Edited Twice", "hard", "math"))
+	if r.Code != 201 {
+		t.Fatalf("create: %d %s", r.Code, r.Body)
+	}
+	path := r.Header().Get("Location")
+	read := a.do(t, "GET", path, a.admin, "").Header().Get("ETag")
+
+	put := func(etag, title string) response {
+		t.Helper()
+		if etag == "" {
+			return a.do(t, "PUT", path, a.admin, body(title, "hard", "math"))
+		}
+		return a.do(t, "PUT", path, a.admin, body(title, "hard", "math"), "If-Match", etag)
+	}
+	first := put(read, "Edited Once")
+	if first.Code != 200 || first.Header().Get("ETag") == read || first.Header().Get("ETag") == "" {
+		t.Fatalf("first edit: %d %s etag %q", first.Code, first.Body, first.Header().Get("ETag"))
+	}
+	stale := put(read, "Edited From A Stale Copy")
+	if stale.Code != 412 || stale.Err.Code != "precondition_failed" {
+		t.Fatalf("stale edit: %d %s", stale.Code, stale.Body)
+	}
+	if got := a.do(t, "GET", path, a.user, ""); !strings.Contains(got.Body.String(), `"title":"Edited Once"`) {
+		t.Fatalf("the stale edit overwrote: %s", got.Body)
+	}
+	for _, tc := range []struct {
+		name, etag string
+		want       int
+	}{
+		{"a weak tag never matches", "W/" + first.Header().Get("ETag"), 412},
+		{"one of several tags matches", `"nope", ` + first.Header().Get("ETag"), 200},
+		{"star matches any version", "*", 200},
+		{"no header overwrites", "", 200},
+	} {
+		if r := put(tc.etag, "Edited Again "+strings.Fields(tc.name)[0]); r.Code != tc.want {
+			t.Errorf("%s: %d %s", tc.name, r.Code, r.Body)
+		}
+	}
+	if r := put("*", "x"); r.Code != 400 {
+		t.Errorf("validation comes before the precondition: %d", r.Code)
+	}
+}
+
 func TestValidationNamesEveryField(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)

@@ -242,11 +242,15 @@ func (s *Store) Insert(ctx context.Context, q question.Question) error {
 }
 
 // Update implements question.Store.
-func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Question) (question.Question, error) {
+func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Question, pre question.Precondition) (question.Question, error) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		old, err := lockQuestion(ctx, tx, ref)
+		cond, arg := refWhere(ref, 1)
+		old, err := scanQuestion(tx.QueryRow(ctx, `SELECT `+questionColumns+` FROM questions q WHERE `+cond+` FOR UPDATE`, arg))
 		if err != nil {
 			return err
+		}
+		if pre != nil && !pre(old) {
+			return question.ErrPreconditionFailed
 		}
 		q.ID, q.CreatedAt = old.ID, old.CreatedAt
 		_, err = tx.Exec(ctx, `

@@ -110,7 +110,7 @@ func TestSlugUniqueness(t *testing.T) {
 	}
 	renamed := b
 	renamed.Title, renamed.Slug = "Two Sum", "two-sum"
-	if _, err := s.Update(ctx, question.Ref{ID: b.ID}, renamed); !errors.Is(err, question.ErrSlugTaken) {
+	if _, err := s.Update(ctx, question.Ref{ID: b.ID}, renamed, nil); !errors.Is(err, question.ErrSlugTaken) {
 		t.Fatalf("update to a taken slug: %v, want ErrSlugTaken", err)
 	}
 	// The failed writes left nothing behind.
@@ -121,7 +121,7 @@ func TestSlugUniqueness(t *testing.T) {
 	// Keeping one's own slug is no clash.
 	same := a
 	same.Description = "New text."
-	if _, err := s.Update(ctx, question.Ref{Slug: "two-sum"}, same); err != nil {
+	if _, err := s.Update(ctx, question.Ref{Slug: "two-sum"}, same, nil); err != nil {
 		t.Fatalf("update keeping the slug: %v", err)
 	}
 }
@@ -135,7 +135,7 @@ func TestUpdateAndDelete(t *testing.T) {
 
 	change := q("Two Sum Revisited", question.Hard, "math")
 	change.UpdatedAt = t0.Add(time.Hour)
-	got, err := s.Update(ctx, question.Ref{Slug: "two-sum"}, change)
+	got, err := s.Update(ctx, question.Ref{Slug: "two-sum"}, change, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +148,19 @@ func TestUpdateAndDelete(t *testing.T) {
 	}
 	assertDrawsConsistent(t, s, ctx)
 
-	if _, err := s.Update(ctx, question.Ref{ID: uuid.New()}, change); !errors.Is(err, question.ErrNotFound) {
+	if _, err := s.Update(ctx, question.Ref{ID: uuid.New()}, change, nil); !errors.Is(err, question.ErrNotFound) {
 		t.Fatalf("update of a missing question: %v", err)
+	}
+
+	// A precondition sees the stored question and may refuse the write.
+	var seen question.Question
+	stale := q("Overwritten", question.Easy, "arrays")
+	_, err = s.Update(ctx, question.Ref{ID: a.ID}, stale, func(cur question.Question) bool { seen = cur; return false })
+	if !errors.Is(err, question.ErrPreconditionFailed) || fmt.Sprint(seen) != fmt.Sprint(stored) {
+		t.Fatalf("refused update: %v, precondition saw %+v", err, seen)
+	}
+	if after, _ := s.Get(ctx, question.Ref{ID: a.ID}); fmt.Sprint(after) != fmt.Sprint(stored) {
+		t.Fatalf("a refused update wrote %+v", after)
 	}
 	if _, err := s.Delete(ctx, question.Ref{ID: a.ID}); err != nil {
 		t.Fatal(err)
@@ -511,7 +522,7 @@ func TestDrawGroupsStayDenseUnderConcurrentWrites(t *testing.T) {
 					id := ids[n%len(ids)]
 					mu.Unlock()
 					change := q(fmt.Sprintf("W%d R%d", w, i), diffs[(n+1)%3], pick(1+(n+1)%5)...)
-					_, err := s.Update(ctx, question.Ref{ID: id}, change)
+					_, err := s.Update(ctx, question.Ref{ID: id}, change, nil)
 					if err != nil && !errors.Is(err, question.ErrNotFound) {
 						errs <- err
 						return

@@ -143,7 +143,14 @@ type Page struct {
 var (
 	ErrNotFound  = errors.New("question not found")
 	ErrSlugTaken = errors.New("a question with this slug already exists")
+	// ErrPreconditionFailed: the question is not the version the writer
+	// read (an HTTP If-Match that no longer holds).
+	ErrPreconditionFailed = errors.New("the question changed since it was read")
 )
+
+// Precondition decides, from the stored question locked for the write,
+// whether the write may go ahead. nil always allows it.
+type Precondition func(current Question) bool
 
 // FieldError names one invalid field and says what is wrong with it.
 type FieldError struct {

@@ -25,8 +25,10 @@ type Store interface {
 	TopicCounts(ctx context.Context) ([]TopicCount, error)
 	Insert(ctx context.Context, q Question) error
 	// Update replaces the content of the question ref names with q's,
-	// keeping its id and created_at, and returns the stored question.
-	Update(ctx context.Context, ref Ref, q Question) (Question, error)
+	// keeping its id and created_at, and returns the stored question. When
+	// pre is not nil it is asked with the stored question, locked, and a
+	// false answer is ErrPreconditionFailed with nothing written.
+	Update(ctx context.Context, ref Ref, q Question, pre Precondition) (Question, error)
 	// Delete removes the question ref names and returns its id.
 	Delete(ctx context.Context, ref Ref) (uuid.UUID, error)
 }
@@ -108,13 +110,14 @@ func (s *Service) Create(ctx context.Context, d Draft) (Question, error) {
 }
 
 // Update replaces the question ref names with d. The slug follows the
-// title, so renaming a question changes its slug.
-func (s *Service) Update(ctx context.Context, ref Ref, d Draft) (Question, error) {
+// title, so renaming a question changes its slug. pre (may be nil) guards
+// against overwriting an edit made since the caller read the question.
+func (s *Service) Update(ctx context.Context, ref Ref, d Draft, pre Precondition) (Question, error) {
 	d = d.Normalize()
 	if err := d.Validate(); err != nil {
 		return Question{}, err
 	}
-	q, err := s.store.Update(ctx, ref, d.question(uuid.Nil, s.timestamp()))
+	q, err := s.store.Update(ctx, ref, d.question(uuid.Nil, s.timestamp()), pre)
 	if err != nil {
 		return Question{}, fmt.Errorf("update question %s: %w", ref, err)
 	}
@@ -206,7 +209,7 @@ func (s *Service) Upsert(ctx context.Context, id uuid.UUID, d Draft) (Outcome, e
 	case sameContent(have, want):
 		return Unchanged, nil
 	}
-	if _, err := s.store.Update(ctx, Ref{ID: have.ID}, want); err != nil {
+	if _, err := s.store.Update(ctx, Ref{ID: have.ID}, want, nil); err != nil {
 		return Unchanged, fmt.Errorf("update question %s: %w", want.Slug, err)
 	}
 	return Updated, nil

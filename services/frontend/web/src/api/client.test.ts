@@ -218,3 +218,20 @@ describe('ApiClient', () => {
     expect(server.refreshes).toBe(1)
   })
 })
+
+describe('request headers', () => {
+  it('sends extra headers (If-Match) and hands back the response headers (ETag)', async () => {
+    const seen: (string | null)[] = []
+    const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input).endsWith('/auth/login')) return json(200, session('tok'))
+      seen.push(new Headers(init?.headers).get('If-Match'))
+      return json(200, { ok: true }, { ETag: '"v2"' })
+    })
+    const c = new ApiClient({ fetch, scheduleRefresh: false })
+    await c.signIn({ identifier: 'a', password: 'b' })
+    let etag: string | null = null
+    await c.request('PUT', '/q/1', { body: {}, headers: { 'If-Match': '"v1"' }, onHeaders: (h) => (etag = h.get('ETag')) })
+    expect(seen).toEqual(['"v1"'])
+    expect(etag).toBe('"v2"')
+  })
+})

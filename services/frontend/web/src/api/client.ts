@@ -36,6 +36,10 @@ export interface RequestOptions {
   /** false for the sign-in calls; default true. */
   auth?: boolean
   signal?: AbortSignal
+  /** Extra request headers (If-Match). */
+  headers?: Record<string, string>
+  /** Called with the successful response's headers (ETag). */
+  onHeaders?: (h: Headers) => void
 }
 
 export interface ClientOptions {
@@ -211,8 +215,8 @@ export class ApiClient {
     this.expiresAt = 0
   }
 
-  private async send(method: string, path: string, body: unknown, token: string | undefined, signal?: AbortSignal) {
-    const headers: Record<string, string> = { Accept: 'application/json' }
+  private async send(method: string, path: string, body: unknown, token: string | undefined, signal?: AbortSignal, extra?: Record<string, string>) {
+    const headers: Record<string, string> = { ...extra, Accept: 'application/json' }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     if (token) headers.Authorization = `Bearer ${token}`
     try {
@@ -233,7 +237,7 @@ export class ApiClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const auth = opts.auth ?? true
     let token = auth ? await this.accessToken() : undefined
-    let res = await this.send(method, path, opts.body, token, opts.signal)
+    let res = await this.send(method, path, opts.body, token, opts.signal, opts.headers)
     if (res.status === 401 && auth) {
       // Another caller may have refreshed while this request was in flight.
       if (this.token && this.token !== token) {
@@ -243,7 +247,7 @@ export class ApiClient {
         if (!ok || !this.token) throw await toApiError(res)
         token = this.token
       }
-      res = await this.send(method, path, opts.body, token, opts.signal)
+      res = await this.send(method, path, opts.body, token, opts.signal, opts.headers)
       if (res.status === 401) {
         // A brand-new token refused: the account is gone or the keys changed.
         this.clear()
@@ -251,6 +255,7 @@ export class ApiClient {
       }
     }
     if (!res.ok) throw await toApiError(res)
+    opts.onHeaders?.(res.headers)
     if (res.status === 204 || res.headers.get('Content-Length') === '0') return undefined as T
     const text = await res.text()
     return (text ? JSON.parse(text) : undefined) as T

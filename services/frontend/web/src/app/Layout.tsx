@@ -4,6 +4,7 @@ import { api } from '../api/client'
 import { clearQueries } from '../api/query'
 import { useAuth } from '../features/auth/useAuth'
 import { ErrorBoundary } from './ErrorBoundary'
+import { useTheme } from './theme'
 
 /** Layout is the frame of every page: skip link, header with navigation, the page. */
 export function Layout() {
@@ -11,6 +12,7 @@ export function Layout() {
   const navigate = useNavigate()
   const loc = useLocation()
   const [signingOut, setSigningOut] = useState(false)
+  const [theme, toggleTheme] = useTheme()
 
   async function signOut() {
     setSigningOut(true)
@@ -34,15 +36,37 @@ export function Layout() {
             <ul>
               <li>
                 <NavLink to="/" end>
-                  Find a match
+                  Dashboard
                 </NavLink>
+              </li>
+              <li>
+                <NavLink to="/match">Find a match</NavLink>
+              </li>
+              <li>
+                <NavLink to="/questions">Questions</NavLink>
               </li>
               <li>
                 <NavLink to="/history">History</NavLink>
               </li>
+              <li>
+                <NavLink to="/profile">Profile</NavLink>
+              </li>
+              {auth.user.role === 'admin' && (
+                <li>
+                  <NavLink to="/admin">Admin</NavLink>
+                </li>
+              )}
             </ul>
           </nav>
         )}
+        <button
+          type="button"
+          className={`btn btn-link theme-toggle${auth.status === 'signedIn' ? '' : ' theme-toggle-end'}`}
+          aria-pressed={theme === 'dark'}
+          onClick={toggleTheme}
+        >
+          Dark theme
+        </button>
         {auth.status === 'signedIn' && (
           <div className="account">
             <span className="account-name" aria-label={`Signed in as ${auth.user.username}`}>

@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react'
+import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react'
 
 interface FieldShell {
   label: string
@@ -6,21 +6,26 @@ interface FieldShell {
   hint?: ReactNode
 }
 
-/** TextField is a labelled input with its hint and its error tied to it. */
-export function TextField({ label, error, hint, id, ...rest }: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
+interface ControlProps {
+  id: string
+  'aria-invalid': true | undefined
+  'aria-describedby': string | undefined
+}
+
+/** Field is the frame of a labelled control: its label, hint and error, tied to it by ids. */
+function Field({ label, error, hint, id, children }: FieldShell & { id?: string; children: (p: ControlProps) => ReactNode }) {
   const auto = useId()
-  const inputId = id ?? auto
-  const hintId = hint ? `${inputId}-hint` : undefined
-  const errorId = error ? `${inputId}-error` : undefined
+  const controlId = id ?? auto
+  const hintId = hint ? `${controlId}-hint` : undefined
+  const errorId = error ? `${controlId}-error` : undefined
   return (
     <div className="field">
-      <label htmlFor={inputId}>{label}</label>
-      <input
-        {...rest}
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-      />
+      <label htmlFor={controlId}>{label}</label>
+      {children({
+        id: controlId,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
+      })}
       {hint && (
         <p className="field-hint" id={hintId}>
           {hint}
@@ -32,6 +37,15 @@ export function TextField({ label, error, hint, id, ...rest }: FieldShell & Inpu
         </p>
       )}
     </div>
+  )
+}
+
+/** TextField is a labelled input with its hint and its error tied to it. */
+export function TextField({ label, error, hint, id, ...rest }: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label} error={error} hint={hint} id={id}>
+      {(p) => <input {...rest} {...p} />}
+    </Field>
   )
 }
 
@@ -50,35 +64,26 @@ export function SelectField({
   id,
   ...rest
 }: FieldShell & { options: Option[] } & SelectHTMLAttributes<HTMLSelectElement>) {
-  const auto = useId()
-  const selectId = id ?? auto
-  const hintId = hint ? `${selectId}-hint` : undefined
-  const errorId = error ? `${selectId}-error` : undefined
   return (
-    <div className="field">
-      <label htmlFor={selectId}>{label}</label>
-      <select
-        {...rest}
-        id={selectId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-      >
-        {options.map((o) => (
-          <option key={o.value} value={o.value} disabled={o.disabled}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-      {hint && (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
+    <Field label={label} error={error} hint={hint} id={id}>
+      {(p) => (
+        <select {...rest} {...p}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value} disabled={o.disabled}>
+              {o.label}
+            </option>
+          ))}
+        </select>
       )}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
+    </Field>
+  )
+}
+
+/** TextAreaField is a labelled textarea with its hint and error tied to it. */
+export function TextAreaField({ label, error, hint, id, ...rest }: FieldShell & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return (
+    <Field label={label} error={error} hint={hint} id={id}>
+      {(p) => <textarea {...rest} {...p} />}
+    </Field>
   )
 }

@@ -1,10 +1,15 @@
-import { useEffect } from 'react'
+import { lazy, Suspense, useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import { ApiError } from '../../api/errors'
 import { Alert, ErrorMessage, Loading } from '../../ui/Alert'
 import { difficultyName, languageName } from '../questions/api'
+import { matchLink } from '../matching/lastCriteria'
+import { ReceivedFeedback } from '../feedback/ReceivedFeedback'
+import { PrivateNotesView } from '../interview/PrivateNotesView'
 import { formatDuration, useAttempt } from './api'
 import { attemptTitle } from './HistoryPage'
+
+const ReadOnlyCode = lazy(() => import('./ReadOnlyCode'))
 
 export default function AttemptPage() {
   const { id } = useParams()
@@ -57,10 +62,36 @@ export default function AttemptPage() {
               </dd>
             </div>
           </dl>
+          <p>
+            {a.question.difficulty && a.question.topics[0] && (
+              <Link className="btn btn-primary" to={matchLink({ difficulty: a.question.difficulty, topic: a.question.topics[0], language: a.language })}>
+                Practise again
+              </Link>
+            )}{' '}
+            <Link to={`/history?question_id=${encodeURIComponent(a.question.id)}`}>Every attempt of this question</Link>
+            {a.question.slug && (
+              <>
+                {' · '}
+                <Link to={`/questions/${a.question.slug}`}>The question</Link>
+              </>
+            )}
+          </p>
           <h2 id="attempt-code">Your final code</h2>
-          <pre className="code-block" aria-labelledby="attempt-code" tabIndex={0}>
-            <code>{a.code || '(no code was saved)'}</code>
-          </pre>
+          {a.code ? (
+            <Suspense
+              fallback={
+                <pre className="code-block" aria-labelledby="attempt-code" tabIndex={0}>
+                  <code>{a.code}</code>
+                </pre>
+              }
+            >
+              <ReadOnlyCode code={a.code} language={a.language} label="Your final code, read only" />
+            </Suspense>
+          ) : (
+            <p>(no code was saved)</p>
+          )}
+          <ReceivedFeedback sessionId={a.session_id} partnerName={a.partner.username} />
+          <PrivateNotesView sessionId={a.session_id} />
         </>
       )}
     </main>

@@ -29,8 +29,59 @@ export interface AttemptPage {
 
 const P = '/history-service-api'
 
-export const fetchAttempts = (cursor?: string) =>
-  api.get<AttemptPage>(`${P}/attempts?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+/** AttemptFilter narrows the list; empty fields do not filter. from/to are days YYYY-MM-DD, inclusive. */
+export interface AttemptFilter {
+  question_id?: string
+  difficulty?: string
+  topic?: string
+  from?: string
+  to?: string
+}
+
+/** timeZone is the browser's IANA zone, in which the API reads days. */
+export function timeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  } catch {
+    return 'UTC'
+  }
+}
+
+export function attemptsQuery(f: AttemptFilter, cursor?: string, limit = 20): string {
+  const q = new URLSearchParams({ limit: String(limit) })
+  for (const k of ['question_id', 'difficulty', 'topic', 'from', 'to'] as const) {
+    const v = f[k]
+    if (v) q.set(k, v)
+  }
+  if (f.from || f.to) q.set('tz', timeZone())
+  if (cursor) q.set('cursor', cursor)
+  return `${P}/attempts?${q.toString()}`
+}
+
+export const fetchAttempts = (cursor?: string, f: AttemptFilter = {}, limit = 20) => api.get<AttemptPage>(attemptsQuery(f, cursor, limit))
+
+export interface Stats {
+  total: number
+  distinct_questions: number
+  by_difficulty: Record<string, number>
+  by_topic: Record<string, number>
+  by_day: { date: string; count: number }[]
+  time_zone: string
+  current_streak: number
+  longest_streak: number
+}
+
+export const fetchStats = () => api.get<Stats>(`${P}/stats?tz=${encodeURIComponent(timeZone())}`)
+
+export function useStats() {
+  return useQuery('stats', fetchStats, { staleMs: 30_000 })
+}
+
+export const fetchAttemptedQuestions = () => api.get<{ question_ids: string[] }>(`${P}/attempted-questions`)
+
+export function useAttemptedQuestions() {
+  return useQuery('attempted-questions', fetchAttemptedQuestions, { staleMs: 60_000 })
+}
 export const fetchAttempt = (id: string) => api.get<Attempt>(`${P}/attempts/${encodeURIComponent(id)}`)
 
 /** attemptForSession finds the caller's attempt of a session, once history has recorded it. */

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { useNavigate } from 'react-router'
+import { useNavigate, useSearchParams } from 'react-router'
 import { api, type User } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { useQuery } from '../../api/query'
@@ -13,6 +13,7 @@ import { DIFFICULTIES, difficultyName, LANGUAGES, languageName, topicName, useTo
 import { fetchCurrentSession } from '../session/api'
 import type { Criteria, Mode } from './api'
 import { ModeField } from './ModeField'
+import { saveLastCriteria } from './lastCriteria'
 import { useMatching } from './useMatching'
 
 
@@ -56,9 +57,17 @@ export default function FindMatchPage() {
   const { state, conn, submit, cancel, actionError } = useMatching({
     onSession: (id) => navigate(`/session/${id}`),
   })
-  const [difficulty, setDifficulty] = useState('easy')
-  const [topic, setTopic] = useState('')
-  const [language, setLanguage] = useState<string | null>(null)
+  // "Practise again" and the dashboard link here with criteria filled in.
+  const [params] = useSearchParams()
+  const [difficulty, setDifficulty] = useState(() => {
+    const d = params.get('difficulty')
+    return d && DIFFICULTIES.includes(d as never) ? d : 'easy'
+  })
+  const [topic, setTopic] = useState(() => params.get('topic') ?? '')
+  const [language, setLanguage] = useState<string | null>(() => {
+    const l = params.get('language')
+    return l && LANGUAGES.includes(l as never) ? l : null
+  })
   const [mode, setMode] = useState<Mode>('practise')
   const [startAsInterviewer, setStartAsInterviewer] = useState(false)
   const heading = useRef<HTMLHeadingElement>(null)
@@ -70,7 +79,7 @@ export default function FindMatchPage() {
   const preferred = profile.data?.preferred_language ?? me.preferred_language ?? ''
   const chosenLanguage = language ?? (LANGUAGES.includes(preferred as never) ? preferred : '')
   const topicList = useMemo(() => (topics.data ?? []).filter((t) => t.count > 0), [topics.data])
-  const chosenTopic = topic || topicList[0]?.slug || ''
+  const chosenTopic = (topicList.some((t) => t.slug === topic) ? topic : '') || topicList[0]?.slug || ''
   const selected = topicList.find((t) => t.slug === chosenTopic)
 
   useEffect(() => {
@@ -95,13 +104,15 @@ export default function FindMatchPage() {
 
   function onSubmit(e: FormEvent) {
     e.preventDefault()
-    void submit({
+    const c: Criteria = {
       difficulty,
       topic: chosenTopic,
       language: chosenLanguage || undefined,
       mode,
       start_as_interviewer: mode === 'mock' && startAsInterviewer,
-    })
+    }
+    saveLastCriteria(c)
+    void submit(c)
   }
 
   const retry = (c: Criteria | undefined) => c && void submit(c)

@@ -64,3 +64,41 @@ export function useQuestion(id: string | undefined) {
 export function topicName(topics: Topic[] | undefined, slug: string): string {
   return topics?.find((t) => t.slug === slug)?.name ?? slug.replace(/-/g, ' ')
 }
+
+export interface QuestionSummary {
+  id: string
+  slug: string
+  title: string
+  difficulty: Difficulty
+  topics: string[]
+  created_at: string
+  updated_at: string
+}
+
+export interface QuestionPage {
+  items: QuestionSummary[]
+  total: number
+  page: number
+  limit: number
+}
+
+export interface QuestionFilter {
+  q?: string
+  difficulty?: string
+  topic?: string
+  page?: number
+}
+
+export const PAGE_SIZE = 20
+
+export function questionsQuery(f: QuestionFilter): string {
+  const p = new URLSearchParams()
+  if (f.q) p.set('q', f.q)
+  if (f.difficulty) p.set('difficulty', f.difficulty)
+  if (f.topic) p.set('topic', f.topic)
+  p.set('page', String(f.page ?? 1))
+  p.set('limit', String(PAGE_SIZE))
+  return `/question-service-api/questions?${p.toString()}`
+}
+
+export const fetchQuestions = (f: QuestionFilter) => api.get<QuestionPage>(questionsQuery(f))

@@ -8,12 +8,16 @@ export function QuestionPane({
   question,
   error,
   onRetry,
+  titleLevel = 2,
 }: {
   /** In a mock interview: hints_hidden for the candidate, interviewer_notes for the interviewer. */
   question: (Omit<Question, 'hints'> & { hints?: string[]; hints_hidden?: boolean; interviewer_notes?: string[] }) | undefined
   error: unknown
   onRetry: () => void
+  /** 1 on the question's own page, 2 inside the session room. */
+  titleLevel?: 1 | 2
 }) {
+  const Title = titleLevel === 1 ? 'h1' : 'h2'
   const topics = useTopics()
   const html = useMemo(() => (question ? renderMarkdown(question.description) : ''), [question])
   return (
@@ -24,7 +28,7 @@ export function QuestionPane({
         <Loading label="Loading the question…" />
       ) : (
         <>
-          <h2 id="question-title">{question.title}</h2>
+          <Title id="question-title">{question.title}</Title>
           <p className="tags">
             <span className={`badge badge-${question.difficulty}`}>{difficultyName(question.difficulty)}</span>
             {question.topics.map((t) => (

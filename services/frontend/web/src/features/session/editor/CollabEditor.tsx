@@ -2,7 +2,7 @@
 // y-codemirror.next, synced by y-websocket with collaboration-service.
 // Loaded lazily (this module pulls in CodeMirror, yjs and y-websocket).
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language'
+import { bracketMatching, indentOnInput } from '@codemirror/language'
 import { Compartment, EditorState } from '@codemirror/state'
 import {
   drawSelection,
@@ -22,6 +22,7 @@ import { ApiError } from '../../../api/errors'
 import { languageName, LANGUAGES } from '../../questions/api'
 import { saveSnapshot } from '../api'
 import { CODE_LIMIT_MESSAGE, codeLimit } from './codeLimit'
+import { codeColours, themedHighlighting } from './highlight'
 import { loadLanguage } from './languages'
 import { editorSocket } from './provider'
 import { PALETTE, peerIndex, remoteCarets } from './remoteCarets'
@@ -55,11 +56,10 @@ const CONTROL_MESSAGE = 100
 // The page's stylesheet does not reach into the shadow root: the editor's
 // own look is a CodeMirror theme.
 const editorTheme = EditorView.theme({
-  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px', backgroundColor: '#fff' },
+  '&': { flex: '1', minHeight: '0', height: '100%', fontSize: '14px' },
   '&.cm-focused': { outline: '3px solid #f59e0b', outlineOffset: '-3px' },
   '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
   '.cm-content': { paddingBottom: '2rem' },
-  '.cm-gutters': { backgroundColor: '#f3f4f6', color: '#4b5563', borderRight: '1px solid #d1d5db' },
 })
 
 export default function CollabEditor(props: CollabEditorProps) {
@@ -126,7 +126,8 @@ export default function CollabEditor(props: CollabEditorProps) {
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          themedHighlighting,
+          codeColours,
           keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
           langs.of([]),
           yCollab(ytext, null, { undoManager }),
