@@ -431,7 +431,7 @@ async function main() {
       }
       await shot(A.page, 'feedback')
       await B.page.goto('/')
-      await B.page.getByRole('heading', { name: 'Find a match' }).waitFor({ timeout: T })
+      await B.page.getByRole('heading', { level: 1, name: /^Welcome back/ }).waitFor({ timeout: T })
       await sleep(1500)
       if (await B.page.getByRole('region', { name: /awaiting your feedback/ }).count()) throw new Error('bob is still reminded after rating')
     })
