@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
@@ -28,12 +29,27 @@ type Cache struct {
 	listening bool
 }
 
+// cached is a question encoded for both audiences (see encode).
 type cached struct {
-	id   uuid.UUID
-	slug string
+	id     uuid.UUID
+	slug   string
+	public rendering // what users read: no interviewer notes
+	full   rendering // what admins and internal callers read
+	at     time.Time
+}
+
+// rendering is one encoded body and its ETag.
+type rendering struct {
 	body []byte
 	etag string
-	at   time.Time
+}
+
+// forCaller picks the rendering the caller of c may read.
+func (e *cached) forCaller(c echo.Context) rendering {
+	if seesNotes(c) {
+		return e.full
+	}
+	return e.public
 }
 
 // NewCache returns a Cache of at most max questions kept for ttl, or nil

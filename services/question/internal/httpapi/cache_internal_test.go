@@ -10,7 +10,7 @@ import (
 )
 
 func entry(slug string) *cached {
-	return &cached{id: uuid.New(), slug: slug, body: []byte(`{}`), etag: `"x"`}
+	return &cached{id: uuid.New(), slug: slug, public: rendering{body: []byte(`{}`), etag: `"x"`}}
 }
 
 func TestCacheRules(t *testing.T) {

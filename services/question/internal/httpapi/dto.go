@@ -8,14 +8,16 @@ import (
 
 // questionInput is the body of POST and PUT /questions.
 type questionInput struct {
-	Title       string            `json:"title"`
-	Difficulty  string            `json:"difficulty"`
-	Topics      []string          `json:"topics"`
-	Description string            `json:"description"`
-	Examples    []exampleDTO      `json:"examples"`
-	Constraints []string          `json:"constraints"`
-	Hints       []string          `json:"hints"`
-	StarterCode map[string]string `json:"starter_code"`
+	Title       string       `json:"title"`
+	Difficulty  string       `json:"difficulty"`
+	Topics      []string     `json:"topics"`
+	Description string       `json:"description"`
+	Examples    []exampleDTO `json:"examples"`
+	Constraints []string     `json:"constraints"`
+	Hints       []string     `json:"hints"`
+	// InterviewerNotes is optional; omitted or null clears it.
+	InterviewerNotes []string          `json:"interviewer_notes"`
+	StarterCode      map[string]string `json:"starter_code"`
 }
 
 func (in questionInput) draft() question.Draft {
@@ -24,14 +26,15 @@ func (in questionInput) draft() question.Draft {
 		examples[i] = question.Example(e)
 	}
 	return question.Draft{
-		Title:       in.Title,
-		Difficulty:  question.Difficulty(in.Difficulty),
-		Topics:      in.Topics,
-		Description: in.Description,
-		Examples:    examples,
-		Constraints: in.Constraints,
-		Hints:       in.Hints,
-		StarterCode: in.StarterCode,
+		Title:            in.Title,
+		Difficulty:       question.Difficulty(in.Difficulty),
+		Topics:           in.Topics,
+		Description:      in.Description,
+		Examples:         examples,
+		Constraints:      in.Constraints,
+		Hints:            in.Hints,
+		InterviewerNotes: in.InterviewerNotes,
+		StarterCode:      in.StarterCode,
 	}
 }
 
@@ -41,23 +44,27 @@ type exampleDTO struct {
 	Explanation string `json:"explanation"`
 }
 
-// questionDTO is a full question.
+// questionDTO is a full question. InterviewerNotes is nil (absent) in what
+// a user reads, and a list, maybe empty, for admins and internal callers.
 type questionDTO struct {
-	ID          string            `json:"id"`
-	Slug        string            `json:"slug"`
-	Title       string            `json:"title"`
-	Difficulty  string            `json:"difficulty"`
-	Topics      []string          `json:"topics"`
-	Description string            `json:"description"`
-	Examples    []exampleDTO      `json:"examples"`
-	Constraints []string          `json:"constraints"`
-	Hints       []string          `json:"hints"`
-	StarterCode map[string]string `json:"starter_code"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	ID               string            `json:"id"`
+	Slug             string            `json:"slug"`
+	Title            string            `json:"title"`
+	Difficulty       string            `json:"difficulty"`
+	Topics           []string          `json:"topics"`
+	Description      string            `json:"description"`
+	Examples         []exampleDTO      `json:"examples"`
+	Constraints      []string          `json:"constraints"`
+	Hints            []string          `json:"hints"`
+	InterviewerNotes *[]string         `json:"interviewer_notes,omitempty"`
+	StarterCode      map[string]string `json:"starter_code"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
 }
 
-func toQuestionDTO(q question.Question) questionDTO {
+// toQuestionDTO converts q; withNotes says whether the caller may see the
+// interviewer's notes.
+func toQuestionDTO(q question.Question, withNotes bool) questionDTO {
 	examples := make([]exampleDTO, len(q.Examples))
 	for i, e := range q.Examples {
 		examples[i] = exampleDTO(e)
@@ -66,19 +73,25 @@ func toQuestionDTO(q question.Question) questionDTO {
 	if code == nil {
 		code = map[string]string{}
 	}
+	var notes *[]string
+	if withNotes {
+		n := nonNil(q.InterviewerNotes)
+		notes = &n
+	}
 	return questionDTO{
-		ID:          q.ID.String(),
-		Slug:        q.Slug,
-		Title:       q.Title,
-		Difficulty:  string(q.Difficulty),
-		Topics:      nonNil(q.Topics),
-		Description: q.Description,
-		Examples:    examples,
-		Constraints: nonNil(q.Constraints),
-		Hints:       nonNil(q.Hints),
-		StarterCode: code,
-		CreatedAt:   q.CreatedAt.UTC(),
-		UpdatedAt:   q.UpdatedAt.UTC(),
+		InterviewerNotes: notes,
+		ID:               q.ID.String(),
+		Slug:             q.Slug,
+		Title:            q.Title,
+		Difficulty:       string(q.Difficulty),
+		Topics:           nonNil(q.Topics),
+		Description:      q.Description,
+		Examples:         examples,
+		Constraints:      nonNil(q.Constraints),
+		Hints:            nonNil(q.Hints),
+		StarterCode:      code,
+		CreatedAt:        q.CreatedAt.UTC(),
+		UpdatedAt:        q.UpdatedAt.UTC(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/question/internal/question"
@@ -46,7 +47,7 @@ func (h *handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeCached(c, http.StatusOK, e)
+	return writeCached(c, http.StatusOK, e.forCaller(c))
 }
 
 // question returns the encoded question ref names, from the cache when it
@@ -87,7 +88,8 @@ func (h *handlers) random(c echo.Context) error {
 	// The matcher's pick is read next by both peers' clients: keep it.
 	h.cache.fill(gen, e)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSONBlob(http.StatusOK, e.body)
+	c.Response().Header().Set("Vary", "Authorization")
+	return c.JSONBlob(http.StatusOK, e.forCaller(c).body)
 }
 
 func (h *handlers) topics(c echo.Context) error {
@@ -157,14 +159,36 @@ func (h *handlers) delete(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// encode renders q with a strong ETag, the hash of the body.
+// encode renders q twice, each with a strong ETag (the hash of its body):
+// without the interviewer's notes for users, with them for admins and
+// internal callers. The two bodies differ, so their ETags do too, and an
+// If-None-Match from one audience never revalidates the other's body.
 func encode(q question.Question) (*cached, error) {
-	body, err := marshal(toQuestionDTO(q))
+	public, err := render(q, false)
 	if err != nil {
 		return nil, err
 	}
+	full, err := render(q, true)
+	if err != nil {
+		return nil, err
+	}
+	return &cached{id: q.ID, slug: q.Slug, public: public, full: full}, nil
+}
+
+func render(q question.Question, withNotes bool) (rendering, error) {
+	body, err := marshal(toQuestionDTO(q, withNotes))
+	if err != nil {
+		return rendering{}, err
+	}
 	sum := sha256.Sum256(body)
-	return &cached{id: q.ID, slug: q.Slug, body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
+	return rendering{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
+}
+
+// seesNotes reports whether the caller may read interviewer notes: an
+// admin, or another service (auth gives the internal token the admin role).
+func seesNotes(c echo.Context) bool {
+	claims := auth.ClaimsFrom(c)
+	return claims != nil && claims.Role == auth.RoleAdmin
 }
 
 func writeQuestion(c echo.Context, status int, q question.Question) error {
@@ -172,17 +196,18 @@ func writeQuestion(c echo.Context, status int, q question.Question) error {
 	if err != nil {
 		return err
 	}
-	return writeCached(c, status, e)
+	return writeCached(c, status, e.forCaller(c))
 }
 
 // writeCached sends an encoded question with its ETag, and answers a GET
 // whose If-None-Match already holds it with 304. Questions change rarely,
 // so clients may keep them and revalidate (no-cache); private because reads
-// need a token.
-func writeCached(c echo.Context, status int, e *cached) error {
+// need a token, and varying by it because admins get another body.
+func writeCached(c echo.Context, status int, e rendering) error {
 	hdr := c.Response().Header()
 	hdr.Set("ETag", e.etag)
 	hdr.Set("Cache-Control", "private, no-cache")
+	hdr.Set("Vary", "Authorization")
 	if c.Request().Method == http.MethodGet && etagMatches(c.Request().Header.Get("If-None-Match"), e.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -207,6 +232,7 @@ func etagMatches(header, etag string) bool {
 // ifMatch turns an If-Match header into a precondition on the stored
 // question: "*" (any current version) or one of the listed strong tags
 // equal to the question's ETag (RFC 9110 §13.1.1: weak tags never match).
+// Writers are admins, so the tag is that of the body with notes.
 // No header is no precondition, so a write without it overwrites.
 func ifMatch(header string) question.Precondition {
 	if strings.TrimSpace(header) == "" {
@@ -219,7 +245,7 @@ func ifMatch(header string) question.Precondition {
 		}
 		for tag := range strings.SplitSeq(header, ",") {
 			tag = strings.TrimSpace(tag)
-			if tag == "*" || tag == e.etag {
+			if tag == "*" || tag == e.full.etag {
 				return true
 			}
 		}

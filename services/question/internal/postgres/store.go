@@ -43,7 +43,7 @@ type exampleRow struct {
 }
 
 const questionColumns = `q.id, q.slug, q.title, q.difficulty, q.topics, q.description,
-	q.examples, q.constraints, q.hints, q.starter_code, q.created_at, q.updated_at`
+	q.examples, q.constraints, q.hints, q.interviewer_notes, q.starter_code, q.created_at, q.updated_at`
 
 func scanQuestion(row pgx.Row) (question.Question, error) {
 	var (
@@ -51,7 +51,7 @@ func scanQuestion(row pgx.Row) (question.Question, error) {
 		examples []exampleRow
 	)
 	err := row.Scan(&q.ID, &q.Slug, &q.Title, &q.Difficulty, &q.Topics, &q.Description,
-		&examples, &q.Constraints, &q.Hints, &q.StarterCode, &q.CreatedAt, &q.UpdatedAt)
+		&examples, &q.Constraints, &q.Hints, &q.InterviewerNotes, &q.StarterCode, &q.CreatedAt, &q.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return question.Question{}, question.ErrNotFound
 	}
@@ -64,6 +64,14 @@ func scanQuestion(row pgx.Row) (question.Question, error) {
 	}
 	q.CreatedAt, q.UpdatedAt = q.CreatedAt.UTC(), q.UpdatedAt.UTC()
 	return q, nil
+}
+
+// notesRow keeps "no notes" as [] in the NOT NULL column.
+func notesRow(notes []string) []string {
+	if notes == nil {
+		return []string{}
+	}
+	return notes
 }
 
 func examplesRow(in []question.Example) []exampleRow {
@@ -227,10 +235,10 @@ func (s *Store) Insert(ctx context.Context, q question.Question) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO questions (id, slug, title, difficulty, topics, description,
-				examples, constraints, hints, starter_code, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				examples, constraints, hints, starter_code, created_at, updated_at, interviewer_notes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
-			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.CreatedAt, q.UpdatedAt)
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.CreatedAt, q.UpdatedAt, notesRow(q.InterviewerNotes))
 		if err != nil {
 			return mapWriteError(err)
 		}
@@ -256,10 +264,10 @@ func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Questio
 		_, err = tx.Exec(ctx, `
 			UPDATE questions SET slug = $2, title = $3, difficulty = $4, topics = $5,
 				description = $6, examples = $7, constraints = $8, hints = $9,
-				starter_code = $10, updated_at = $11
+				starter_code = $10, updated_at = $11, interviewer_notes = $12
 			WHERE id = $1`,
 			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
-			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.UpdatedAt)
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.UpdatedAt, notesRow(q.InterviewerNotes))
 		if err != nil {
 			return mapWriteError(err)
 		}

@@ -24,6 +24,8 @@ const (
 	MaxConstraint  = 500
 	MaxHints       = 20
 	MaxHint        = 1000
+	MaxNotes       = 20
+	MaxNote        = 1000
 	MaxStarterCode = 20 << 10
 	MaxSlug        = 100
 )
@@ -41,7 +43,9 @@ type Draft struct {
 	Examples    []Example
 	Constraints []string
 	Hints       []string
-	StarterCode map[string]string
+	// InterviewerNotes is optional (nil or empty: none).
+	InterviewerNotes []string
+	StarterCode      map[string]string
 }
 
 // Normalize trims what surrounding whitespace cannot mean anything in:
@@ -51,6 +55,7 @@ func (d Draft) Normalize() Draft {
 	d.Title = strings.TrimSpace(d.Title)
 	d.Constraints = trimAll(d.Constraints)
 	d.Hints = trimAll(d.Hints)
+	d.InterviewerNotes = trimAll(d.InterviewerNotes)
 	return d
 }
 
@@ -110,6 +115,7 @@ func (d Draft) Validate() error {
 
 	checkList(&errs, "constraints", d.Constraints, MaxConstraints, MaxConstraint)
 	checkList(&errs, "hints", d.Hints, MaxHints, MaxHint)
+	checkList(&errs, "interviewer_notes", d.InterviewerNotes, MaxNotes, MaxNote)
 
 	switch {
 	case len(d.StarterCode) == 0:

@@ -103,9 +103,12 @@ type Question struct {
 	Examples    []Example
 	Constraints []string
 	Hints       []string
-	StarterCode map[string]string // language → code
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// InterviewerNotes are what the interviewer of a mock interview should
+	// ask or look for; admins and internal callers see them, users do not.
+	InterviewerNotes []string
+	StarterCode      map[string]string // language → code
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Summary is what a list shows: a question without its body.

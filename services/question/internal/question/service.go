@@ -139,18 +139,19 @@ func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Mic
 
 func (d Draft) question(id uuid.UUID, now time.Time) Question {
 	return Question{
-		ID:          id,
-		Slug:        Slugify(d.Title),
-		Title:       d.Title,
-		Difficulty:  d.Difficulty,
-		Topics:      slices.Clone(d.Topics),
-		Description: d.Description,
-		Examples:    orEmpty(d.Examples),
-		Constraints: orEmpty(d.Constraints),
-		Hints:       orEmpty(d.Hints),
-		StarterCode: d.StarterCode,
-		CreatedAt:   now,
-		UpdatedAt:   now,
+		ID:               id,
+		Slug:             Slugify(d.Title),
+		Title:            d.Title,
+		Difficulty:       d.Difficulty,
+		Topics:           slices.Clone(d.Topics),
+		Description:      d.Description,
+		Examples:         orEmpty(d.Examples),
+		Constraints:      orEmpty(d.Constraints),
+		Hints:            orEmpty(d.Hints),
+		InterviewerNotes: orEmpty(d.InterviewerNotes),
+		StarterCode:      d.StarterCode,
+		CreatedAt:        now,
+		UpdatedAt:        now,
 	}
 }
 
@@ -220,5 +221,6 @@ func sameContent(a, b Question) bool {
 	return a.Slug == b.Slug && a.Title == b.Title && a.Difficulty == b.Difficulty &&
 		slices.Equal(a.Topics, b.Topics) && a.Description == b.Description &&
 		slices.Equal(a.Examples, b.Examples) && slices.Equal(a.Constraints, b.Constraints) &&
-		slices.Equal(a.Hints, b.Hints) && maps.Equal(a.StarterCode, b.StarterCode)
+		slices.Equal(a.Hints, b.Hints) && slices.Equal(a.InterviewerNotes, b.InterviewerNotes) &&
+		maps.Equal(a.StarterCode, b.StarterCode)
 }

@@ -40,7 +40,9 @@ type entry struct {
 	} `json:"examples"`
 	Constraints []string `json:"constraints"`
 	Hints       []string `json:"hints"`
-	Signature   string   `json:"signature"`
+	// InterviewerNotes: what to ask and look for in a mock interview.
+	InterviewerNotes []string `json:"interviewer_notes"`
+	Signature        string   `json:"signature"`
 }
 
 // Drafts returns the seed set.
@@ -62,14 +64,15 @@ func Drafts() ([]question.Draft, error) {
 			examples[j] = question.Example(ex)
 		}
 		drafts[i] = question.Draft{
-			Title:       e.Title,
-			Difficulty:  question.Difficulty(e.Difficulty),
-			Topics:      e.Topics,
-			Description: strings.Join(e.Description, "\n\n"),
-			Examples:    examples,
-			Constraints: e.Constraints,
-			Hints:       e.Hints,
-			StarterCode: starterCode(sig),
+			Title:            e.Title,
+			Difficulty:       question.Difficulty(e.Difficulty),
+			Topics:           e.Topics,
+			Description:      strings.Join(e.Description, "\n\n"),
+			Examples:         examples,
+			Constraints:      e.Constraints,
+			Hints:            e.Hints,
+			InterviewerNotes: e.InterviewerNotes,
+			StarterCode:      starterCode(sig),
 		}
 	}
 	return drafts, nil

@@ -56,8 +56,8 @@ func TestSeedQuestionsAreComplete(t *testing.T) {
 			t.Errorf("%q: slug %s is used twice", d.Title, slug)
 		}
 		slugs[slug] = true
-		if len(d.Examples) == 0 || len(d.Constraints) == 0 || len(d.Hints) == 0 {
-			t.Errorf("%q: needs examples, constraints and hints", d.Title)
+		if len(d.Examples) == 0 || len(d.Constraints) == 0 || len(d.Hints) == 0 || len(d.InterviewerNotes) == 0 {
+			t.Errorf("%q: needs examples, constraints, hints and interviewer notes", d.Title)
 		}
 		for _, lang := range question.Languages() {
 			if d.StarterCode[lang] == "" {
