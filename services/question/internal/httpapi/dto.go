@@ -15,7 +15,8 @@ type questionInput struct {
 	Examples    []exampleDTO `json:"examples"`
 	Constraints []string     `json:"constraints"`
 	Hints       []string     `json:"hints"`
-	// InterviewerNotes is optional; omitted or null clears it.
+	// InterviewerNotes is optional; absent or null on a PUT keeps the
+	// stored notes (the admin editor predates them), [] clears them.
 	InterviewerNotes []string          `json:"interviewer_notes"`
 	StarterCode      map[string]string `json:"starter_code"`
 }

@@ -93,8 +93,9 @@ func TestInterviewerNotesETags(t *testing.T) {
 	}
 }
 
-// TestInterviewerNotesWrites: admins set, replace and clear the notes on
-// create and update, and invalid notes are refused by field.
+// TestInterviewerNotesWrites: admins set, replace and clear ([]) the notes
+// on create and update, a PUT without them keeps them, and invalid notes
+// are refused by field.
 func TestInterviewerNotesWrites(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
@@ -153,7 +154,20 @@ func TestInterviewerNotesWrites(t *testing.T) {
 	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
 		t.Fatalf("after update: %q", notes)
 	}
+	// The admin editor of before the notes sends none: they stay.
+	if r := a.do(t, "PUT", path, a.admin, body("Binary Tree Depth", "medium", "trees")); r.Code != 200 {
+		t.Fatalf("update without notes: %d %s", r.Code, r.Body)
+	}
+	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
+		t.Fatalf("a PUT without the field lost the notes: %q", notes)
+	}
 	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", nil)); r.Code != 200 {
+		t.Fatalf("update with null notes: %d %s", r.Code, r.Body)
+	}
+	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
+		t.Fatalf("a PUT with null notes lost them: %q", notes)
+	}
+	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", []string{})); r.Code != 200 {
 		t.Fatalf("update clearing: %d %s", r.Code, r.Body)
 	}
 	if notes, ok := notesOf(t, a.do(t, "GET", path, a.admin, "")); !ok || len(notes) != 0 {

@@ -261,6 +261,9 @@ func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Questio
 			return question.ErrPreconditionFailed
 		}
 		q.ID, q.CreatedAt = old.ID, old.CreatedAt
+		if q.InterviewerNotes == nil {
+			q.InterviewerNotes = old.InterviewerNotes
+		}
 		_, err = tx.Exec(ctx, `
 			UPDATE questions SET slug = $2, title = $3, difficulty = $4, topics = $5,
 				description = $6, examples = $7, constraints = $8, hints = $9,

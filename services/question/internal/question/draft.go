@@ -43,7 +43,8 @@ type Draft struct {
 	Examples    []Example
 	Constraints []string
 	Hints       []string
-	// InterviewerNotes is optional (nil or empty: none).
+	// InterviewerNotes is optional: nil keeps what an update's question
+	// had (an old client's PUT does not erase them), empty clears them.
 	InterviewerNotes []string
 	StarterCode      map[string]string
 }

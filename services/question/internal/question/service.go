@@ -28,6 +28,7 @@ type Store interface {
 	// keeping its id and created_at, and returns the stored question. When
 	// pre is not nil it is asked with the stored question, locked, and a
 	// false answer is ErrPreconditionFailed with nothing written.
+	// Update keeps the stored InterviewerNotes when q's are nil.
 	Update(ctx context.Context, ref Ref, q Question, pre Precondition) (Question, error)
 	// Delete removes the question ref names and returns its id.
 	Delete(ctx context.Context, ref Ref) (uuid.UUID, error)
@@ -103,6 +104,7 @@ func (s *Service) Create(ctx context.Context, d Draft) (Question, error) {
 	}
 	now := s.timestamp()
 	q := d.question(s.newID(), now)
+	q.InterviewerNotes = orEmpty(q.InterviewerNotes)
 	if err := s.store.Insert(ctx, q); err != nil {
 		return Question{}, fmt.Errorf("insert question: %w", err)
 	}
@@ -148,7 +150,7 @@ func (d Draft) question(id uuid.UUID, now time.Time) Question {
 		Examples:         orEmpty(d.Examples),
 		Constraints:      orEmpty(d.Constraints),
 		Hints:            orEmpty(d.Hints),
-		InterviewerNotes: orEmpty(d.InterviewerNotes),
+		InterviewerNotes: d.InterviewerNotes, // nil: keep the stored ones (Store.Update)
 		StarterCode:      d.StarterCode,
 		CreatedAt:        now,
 		UpdatedAt:        now,
