@@ -108,7 +108,14 @@ type Attempt struct {
 
 	Snapshot SnapshotStatus
 	Question Question // zero unless Snapshot is SnapshotReady
+	Role     string   // RoleInterviewer or RoleCandidate in a mock interview, else ""
 }
+
+// The roles a person has for one question of a mock interview.
+const (
+	RoleInterviewer = "interviewer"
+	RoleCandidate   = "candidate"
+)
 
 // Partner is the other participant as shown to the user.
 type Partner struct {
@@ -132,6 +139,9 @@ type NewAttempt struct {
 	Code       string
 	StartedAt  time.Time
 	EndedAt    time.Time
+	// Role is optional: "" (a practise session, or a caller that predates
+	// roles), RoleInterviewer or RoleCandidate.
+	Role string
 }
 
 // Validate checks n against the rules of an attempt at time now. Code over
@@ -152,6 +162,9 @@ func (n NewAttempt) Validate(now time.Time) error {
 	}
 	if n.UserID != uuid.Nil && n.UserID == n.PartnerID {
 		v.Add("partner_id", "must differ from user_id")
+	}
+	if n.Role != "" && n.Role != RoleInterviewer && n.Role != RoleCandidate {
+		v.Add("role", "must be one of: "+RoleInterviewer+", "+RoleCandidate)
 	}
 	if !ValidLanguage(n.Language) {
 		v.Add("language", "must be one of: "+strings.Join(languages, ", "))

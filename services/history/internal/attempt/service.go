@@ -17,8 +17,9 @@ type Store interface {
 	// and returns the stored attempt and whether this call created it.
 	// retryAt is when a pending snapshot is first retried.
 	Insert(ctx context.Context, a Attempt, retryAt time.Time) (Attempt, bool, error)
-	// FindBySession returns the attempt of userID in sessionID.
-	FindBySession(ctx context.Context, sessionID, userID uuid.UUID) (Attempt, error)
+	// FindBySession returns the attempt of userID at questionID in
+	// sessionID (a swapped mock interview has two questions).
+	FindBySession(ctx context.Context, sessionID, userID, questionID uuid.UUID) (Attempt, error)
 	// Get returns attempt id if userID owns it.
 	Get(ctx context.Context, userID, id uuid.UUID) (Attempt, error)
 	// List returns up to q.Limit attempts of q.UserID matching q, newest first.
@@ -115,7 +116,8 @@ func NewService(store Store, questions Questions, users Directory, o Options) *S
 	return &Service{store: store, questions: questions, users: users, o: o}
 }
 
-// Record stores the attempt n once: a repeat of the same (session, user)
+// Record stores the attempt n once: a repeat of the same (session, user,
+// question)
 // returns the attempt already stored with created false. The question is
 // snapshotted now; if question-service cannot answer, the attempt is stored
 // anyway with its snapshot pending.
@@ -126,7 +128,7 @@ func (s *Service) Record(ctx context.Context, n NewAttempt) (Attempt, bool, erro
 		return Attempt{}, false, err
 	}
 	// A retried call must not wait on question-service again.
-	if a, err := s.store.FindBySession(ctx, n.SessionID, n.UserID); err == nil {
+	if a, err := s.store.FindBySession(ctx, n.SessionID, n.UserID, n.QuestionID); err == nil {
 		return a, false, nil
 	} else if !errors.Is(err, ErrNotFound) {
 		return Attempt{}, false, fmt.Errorf("find attempt: %w", err)
@@ -136,6 +138,7 @@ func (s *Service) Record(ctx context.Context, n NewAttempt) (Attempt, bool, erro
 		ID: s.o.NewID(), SessionID: n.SessionID, UserID: n.UserID, PartnerID: n.PartnerID,
 		QuestionID: n.QuestionID, Language: n.Language, Code: n.Code,
 		StartedAt: n.StartedAt, EndedAt: n.EndedAt, CreatedAt: now.UTC().Truncate(time.Microsecond),
+		Role: n.Role,
 	}
 	var retryAt time.Time
 	qctx, cancel := context.WithTimeout(ctx, s.o.QuestionTimeout)

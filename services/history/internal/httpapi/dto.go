@@ -20,6 +20,7 @@ type recordRequest struct {
 	Code       *string `json:"code"`
 	StartedAt  string  `json:"started_at"`
 	EndedAt    string  `json:"ended_at"`
+	Role       *string `json:"role"` // optional: "interviewer" or "candidate" in a mock interview
 }
 
 // toNewAttempt parses r; malformed ids and times are a validation error
@@ -71,6 +72,9 @@ func (r recordRequest) toNewAttempt() (attempt.NewAttempt, error) {
 		bad = append(bad, httperr.FieldError{Field: "language", Message: "is required"})
 	}
 	n.Language = r.Language
+	if r.Role != nil {
+		n.Role = *r.Role
+	}
 	if r.Code == nil {
 		bad = append(bad, httperr.FieldError{Field: "code", Message: "is required"})
 	} else {
@@ -80,6 +84,13 @@ func (r recordRequest) toNewAttempt() (attempt.NewAttempt, error) {
 		return attempt.NewAttempt{}, httperr.Validation(bad...)
 	}
 	return n, nil
+}
+
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // parseUUID accepts only the canonical 36-character form.
@@ -113,6 +124,9 @@ type attemptBase struct {
 	EndedAt         time.Time   `json:"ended_at"`
 	DurationSeconds int64       `json:"duration_seconds"`
 	CreatedAt       time.Time   `json:"created_at"`
+	// Role: "interviewer" or "candidate" for a question of a mock
+	// interview, null otherwise.
+	Role *string `json:"role"`
 }
 
 type partnerDTO struct {
@@ -181,6 +195,7 @@ func toBase(a attempt.Attempt) attemptBase {
 		Question: q, Language: a.Language, Code: a.Code,
 		StartedAt: a.StartedAt.UTC(), EndedAt: a.EndedAt.UTC(), CreatedAt: a.CreatedAt.UTC(),
 		DurationSeconds: int64(a.EndedAt.Sub(a.StartedAt) / time.Second),
+		Role:            orNull(a.Role),
 	}
 }
 

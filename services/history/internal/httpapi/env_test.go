@@ -38,6 +38,8 @@ type env struct {
 	question peerstest.Question
 	// skew moves the feedback service's clock forward (edit window tests).
 	skew *atomic.Int64
+	// build makes another replica (see replica).
+	build func() (http.Handler, *attempt.Service)
 }
 
 type envOptions struct {
@@ -70,16 +72,29 @@ func newEnv(t testing.TB, opts ...envOptions) *env {
 	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url, "COLLABORATION_SERVICE_URL": url}
 	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return vars[k] }, InternalToken: internalToken})
 	db := postgrestest.New(t)
-	svc := attempt.NewService(db.Store(), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
-		attempt.Options{RetryBase: o.retryBase, QuestionTimeout: 2 * time.Second})
-	srv := server.New(server.Options{Service: "history-service", Prefix: Prefix, MapError: MapError})
-	Routes(srv.Echo, svc, verifier, internalToken)
 	skew := new(atomic.Int64)
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	fb := feedback.NewService(db.FeedbackStore(), peers.NewSessions(disc), peers.NewUsers(disc, peers.UsersOptions{}), feedback.Options{Now: now})
-	FeedbackRoutes(srv.Echo, fb, verifier)
-	NotesRoutes(srv.Echo, feedback.NewNotesService(db.FeedbackStore(), peers.NewSessions(disc), feedback.Options{Now: now}), verifier)
-	return &env{t: t, h: srv.Echo, svc: svc, db: db, peers: p, signer: signer, question: q, skew: skew}
+	// build is one replica: its own service and router over the shared database.
+	build := func() (http.Handler, *attempt.Service) {
+		svc := attempt.NewService(db.Store(), peers.NewQuestions(disc), peers.NewUsers(disc, peers.UsersOptions{}),
+			attempt.Options{RetryBase: o.retryBase, QuestionTimeout: 2 * time.Second})
+		srv := server.New(server.Options{Service: "history-service", Prefix: Prefix, MapError: MapError})
+		Routes(srv.Echo, svc, verifier, internalToken)
+		fb := feedback.NewService(db.FeedbackStore(), peers.NewSessions(disc), peers.NewUsers(disc, peers.UsersOptions{}), feedback.Options{Now: now})
+		FeedbackRoutes(srv.Echo, fb, verifier)
+		NotesRoutes(srv.Echo, feedback.NewNotesService(db.FeedbackStore(), peers.NewSessions(disc), feedback.Options{Now: now}), verifier)
+		return srv.Echo, svc
+	}
+	h, svc := build()
+	return &env{t: t, h: h, svc: svc, db: db, peers: p, signer: signer, question: q, skew: skew, build: build}
+}
+
+// replica returns a copy of e served by another replica over the same
+// database and stand-ins.
+func (e *env) replica() *env {
+	c := *e
+	c.h, c.svc = e.build()
+	return &c
 }
 
 // user makes a user with a username in user-service and returns their
@@ -210,6 +225,7 @@ type attemptJSON struct {
 	StartedAt       time.Time `json:"started_at"`
 	EndedAt         time.Time `json:"ended_at"`
 	DurationSeconds int64     `json:"duration_seconds"`
+	Role            *string   `json:"role"`
 }
 
 func (e *env) count(where string, args ...any) int {

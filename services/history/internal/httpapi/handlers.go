@@ -19,7 +19,7 @@ type handler struct {
 }
 
 // recordAttempt: 201 with the new attempt, 200 with the stored one when
-// the same (session_id, user_id) was recorded before.
+// the same (session_id, user_id, question_id) was recorded before.
 func (h *handler) recordAttempt(c echo.Context) error {
 	var req recordRequest
 	if err := server.BindJSON(c, &req); err != nil {

@@ -29,7 +29,7 @@ var _ attempt.Store = (*Store)(nil)
 
 const columns = `id, session_id, user_id, partner_id, question_id, language, code,
 	started_at, ended_at, created_at, snapshot_status,
-	question_title, question_slug, question_difficulty, question_topics`
+	question_title, question_slug, question_difficulty, question_topics, role`
 
 // row is one attempts row as scanned.
 type row struct {
@@ -39,13 +39,14 @@ type row struct {
 	SnapshotStatus                               string
 	Title, Slug, Difficulty                      *string
 	Topics                                       []string
+	Role                                         *string
 }
 
 func scanRow(r pgx.Row) (row, error) {
 	var x row
 	err := r.Scan(&x.ID, &x.SessionID, &x.UserID, &x.PartnerID, &x.QuestionID, &x.Language, &x.Code,
 		&x.StartedAt, &x.EndedAt, &x.CreatedAt, &x.SnapshotStatus,
-		&x.Title, &x.Slug, &x.Difficulty, &x.Topics)
+		&x.Title, &x.Slug, &x.Difficulty, &x.Topics, &x.Role)
 	return x, err
 }
 
@@ -54,7 +55,7 @@ func (x row) toAttempt() attempt.Attempt {
 		ID: x.ID, SessionID: x.SessionID, UserID: x.UserID, PartnerID: x.PartnerID, QuestionID: x.QuestionID,
 		Language: x.Language, Code: x.Code,
 		StartedAt: x.StartedAt.UTC(), EndedAt: x.EndedAt.UTC(), CreatedAt: x.CreatedAt.UTC(),
-		Snapshot: attempt.SnapshotStatus(x.SnapshotStatus),
+		Snapshot: attempt.SnapshotStatus(x.SnapshotStatus), Role: deref(x.Role),
 	}
 	if a.Snapshot == attempt.SnapshotReady {
 		a.Question = attempt.Question{Title: deref(x.Title), Slug: deref(x.Slug), Difficulty: deref(x.Difficulty), Topics: x.Topics}
@@ -99,9 +100,9 @@ const insertSQL = `
 		INSERT INTO attempts (id, session_id, user_id, partner_id, question_id, language, code,
 			started_at, ended_at, created_at, snapshot_status,
 			question_title, question_slug, question_difficulty, question_topics,
-			snapshot_tries, snapshot_retry_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-		ON CONFLICT (session_id, user_id) DO NOTHING
+			snapshot_tries, snapshot_retry_at, role)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (session_id, user_id, question_id) DO NOTHING
 		RETURNING ` + columns + `
 	), counted AS (
 		INSERT INTO attempt_counts (user_id, question_id, difficulty, topics, attempts)
@@ -133,14 +134,14 @@ func (s *Store) Insert(ctx context.Context, a attempt.Attempt, retryAt time.Time
 	got, err := one(s.pool.QueryRow(ctx, insertSQL,
 		a.ID, a.SessionID, a.UserID, a.PartnerID, a.QuestionID, a.Language, a.Code,
 		a.StartedAt, a.EndedAt, a.CreatedAt, string(a.Snapshot),
-		title, slug, difficulty, topics, tries, retry))
+		title, slug, difficulty, topics, tries, retry, orNull(a.Role)))
 	if err == nil {
 		return got, true, nil
 	}
 	if !errors.Is(err, attempt.ErrNotFound) {
 		return attempt.Attempt{}, false, fmt.Errorf("insert attempt: %w", err)
 	}
-	got, err = s.FindBySession(ctx, a.SessionID, a.UserID)
+	got, err = s.FindBySession(ctx, a.SessionID, a.UserID, a.QuestionID)
 	if err != nil {
 		return attempt.Attempt{}, false, fmt.Errorf("read existing attempt: %w", err)
 	}
@@ -148,8 +149,9 @@ func (s *Store) Insert(ctx context.Context, a attempt.Attempt, retryAt time.Time
 }
 
 // FindBySession implements attempt.Store.
-func (s *Store) FindBySession(ctx context.Context, sessionID, userID uuid.UUID) (attempt.Attempt, error) {
-	return one(s.pool.QueryRow(ctx, `SELECT `+columns+` FROM attempts WHERE session_id = $1 AND user_id = $2`, sessionID, userID))
+func (s *Store) FindBySession(ctx context.Context, sessionID, userID, questionID uuid.UUID) (attempt.Attempt, error) {
+	return one(s.pool.QueryRow(ctx, `SELECT `+columns+` FROM attempts
+		WHERE session_id = $1 AND user_id = $2 AND question_id = $3`, sessionID, userID, questionID))
 }
 
 // Get implements attempt.Store.

@@ -64,7 +64,7 @@ func TestInsertAndRead(t *testing.T) {
 	if _, err := s.Get(ctx, a.UserID, uuid.New()); !errors.Is(err, attempt.ErrNotFound) {
 		t.Fatalf("get unknown: %v, want ErrNotFound", err)
 	}
-	if _, err := s.FindBySession(ctx, a.SessionID, a.PartnerID); !errors.Is(err, attempt.ErrNotFound) {
+	if _, err := s.FindBySession(ctx, a.SessionID, a.PartnerID, a.QuestionID); !errors.Is(err, attempt.ErrNotFound) {
 		t.Fatalf("find by session for another user: %v", err)
 	}
 }
