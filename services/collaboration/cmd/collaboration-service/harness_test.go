@@ -266,7 +266,7 @@ type historyStub struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	attempts map[string]map[string]any // session/user → body
+	attempts map[string]map[string]any // session/user[/question when a role is sent] → body
 	posts    int
 	fail     int // answer 503 to this many posts first
 }
@@ -293,6 +293,9 @@ func newHistoryStub(t testing.TB) *historyStub {
 			return
 		}
 		key := fmt.Sprint(body["session_id"], "/", body["user_id"])
+		if body["role"] != nil { // a mock interview: one attempt per question
+			key += fmt.Sprint("/", body["question_id"])
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if _, dup := h.attempts[key]; dup {
 			w.WriteHeader(http.StatusOK)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,7 +16,7 @@ import (
 // bankStub is question-service and history-service for the second
 // question: questions by id, random by difficulty and topic, and each
 // user's attempted questions.
-func bankStub(t *testing.T, questions map[string][2]string, attempted map[string][]string) string {
+func bankStub(t *testing.T, questions map[string][2]string, attempted map[string][]string, history ...*historyStub) string {
 	t.Helper()
 	order := make([]string, 0, len(questions))
 	for id := range questions {
@@ -50,6 +51,8 @@ func bankStub(t *testing.T, questions map[string][2]string, attempted map[string
 		case strings.HasPrefix(p, "/history-service-api/internal/users/"):
 			user := strings.TrimSuffix(strings.TrimPrefix(p, "/history-service-api/internal/users/"), "/attempted-question-ids")
 			_ = json.NewEncoder(w).Encode(map[string]any{"question_ids": append([]string{}, attempted[user]...)})
+		case p == "/history-service-api/internal/attempts" && len(history) > 0:
+			history[0].srv.Config.Handler.ServeHTTP(w, r)
 		case p == "/history-service-api/internal/attempts":
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write([]byte(`{}`))
@@ -95,4 +98,57 @@ func TestSwapBringsASecondQuestion(t *testing.T) {
 			t.Fatalf("%s's question: %s", tc.user, got.Raw)
 		}
 	}
+}
+
+// TestSwappedInterviewRecordsBothQuestions: a mock interview run across two
+// replicas, swapped on time, is recorded in history as one attempt per
+// person per question, each with its own code and the role the person had.
+func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
+	t.Parallel()
+	q1, q2 := uuid.NewString(), uuid.NewString()
+	ann, ben := uuid.NewString(), uuid.NewString()
+	hist := newHistoryStub(t)
+	url := bankStub(t, map[string][2]string{q1: {"easy", "arrays"}, q2: {"easy", "arrays"}}, nil, hist)
+	e := newEnv(t, withVar("QUESTION_SERVICE_URL", url), withVar("HISTORY_SERVICE_URL", url), withVar("INTERVIEW_PHASE", "2s"))
+	r1, r2 := e.start(), e.start()
+	res := call(t, "POST", r1.URL+api+"/internal/sessions", internalToken, map[string]any{
+		"match_id": uuid.NewString(), "user_ids": []string{ann, ben}, "question_id": q1, "language": "python", "mode": "mock", "interviewer_id": ann})
+	sid := res.Body["session_id"].(string)
+
+	if r := call(t, "PUT", r1.URL+api+"/sessions/"+sid+"/snapshot", e.token(ben), map[string]any{"code": "first()", "language": "python"}); r.Status != 204 {
+		t.Fatalf("first snapshot: %d %s", r.Status, r.Raw)
+	}
+	first := call(t, "GET", r1.URL+api+"/sessions/"+sid+"/interview", e.token(ann), nil)
+	time.Sleep(time.Until(parseTime(t, first.Body["phase_ends_at"])) + 100*time.Millisecond)
+	if second := call(t, "GET", r2.URL+api+"/sessions/"+sid+"/interview", e.token(ben), nil); second.Body["question_id"] != q2 {
+		t.Fatalf("second phase: %s", second.Raw)
+	}
+	if r := call(t, "PUT", r2.URL+api+"/sessions/"+sid+"/snapshot", e.token(ann), map[string]any{"code": "second()", "language": "go"}); r.Status != 204 {
+		t.Fatalf("second snapshot: %d %s", r.Status, r.Raw)
+	}
+	for _, l := range []struct{ base, user string }{{r1.URL, ann}, {r2.URL, ben}} {
+		if r := call(t, "POST", l.base+api+"/sessions/"+sid+"/leave", e.token(l.user), nil); r.Status != 200 {
+			t.Fatalf("leave: %d %s", r.Status, r.Raw)
+		}
+	}
+
+	want := map[string][3]string{ // key → role, code, language
+		sid + "/" + ann + "/" + q1: {"interviewer", "first()", "python"},
+		sid + "/" + ben + "/" + q1: {"candidate", "first()", "python"},
+		sid + "/" + ann + "/" + q2: {"candidate", "second()", "go"},
+		sid + "/" + ben + "/" + q2: {"interviewer", "second()", "go"},
+	}
+	eventually(t, 10*time.Second, func() error {
+		got, _ := hist.snapshot()
+		if len(got) != len(want) {
+			return fmt.Errorf("%d attempts recorded, want %d: %v", len(got), len(want), got)
+		}
+		for k, w := range want {
+			b := got[k]
+			if b == nil || b["role"] != w[0] || b["code"] != w[1] || b["language"] != w[2] {
+				return fmt.Errorf("%s: %v, want %v", k, b, w)
+			}
+		}
+		return nil
+	})
 }

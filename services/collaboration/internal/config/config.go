@@ -27,7 +27,7 @@ type Config struct {
 	// SOCKETS_PER_USER: editor sockets one user may have open in one
 	// session, across replicas; default 5.
 	SocketsPerUser int
-	InterviewPhase  time.Duration // INTERVIEW_PHASE: each of a mock interview's two phases; default 25m
+	InterviewPhase time.Duration // INTERVIEW_PHASE: each of a mock interview's two phases; default 25m
 }
 
 // Load reads the configuration through getenv.

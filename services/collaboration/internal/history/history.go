@@ -35,6 +35,8 @@ type attemptRequest struct {
 	Code       string `json:"code"`
 	StartedAt  string `json:"started_at"`
 	EndedAt    string `json:"ended_at"`
+	// Role is left out outside mock interviews, as before roles existed.
+	Role string `json:"role,omitempty"`
 }
 
 // Record posts one attempt. history-service answers 201 (created) or 200
@@ -48,6 +50,7 @@ func (c *Client) Record(ctx context.Context, a session.Attempt) error {
 		SessionID: a.SessionID, UserID: a.UserID, PartnerID: a.PartnerID, QuestionID: a.QuestionID,
 		Language: a.Language, Code: a.Code,
 		StartedAt: a.StartedAt.UTC().Format(time.RFC3339Nano), EndedAt: a.EndedAt.UTC().Format(time.RFC3339Nano),
+		Role: a.Role,
 	})
 	if err != nil {
 		return err
@@ -57,7 +60,11 @@ func (c *Client) Record(ctx context.Context, a session.Attempt) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", "attempt:"+a.SessionID+":"+a.UserID)
+	key := "attempt:" + a.SessionID + ":" + a.UserID
+	if a.Role != "" {
+		key += ":" + a.QuestionID // a mock interview has one attempt per question
+	}
+	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.disc.Do(ctx, Service, req)
 	if err != nil {
 		return fmt.Errorf("record attempt: %w", err)

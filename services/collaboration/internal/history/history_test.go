@@ -48,13 +48,7 @@ func TestRecord(t *testing.T) {
 				w.WriteHeader(tc.status)
 			}))
 			defer srv.Close()
-			disc := discovery.New(discovery.Options{InternalToken: "internal-token-0123456789",
-				Getenv: func(k string) string {
-					if k == "HISTORY_SERVICE_URL" {
-						return srv.URL
-					}
-					return ""
-				}})
+			disc := discoveryTo(srv.URL)
 			err := New(disc).Record(context.Background(), a)
 			var perm *session.PermanentError
 			switch {
@@ -70,4 +64,51 @@ func TestRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecordRole: a practise attempt is sent as before roles existed (no
+// role field, one key per person), a mock interview's with its role and a
+// key per question.
+func TestRecordRole(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, role, key string
+	}{
+		{"practise: no role", "", "attempt:s1:u1"},
+		{"mock interview: role and question", "candidate", "attempt:s1:u1:q2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var body map[string]any
+			var key string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				key = r.Header.Get("Idempotency-Key")
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				w.WriteHeader(http.StatusCreated)
+			}))
+			defer srv.Close()
+			disc := discoveryTo(srv.URL)
+			a := session.Attempt{SessionID: "s1", UserID: "u1", PartnerID: "u2", QuestionID: "q2", Language: "go",
+				StartedAt: start, EndedAt: start.Add(time.Hour), Role: tc.role}
+			if err := New(disc).Record(context.Background(), a); err != nil {
+				t.Fatal(err)
+			}
+			role, sent := body["role"]
+			if sent != (tc.role != "") || (sent && role != tc.role) || key != tc.key {
+				t.Fatalf("role %v (sent %v), key %q; want role %q, key %q", role, sent, key, tc.role, tc.key)
+			}
+		})
+	}
+}
+
+// discoveryTo is a discovery client that finds history-service at url.
+func discoveryTo(url string) *discovery.Client {
+	return discovery.New(discovery.Options{InternalToken: "internal-token-0123456789",
+		Getenv: func(k string) string {
+			if k == "HISTORY_SERVICE_URL" {
+				return url
+			}
+			return ""
+		}})
 }

@@ -71,9 +71,15 @@ func (i *Interviews) Create(ctx context.Context, sid string, st interview.State)
 
 // Save implements interview.Store.
 func (i *Interviews) Save(ctx context.Context, sid string, prev int64, st interview.State) (bool, error) {
-	tag, err := i.s.db.Exec(ctx, `UPDATE interviews SET phase = $3, phase_started_at = $4, swap_votes = $5,
-		status = $6, end_reason = $7, ended_at = $8, version = $9, second_question = $10
-		WHERE session_id = $1 AND version = $2`,
+	// The swap (phase 1 → 2) keeps the first question's code: the
+	// session's latest snapshot, which the editors stop updating for it.
+	tag, err := i.s.db.Exec(ctx, `UPDATE interviews i SET phase = $3::smallint, phase_started_at = $4::timestamptz, swap_votes = $5,
+		status = $6, end_reason = $7, ended_at = $8, version = $9, second_question = $10,
+		first_code = CASE WHEN i.phase = 1 AND $3::smallint = 2 THEN s.code ELSE i.first_code END,
+		first_code_language = CASE WHEN i.phase = 1 AND $3::smallint = 2 THEN coalesce(nullif(s.code_language, ''), s.language) ELSE i.first_code_language END,
+		swapped_at = CASE WHEN i.phase = 1 AND $3::smallint = 2 THEN $4::timestamptz ELSE i.swapped_at END
+		FROM sessions s
+		WHERE i.session_id = $1 AND i.version = $2 AND s.id = i.session_id`,
 		sid, prev, st.Phase, st.PhaseStartedAt, st.SwapVotes, st.Status, st.EndReason, st.EndedAt, st.Version, st.QuestionIDs[1])
 	if err != nil {
 		return false, fmt.Errorf("save interview: %w", err)

@@ -190,7 +190,33 @@ func (s *Store) ClaimHistory(ctx context.Context, lease time.Duration) (session.
 				WHERE status = 'ended' AND history_recorded_at IS NULL AND history_error IS NULL AND history_next_try_at <= now()
 				ORDER BY history_next_try_at LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING `+sessionColumns+`, history_tries - 1`, micros(lease)), &c.Tries)
-	return c, err
+	if err != nil || c.Mode != session.ModeMock {
+		return c, err
+	}
+	// A mock interview is recorded per question, with each person's role.
+	var sw session.Swap
+	var swappedAt *time.Time
+	var firstCode, firstLang *string
+	err = s.db.QueryRow(ctx, `SELECT first_interviewer, first_question, second_question, swapped_at, first_code, first_code_language
+		FROM interviews WHERE session_id = $1`, c.ID).Scan(&sw.FirstInterviewer, &sw.FirstQuestion, &sw.SecondQuestion, &swappedAt, &firstCode, &firstLang)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return c, nil // created before interviews were kept: one attempt each, as practise
+	case err != nil:
+		return c, fmt.Errorf("read the interview of %s: %w", c.ID, err)
+	}
+	if swappedAt != nil && firstCode != nil {
+		sw.SwappedAt, sw.FirstCode, sw.FirstLanguage = swappedAt.UTC(), *firstCode, deref(firstLang)
+	}
+	c.Interview = &sw
+	return c, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // HistoryRecorded implements session.Store.

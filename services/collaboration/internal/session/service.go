@@ -55,6 +55,8 @@ type State struct {
 type Claim struct {
 	Session
 	Tries int
+	// Interview is set for a mock interview whose roles are known.
+	Interview *Swap
 }
 
 // History records attempts in history-service.

@@ -232,6 +232,79 @@ type Attempt struct {
 	Code       string
 	StartedAt  time.Time
 	EndedAt    time.Time
+	// Role is "interviewer" or "candidate" in a mock interview, else "".
+	Role string
+}
+
+// Roles of a mock interview as history records them.
+const (
+	roleInterviewer = "interviewer"
+	roleCandidate   = "candidate"
+)
+
+// Swap is what a mock interview adds to its session's attempts: who
+// interviewed first, the questions, and, once the roles swapped, when and
+// the first question's code at that moment.
+type Swap struct {
+	FirstInterviewer string
+	FirstQuestion    string // "" for interviews created before it was kept
+	SecondQuestion   string // "" until chosen
+	SwappedAt        time.Time
+	FirstCode        string // set with SwappedAt
+	FirstLanguage    string
+}
+
+// Attempts returns what an ended session records: one attempt per
+// participant, and in a mock interview one per participant per question
+// asked, with the role each had.
+func (c Claim) Attempts() []Attempt {
+	out := c.Session.Attempts()
+	sw := c.Interview
+	if sw == nil || sw.FirstInterviewer == "" {
+		return out
+	}
+	roles := func(first bool, user string) string {
+		if (user == sw.FirstInterviewer) == first {
+			return roleInterviewer
+		}
+		return roleCandidate
+	}
+	firstQ := sw.FirstQuestion
+	if firstQ == "" {
+		firstQ = c.QuestionID
+	}
+	if sw.SwappedAt.IsZero() || sw.SecondQuestion == "" || sw.SecondQuestion == firstQ {
+		// One question asked (or, rarely, the same one twice): one attempt
+		// each, with the first role.
+		for i := range out {
+			out[i].QuestionID, out[i].Role = firstQ, roles(true, out[i].UserID)
+		}
+		return out
+	}
+	swapped := sw.SwappedAt
+	// A snapshot older than the swap is the first question's code: nobody
+	// has saved any code of the second yet.
+	secondCode := c.Code
+	if c.CodeUpdatedAt == nil || c.CodeUpdatedAt.Before(swapped) {
+		secondCode = ""
+	}
+	both := make([]Attempt, 0, 2*len(out))
+	for _, a := range out {
+		first, second := a, a
+		first.QuestionID, first.Role, first.Code, first.EndedAt = firstQ, roles(true, a.UserID), sw.FirstCode, swapped
+		if sw.FirstLanguage != "" {
+			first.Language = sw.FirstLanguage
+		}
+		if first.EndedAt.Before(first.StartedAt) {
+			first.EndedAt = first.StartedAt
+		}
+		second.QuestionID, second.Role, second.StartedAt, second.Code = sw.SecondQuestion, roles(false, a.UserID), swapped, secondCode
+		if second.EndedAt.Before(second.StartedAt) {
+			second.EndedAt = second.StartedAt
+		}
+		both = append(both, first, second)
+	}
+	return both
 }
 
 // Attempts returns the two attempts an ended session records.

@@ -120,3 +120,60 @@ func FuzzNewSession(f *testing.F) {
 		}
 	})
 }
+
+func TestAttemptsOfAMockInterview(t *testing.T) {
+	t.Parallel()
+	const second = "9b0c3f7e-2f4b-4a0e-8c61-0e4d2a5b7c11"
+	start := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	swap, end := start.Add(20*time.Minute), start.Add(45*time.Minute)
+	afterSwap, beforeSwap := swap.Add(time.Minute), swap.Add(-time.Minute)
+	base := Session{ID: "s", UserIDs: [2]string{userA, userB}, QuestionID: question, Language: "python",
+		CreatedAt: start, EndedAt: &end, Code: "second()", CodeLanguage: "go", CodeUpdatedAt: &afterSwap, Mode: ModeMock}
+	type want struct{ user, question, role, code, lang string }
+	cases := []struct {
+		name      string
+		interview *Swap
+		updated   *time.Time
+		want      []want
+		times     [][2]time.Time
+	}{
+		{"a practise session has no roles", nil, &afterSwap,
+			[]want{{userA, question, "", "second()", "go"}, {userB, question, "", "second()", "go"}}, nil},
+		{"an interview over before the swap: one question, the first roles",
+			&Swap{FirstInterviewer: userB, FirstQuestion: question}, &afterSwap,
+			[]want{{userA, question, "candidate", "second()", "go"}, {userB, question, "interviewer", "second()", "go"}}, nil},
+		{"a swapped interview: both questions, roles swapped, each its code",
+			&Swap{FirstInterviewer: userA, FirstQuestion: question, SecondQuestion: second, SwappedAt: swap, FirstCode: "first()", FirstLanguage: "python"}, &afterSwap,
+			[]want{
+				{userA, question, "interviewer", "first()", "python"}, {userA, second, "candidate", "second()", "go"},
+				{userB, question, "candidate", "first()", "python"}, {userB, second, "interviewer", "second()", "go"},
+			},
+			[][2]time.Time{{start, swap}, {swap, end}, {start, swap}, {swap, end}}},
+		{"no code saved since the swap: the second question's code is empty",
+			&Swap{FirstInterviewer: userA, FirstQuestion: question, SecondQuestion: second, SwappedAt: swap, FirstCode: "first()", FirstLanguage: "python"}, &beforeSwap,
+			[]want{
+				{userA, question, "interviewer", "first()", "python"}, {userA, second, "candidate", "", "go"},
+				{userB, question, "candidate", "first()", "python"}, {userB, second, "interviewer", "", "go"},
+			}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := base
+			s.CodeUpdatedAt = tc.updated
+			got := Claim{Session: s, Interview: tc.interview}.Attempts()
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d attempts, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				a := got[i]
+				if a.UserID != w.user || a.QuestionID != w.question || a.Role != w.role || a.Code != w.code || a.Language != w.lang || a.SessionID != "s" {
+					t.Errorf("attempt %d: %+v, want %+v", i, a, w)
+				}
+				if tc.times != nil && (!a.StartedAt.Equal(tc.times[i][0]) || !a.EndedAt.Equal(tc.times[i][1])) {
+					t.Errorf("attempt %d: %s–%s, want %s–%s", i, a.StartedAt, a.EndedAt, tc.times[i][0], tc.times[i][1])
+				}
+			}
+		})
+	}
+}
