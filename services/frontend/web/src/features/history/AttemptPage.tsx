@@ -43,6 +43,12 @@ export default function AttemptPage() {
               <dt>Difficulty</dt>
               <dd>{a.question.difficulty ? difficultyName(a.question.difficulty) : 'Unknown'}</dd>
             </div>
+            {a.role && (
+              <div>
+                <dt>Your role</dt>
+                <dd>{a.role === 'interviewer' ? 'Interviewer' : 'Candidate'} (mock interview)</dd>
+              </div>
+            )}
             <div>
               <dt>Partner</dt>
               <dd>{a.partner.username ?? 'a former user'}</dd>

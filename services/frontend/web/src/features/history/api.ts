@@ -20,6 +20,8 @@ export interface Attempt {
   ended_at: string
   duration_seconds: number
   created_at: string
+  /** The caller's role for this question of a mock interview; null (or absent, from an older server) otherwise. */
+  role?: 'interviewer' | 'candidate' | null
 }
 
 export interface AttemptPage {
