@@ -39,12 +39,34 @@ type attemptRequest struct {
 	Role string `json:"role,omitempty"`
 }
 
+// refusesRole reports whether an error body names the field role (an
+// unknown field to a history-service that predates roles).
+func refusesRole(body []byte) bool {
+	var e struct {
+		Error struct {
+			Details []struct {
+				Field string `json:"field"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return false
+	}
+	for _, d := range e.Error.Details {
+		if d.Field == "role" {
+			return true
+		}
+	}
+	return false
+}
+
 // Record posts one attempt. history-service answers 201 (created) or 200
 // (already recorded), so a retry is safe; the Idempotency-Key header lets
 // discovery retry it on transport errors and 502/503/504 too. An answer
 // saying the attempt itself is wrong (400, 404, 409, 413, 422) is a
 // *session.PermanentError; anything else (401 from a token being rotated,
-// 5xx) is retried.
+// 5xx, a 400 about role from a history replica older than roles) is
+// retried.
 func (c *Client) Record(ctx context.Context, a session.Attempt) error {
 	body, err := json.Marshal(attemptRequest{
 		SessionID: a.SessionID, UserID: a.UserID, PartnerID: a.PartnerID, QuestionID: a.QuestionID,
@@ -70,10 +92,14 @@ func (c *Client) Record(ctx context.Context, a session.Attempt) error {
 		return fmt.Errorf("record attempt: %w", err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	switch s := resp.StatusCode; {
 	case s == http.StatusOK || s == http.StatusCreated:
 		return nil
+	case s == http.StatusBadRequest && a.Role != "" && refusesRole(answer):
+		// A history replica older than roles, during a rollout: try again
+		// later rather than lose the interview's attempts.
+		return fmt.Errorf("record attempt: history-service does not know role yet (HTTP %d)", s)
 	case s == http.StatusBadRequest || s == http.StatusNotFound || s == http.StatusConflict ||
 		s == http.StatusRequestEntityTooLarge || s == http.StatusUnprocessableEntity:
 		return &session.PermanentError{Err: fmt.Errorf("history-service answered HTTP %d", s)}

@@ -112,3 +112,34 @@ func discoveryTo(url string) *discovery.Client {
 			return ""
 		}})
 }
+
+// TestRecordRoleRefusedByAnOldHistory: while history-service is being
+// rolled out, an old replica refuses the unknown field role; the attempt is
+// retried later instead of given up. Other 400s stay permanent.
+func TestRecordRoleRefusedByAnOldHistory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, field string
+		permanent   bool
+	}{
+		{"role unknown: retried", "role", false},
+		{"another field: given up", "code", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"error":{"code":"validation_failed","message":"invalid","details":[{"field":"` + tc.field + `","message":"is not a known field"}]},"request_id":"r"}`))
+			}))
+			defer srv.Close()
+			start := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+			err := New(discoveryTo(srv.URL)).Record(context.Background(), session.Attempt{SessionID: "s1", UserID: "u1", PartnerID: "u2",
+				QuestionID: "q1", Language: "go", StartedAt: start, EndedAt: start, Role: "interviewer"})
+			var perm *session.PermanentError
+			if err == nil || errors.As(err, &perm) != tc.permanent {
+				t.Fatalf("err = %v, want permanent %v", err, tc.permanent)
+			}
+		})
+	}
+}
