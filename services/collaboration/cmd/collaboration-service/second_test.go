@@ -102,7 +102,8 @@ func TestSwapBringsASecondQuestion(t *testing.T) {
 
 // TestSwappedInterviewRecordsBothQuestions: a mock interview run across two
 // replicas, swapped on time, is recorded in history as one attempt per
-// person per question, each with its own code and the role the person had.
+// person per question, each with its own code (a late snapshot of the first
+// question's document included) and the role the person had.
 func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 	t.Parallel()
 	q1, q2 := uuid.NewString(), uuid.NewString()
@@ -123,8 +124,13 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 	if second := call(t, "GET", r2.URL+api+"/sessions/"+sid+"/interview", e.token(ben), nil); second.Body["question_id"] != q2 {
 		t.Fatalf("second phase: %s", second.Raw)
 	}
-	if r := call(t, "PUT", r2.URL+api+"/sessions/"+sid+"/snapshot", e.token(ann), map[string]any{"code": "second()", "language": "go"}); r.Status != 204 {
+	if r := call(t, "PUT", r2.URL+api+"/sessions/"+sid+"/snapshot", e.token(ann), map[string]any{"code": "second()", "language": "go", "question_id": q2}); r.Status != 204 {
 		t.Fatalf("second snapshot: %d %s", r.Status, r.Raw)
+	}
+	// The first question's editor saves once more, late, after the swap:
+	// it becomes the first question's code, not the second's.
+	if r := call(t, "PUT", r1.URL+api+"/sessions/"+sid+"/snapshot", e.token(ben), map[string]any{"code": "first(late)", "language": "python", "question_id": q1}); r.Status != 204 {
+		t.Fatalf("late first snapshot: %d %s", r.Status, r.Raw)
 	}
 	for _, l := range []struct{ base, user string }{{r1.URL, ann}, {r2.URL, ben}} {
 		if r := call(t, "POST", l.base+api+"/sessions/"+sid+"/leave", e.token(l.user), nil); r.Status != 200 {
@@ -133,8 +139,8 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 	}
 
 	want := map[string][3]string{ // key → role, code, language
-		sid + "/" + ann + "/" + q1: {"interviewer", "first()", "python"},
-		sid + "/" + ben + "/" + q1: {"candidate", "first()", "python"},
+		sid + "/" + ann + "/" + q1: {"interviewer", "first(late)", "python"},
+		sid + "/" + ben + "/" + q1: {"candidate", "first(late)", "python"},
 		sid + "/" + ann + "/" + q2: {"candidate", "second()", "go"},
 		sid + "/" + ben + "/" + q2: {"interviewer", "second()", "go"},
 	}

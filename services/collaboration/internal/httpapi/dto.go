@@ -80,4 +80,8 @@ func toParticipantDTO(s session.Session) participantSessionDTO {
 type snapshotRequest struct {
 	Code     *string `json:"code" validate:"required"`
 	Language string  `json:"language" validate:"required"`
+	// QuestionID is optional: the question whose document the code is. A
+	// mock interview's late snapshot of the first question, arriving after
+	// the swap, then updates that question's kept code.
+	QuestionID string `json:"question_id"`
 }

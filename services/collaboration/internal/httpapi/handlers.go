@@ -79,7 +79,7 @@ func (a *API) saveSnapshot(c echo.Context) error {
 		return err
 	}
 	err := a.sessions.SaveSnapshot(c.Request().Context(), c.Param("id"), userID(c),
-		session.Snapshot{Code: *in.Code, Language: in.Language})
+		session.Snapshot{Code: *in.Code, Language: in.Language, QuestionID: in.QuestionID})
 	if err != nil {
 		return err
 	}

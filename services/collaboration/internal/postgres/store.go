@@ -89,14 +89,34 @@ func (s *Store) Current(ctx context.Context, user string) (session.Session, erro
 }
 
 // SaveSnapshot implements session.Store.
+// A snapshot naming the first question of a mock interview that has
+// already swapped (one the old editor sent late) replaces the kept first
+// code instead of the session's, which is the second question's by then.
 func (s *Store) SaveSnapshot(ctx context.Context, id, user string, snap session.Snapshot) (bool, error) {
-	tag, err := s.db.Exec(ctx, `UPDATE sessions SET code = $3, code_language = $4, code_updated_at = now()
-		WHERE id = $1 AND status = 'active'
-		  AND ((user_a = $2 AND left_a_at IS NULL) OR (user_b = $2 AND left_b_at IS NULL))`, id, user, snap.Code, snap.Language)
+	var n int
+	err := s.db.QueryRow(ctx, `
+		WITH me AS (
+			SELECT id FROM sessions
+			WHERE id = $1 AND status = 'active'
+			  AND ((user_a = $2 AND left_a_at IS NULL) OR (user_b = $2 AND left_b_at IS NULL))
+		), late AS (
+			UPDATE interviews SET first_code = $3, first_code_language = $4
+			WHERE session_id IN (SELECT id FROM me) AND $5 <> '' AND swapped_at IS NOT NULL
+			  AND first_question = $5 AND second_question <> $5
+			RETURNING 1
+		), editing AS (
+			UPDATE sessions SET code = $3, code_language = $4, code_updated_at = now()
+			WHERE id IN (SELECT id FROM me) AND NOT EXISTS (
+				SELECT 1 FROM interviews WHERE session_id = $1 AND $5 <> '' AND swapped_at IS NOT NULL
+				  AND first_question = $5 AND second_question <> $5)
+			RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM late) + (SELECT count(*) FROM editing)`,
+		id, user, snap.Code, snap.Language, snap.QuestionID).Scan(&n)
 	if err != nil {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return n > 0, nil
 }
 
 // Leave implements session.Store. The row lock orders two participants

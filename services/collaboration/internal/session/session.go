@@ -209,6 +209,9 @@ func ValidLanguage(l string) bool { return slices.Contains(Languages, l) }
 type Snapshot struct {
 	Code     string
 	Language string
+	// QuestionID, when given, names the question whose document Code is
+	// (see postgres.Store.SaveSnapshot).
+	QuestionID string
 }
 
 func (s Snapshot) validate() error {
