@@ -150,6 +150,7 @@ export default function SessionPage() {
             <CollabEditor
               key={textName}
               textName={textName}
+              questionId={mock ? (onSecond ? phaseQuestion : s.question_id) : undefined}
               sessionId={id}
               username={me.username}
               initialLanguage={s.language}

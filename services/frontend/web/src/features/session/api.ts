@@ -28,8 +28,9 @@ const P = '/collaboration-service-api'
 
 export const fetchSession = (id: string) => api.get<Session>(`${P}/sessions/${encodeURIComponent(id)}`)
 export const fetchCurrentSession = () => api.get<Session>(`${P}/sessions/current`)
-export const saveSnapshot = (id: string, code: string, language: string) =>
-  api.put<void>(`${P}/sessions/${encodeURIComponent(id)}/snapshot`, { code, language })
+/** saveSnapshot stores the editor's text; questionId names the question whose document it is (a mock interview's). */
+export const saveSnapshot = (id: string, code: string, language: string, questionId?: string) =>
+  api.put<void>(`${P}/sessions/${encodeURIComponent(id)}/snapshot`, questionId ? { code, language, question_id: questionId } : { code, language })
 export const leaveSession = (id: string) => api.post<Session>(`${P}/sessions/${encodeURIComponent(id)}/leave`)
 
 export const fetchUser = (id: string) => api.get<PublicUser>(`/user-service-api/users/${encodeURIComponent(id)}`)

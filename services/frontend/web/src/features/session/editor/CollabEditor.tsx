@@ -46,6 +46,8 @@ export interface CollabEditorProps {
   onControl?: (message: unknown) => void
   /** The shared text to edit (default TEXT_NAME); a mock interview's second question has its own. Fixed for the editor's life. */
   textName?: string
+  /** The question whose document this is, sent with snapshots (a mock interview's first question keeps its code after the swap). */
+  questionId?: string
 }
 
 const SNAPSHOT_EVERY_MS = 4000
@@ -76,6 +78,7 @@ export default function CollabEditor(props: CollabEditorProps) {
   useEffect(() => {
     const { sessionId, username, initialLanguage } = latest.current
     const textName = latest.current.textName ?? TEXT_NAME
+    const questionId = latest.current.questionId // fixed for the editor's life, like textName
     const doc = new Y.Doc()
     const ytext = doc.getText(textName)
     const meta = doc.getMap<unknown>(META_NAME)
@@ -177,7 +180,7 @@ export default function CollabEditor(props: CollabEditorProps) {
       if (!dirty || saving || !provider.synced) return
       dirty = false
       saving = true
-      saveSnapshot(sessionId, ytext.toString(), currentLanguage())
+      saveSnapshot(sessionId, ytext.toString(), currentLanguage(), questionId)
         .catch((e: unknown) => {
           if (e instanceof ApiError && e.status === 410) return // ended or left: nothing to save
           dirty = true
@@ -190,6 +193,9 @@ export default function CollabEditor(props: CollabEditorProps) {
     provider.connect()
     return () => {
       clearInterval(timer)
+      // The editor is replaced (a mock interview's swap) or closed: its
+      // last edits still belong to its question.
+      if (dirty && questionId && provider.synced) void saveSnapshot(sessionId, ytext.toString(), currentLanguage(), questionId).catch(() => {})
       window.removeEventListener('online', onOnline)
       window.removeEventListener('offline', onOffline)
       ytext.unobserve(markDirty)
