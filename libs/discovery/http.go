@@ -33,6 +33,13 @@ type StatusError struct {
 	Body    []byte // the first 4 KiB of the response body
 }
 
+// IsNotFound reports whether err is a 404 answer of the service called:
+// the thing asked for does not exist, as opposed to a failure to ask.
+func IsNotFound(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Status == http.StatusNotFound
+}
+
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("discovery: %s answered HTTP %d", e.Service, e.Status)
 }

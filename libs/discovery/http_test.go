@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -304,5 +305,23 @@ func TestGetJSON(t *testing.T) {
 			err := c.GetJSON(t.Context(), testService, "/x", &out)
 			tt.check(t, out, err)
 		})
+	}
+}
+
+func TestIsNotFound(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&StatusError{Service: "s", Status: http.StatusNotFound}, true},
+		{fmt.Errorf("read: %w", &StatusError{Service: "s", Status: http.StatusNotFound}), true},
+		{&StatusError{Service: "s", Status: http.StatusServiceUnavailable}, false},
+		{errors.New("connection refused"), false},
+		{nil, false},
+	} {
+		if got := IsNotFound(tt.err); got != tt.want {
+			t.Errorf("IsNotFound(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

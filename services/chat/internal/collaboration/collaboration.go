@@ -5,7 +5,6 @@ package collaboration
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -45,8 +44,7 @@ func (c *Client) Session(ctx context.Context, id string) (chat.Session, error) {
 	return c.cache.Get(ctx, id, 3*time.Second, func(ctx context.Context) (chat.Session, error) {
 		var s session
 		err := c.get(ctx, "collaboration-service", "/collaboration-service-api/internal/sessions/"+url.PathEscape(id), &s)
-		var se *discovery.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		if discovery.IsNotFound(err) {
 			return chat.Session{}, chat.ErrNotFound
 		}
 		if err != nil {

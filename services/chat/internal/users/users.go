@@ -5,7 +5,6 @@ package users
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -39,8 +38,7 @@ func (c *Client) Username(ctx context.Context, userID string) (string, error) {
 			Username string `json:"username"`
 		}
 		err := c.get(ctx, "user-service", "/user-service-api/internal/users/"+url.PathEscape(userID), &u)
-		var se *discovery.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		if discovery.IsNotFound(err) {
 			return "", chat.ErrUnknownUser
 		}
 		return u.Username, err

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/peerprep/peerprep/libs/discovery"
 )
@@ -37,8 +36,7 @@ func New(disc *discovery.Client) *Client { return &Client{disc: disc} }
 func (c *Client) Question(ctx context.Context, id string) (Question, error) {
 	var q Question
 	err := c.disc.GetJSON(ctx, Service, "/question-service-api/questions/"+id, &q)
-	var se *discovery.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+	if discovery.IsNotFound(err) {
 		return nil, ErrNotFound
 	}
 	if err != nil {

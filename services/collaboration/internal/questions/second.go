@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -72,8 +71,7 @@ func (c *Client) random(ctx context.Context, difficulty, topic string, exclude [
 		ID string `json:"id"`
 	}
 	err := c.disc.GetJSON(ctx, Service, "/question-service-api/questions/random?"+v.Encode(), &out)
-	var se *discovery.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+	if discovery.IsNotFound(err) {
 		return "", ErrNotFound
 	}
 	if err != nil {

@@ -5,9 +5,7 @@ package peers
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/google/uuid"
 
@@ -38,8 +36,7 @@ type questionBody struct {
 func (q *Questions) Question(ctx context.Context, id uuid.UUID) (attempt.Question, error) {
 	var b questionBody
 	err := q.disc.GetJSON(ctx, "question-service", "/question-service-api/questions/"+id.String(), &b)
-	var se *discovery.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+	if discovery.IsNotFound(err) {
 		return attempt.Question{}, attempt.ErrQuestionNotFound
 	}
 	if err != nil {

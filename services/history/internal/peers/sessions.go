@@ -2,9 +2,7 @@ package peers
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/google/uuid"
 
@@ -34,8 +32,7 @@ type sessionBody struct {
 func (s *Sessions) Session(ctx context.Context, id uuid.UUID) (feedback.Session, error) {
 	var b sessionBody
 	err := s.disc.GetJSON(ctx, "collaboration-service", "/collaboration-service-api/internal/sessions/"+id.String(), &b)
-	var se *discovery.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+	if discovery.IsNotFound(err) {
 		return feedback.Session{}, feedback.ErrSessionNotFound
 	}
 	if err != nil {

@@ -3,7 +3,6 @@ package peers
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"time"
 
@@ -155,8 +154,7 @@ type userBody struct {
 func (u *Users) fetch(ctx context.Context, id uuid.UUID) (attempt.Username, error) {
 	var b userBody
 	err := u.disc.GetJSON(ctx, "user-service", "/user-service-api/internal/users/"+id.String(), &b)
-	var se *discovery.StatusError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+	if discovery.IsNotFound(err) {
 		return attempt.Username{Deleted: true}, nil
 	}
 	if err != nil {
