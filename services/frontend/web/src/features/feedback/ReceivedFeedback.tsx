@@ -23,7 +23,7 @@ export function ReceivedFeedback({ sessionId, partnerName }: { sessionId: string
       ) : received ? (
         <RatingsList ratings={received} comment={received.comment} />
       ) : (
-        <p className="muted">{who[0].toUpperCase() + who.slice(1)} has not given feedback for this session.</p>
+        <p className="muted">{partnerName || 'Your partner'} has not given feedback for this session.</p>
       )}
     </section>
   )
