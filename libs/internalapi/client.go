@@ -323,7 +323,7 @@ const SessionsPath = CollaborationPrefix + "/internal/sessions"
 // (created) unless it exists. The match id is the Idempotency-Key, so
 // discovery may retry the POST.
 func (c *Client) CreateSession(ctx context.Context, n NewSession) (id string, created bool, err error) {
-	if n.Mode == ModePractise {
+	if n.Mode == ModePractise || n.Mode == "" {
 		n.Mode, n.InterviewerID = "", ""
 	}
 	var out struct {
@@ -341,16 +341,16 @@ func (c *Client) CreateSession(ctx context.Context, n NewSession) (id string, cr
 
 // Session is collaboration-service's answer about one session.
 type Session struct {
-	ID            string   `json:"id"`
-	UserIDs       []string `json:"user_ids"`
-	QuestionID    string   `json:"question_id"`
-	Language      string   `json:"language"`
-	Status        string   `json:"status"`     // StatusActive or StatusEnded
-	CreatedAt     string   `json:"created_at"` // RFC 3339
-	EndedAt       *string  `json:"ended_at,omitempty"`
-	Mode          string   `json:"mode"`
-	InterviewerID string   `json:"interviewer_id,omitempty"`
-	LeftUserIDs   []string `json:"left_user_ids"`
+	ID            string    `json:"id"`
+	UserIDs       [2]string `json:"user_ids"`
+	QuestionID    string    `json:"question_id"`
+	Language      string    `json:"language"`
+	Status        string    `json:"status"`     // StatusActive or StatusEnded
+	CreatedAt     string    `json:"created_at"` // RFC 3339
+	EndedAt       *string   `json:"ended_at,omitempty"`
+	Mode          string    `json:"mode"`
+	InterviewerID string    `json:"interviewer_id,omitempty"`
+	LeftUserIDs   []string  `json:"left_user_ids"`
 }
 
 // Session returns session id; ErrNotFound when unknown.

@@ -225,7 +225,7 @@ func sessions(t *testing.T, c, stranger *internalapi.Client) {
 		t.Fatalf("create again: %q created %v, %v; want %s, not created", again, created, err, id)
 	}
 	s, err := c.Session(ctx(t), id)
-	if err != nil || s.ID != id || !slices.Equal(s.UserIDs, []string{a, b}) || s.QuestionID != n.QuestionID ||
+	if err != nil || s.ID != id || s.UserIDs != [2]string{a, b} || s.QuestionID != n.QuestionID ||
 		s.Language != internalapi.DefaultLanguage || s.Status != internalapi.StatusActive || s.CreatedAt == "" ||
 		s.Mode != internalapi.ModePractise || s.InterviewerID != "" || s.LeftUserIDs == nil || len(s.LeftUserIDs) != 0 {
 		t.Fatalf("session: %+v %v", s, err)

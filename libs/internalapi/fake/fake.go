@@ -50,7 +50,7 @@ type Server struct {
 	posts     int
 	failPosts int
 	sessions  map[string]*internalapi.Session // by id
-	byMatch   map[string]string               // match id → session id
+	byMatch   map[string]Created              // by match id
 	down      map[string]int                  // service → status answered instead
 	calls     map[string]int
 	jwks      *auth.JWKS
@@ -61,7 +61,7 @@ func New(token string) *Server {
 	return &Server{Token: token, users: map[string]internalapi.User{}, deleted: map[string]bool{},
 		questions: map[string]internalapi.Question{}, attempted: map[string][]string{},
 		attempts: map[string]map[string]any{}, sessions: map[string]*internalapi.Session{},
-		byMatch: map[string]string{}, down: map[string]int{}, calls: map[string]int{}}
+		byMatch: map[string]Created{}, down: map[string]int{}, calls: map[string]int{}}
 }
 
 // Start serves a new fake until t ends.
@@ -201,15 +201,18 @@ func (s *Server) AddSession(sess internalapi.Session) {
 	s.sessions[sess.ID] = &sess
 }
 
+// Created is a session created through the fake: its id and the request
+// as it was sent (Language "" when none was asked for).
+type Created struct {
+	ID string
+	internalapi.NewSession
+}
+
 // Sessions returns the sessions created through the fake, by match id.
-func (s *Server) Sessions() map[string]internalapi.Session {
+func (s *Server) Sessions() map[string]Created {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]internalapi.Session, len(s.byMatch))
-	for m, id := range s.byMatch {
-		out[m] = *s.sessions[id]
-	}
-	return out
+	return maps.Clone(s.byMatch)
 }
 
 // Leave makes userID leave every session they are in.
@@ -217,7 +220,7 @@ func (s *Server) Leave(userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sess := range s.sessions {
-		if slices.Contains(sess.UserIDs, userID) && !slices.Contains(sess.LeftUserIDs, userID) {
+		if slices.Contains(sess.UserIDs[:], userID) && !slices.Contains(sess.LeftUserIDs, userID) {
 			sess.LeftUserIDs = append(sess.LeftUserIDs, userID)
 		}
 	}
@@ -543,20 +546,22 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, ok := s.byMatch[in.MatchID]; ok {
-		writeJSON(w, http.StatusOK, map[string]string{"session_id": id})
+	if prev, ok := s.byMatch[in.MatchID]; ok {
+		writeJSON(w, http.StatusOK, map[string]string{"session_id": prev.ID})
 		return
 	}
+	asked := internalapi.NewSession{MatchID: in.MatchID, UserIDs: [2]string(in.UserIDs), QuestionID: in.QuestionID,
+		Language: in.Language, Mode: in.Mode, InterviewerID: in.InterviewerID}
 	if in.Language == "" {
 		in.Language = internalapi.DefaultLanguage
 	}
 	if in.Mode == "" {
 		in.Mode = internalapi.ModePractise
 	}
-	sess := &internalapi.Session{ID: uuid.NewString(), UserIDs: in.UserIDs, QuestionID: in.QuestionID, Language: in.Language,
+	sess := &internalapi.Session{ID: uuid.NewString(), UserIDs: [2]string(in.UserIDs), QuestionID: in.QuestionID, Language: in.Language,
 		Status: internalapi.StatusActive, CreatedAt: time.Now().UTC().Format(time.RFC3339Nano), Mode: in.Mode,
 		InterviewerID: in.InterviewerID, LeftUserIDs: []string{}}
-	s.sessions[sess.ID], s.byMatch[in.MatchID] = sess, sess.ID
+	s.sessions[sess.ID], s.byMatch[in.MatchID] = sess, Created{ID: sess.ID, NewSession: asked}
 	writeJSON(w, http.StatusCreated, map[string]string{"session_id": sess.ID})
 }
 
@@ -587,7 +592,7 @@ func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var cur *internalapi.Session
 	for _, sess := range s.sessions {
-		if sess.Status == internalapi.StatusActive && slices.Contains(sess.UserIDs, id) && !slices.Contains(sess.LeftUserIDs, id) &&
+		if sess.Status == internalapi.StatusActive && slices.Contains(sess.UserIDs[:], id) && !slices.Contains(sess.LeftUserIDs, id) &&
 			(cur == nil || sess.CreatedAt > cur.CreatedAt) {
 			cur = sess
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/peerprep/peerprep/libs/buildinfo"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/health"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/revocation"
@@ -112,8 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})
 	tickets := match.NewService(match.Deps{
 		Store: store, Log: log,
-		Topics:   remote.NewTopics(disc, time.Minute, nil, log),
-		Sessions: remote.NewSessions(disc),
+		Topics:   remote.NewTopics(internalapi.New(disc), time.Minute, nil, log),
+		Sessions: remote.NewSessions(internalapi.New(disc)),
 	})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
 	revoked.OnRevoke(func(r revocation.Revocation) {
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	emf := metrics.New(stdout, cfg.Environment, "matching-service") // EMF lines: CloudWatch metrics through the log driver
 	latency := emf.Sampler(metrics.MatchLatency)
 	worker := setup.NewWorker(setup.Options{
-		Store: store, Services: remote.NewServices(disc), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
+		Store: store, Services: remote.NewServices(internalapi.New(disc)), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
 		Ready: func(m setup.Match) {
 			for _, q := range m.QueuedAt {
 				if !q.IsZero() {

@@ -9,12 +9,18 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
+// TopicLister is the part of *internalapi.Client Topics uses.
+type TopicLister interface {
+	Topics(ctx context.Context) ([]internalapi.Topic, error)
+}
+
 // Topics caches question-service's topic list (implements match.Topics).
 type Topics struct {
-	c   Caller
+	c   TopicLister
 	ttl time.Duration
 	now func() time.Time
 	log *slog.Logger
@@ -32,7 +38,7 @@ type Topics struct {
 const missRefetch = 5 * time.Second
 
 // NewTopics returns a cache that keeps the list for ttl. now and log may be nil.
-func NewTopics(c Caller, ttl time.Duration, now func() time.Time, log *slog.Logger) *Topics {
+func NewTopics(c TopicLister, ttl time.Duration, now func() time.Time, log *slog.Logger) *Topics {
 	if now == nil {
 		now = time.Now
 	}
@@ -40,11 +46,6 @@ func NewTopics(c Caller, ttl time.Duration, now func() time.Time, log *slog.Logg
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Topics{c: c, ttl: ttl, now: now, log: log}
-}
-
-type topicDTO struct {
-	Slug         string         `json:"slug"`
-	ByDifficulty map[string]int `json:"by_difficulty"`
 }
 
 // Lookup implements match.Topics.
@@ -83,8 +84,8 @@ func (t *Topics) refresh(ctx context.Context) (map[string]map[string]int, error)
 		// Shared by every waiting caller: not bound to this one's request.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		defer cancel()
-		var list []topicDTO
-		if err := t.c.GetJSON(fctx, "question-service", "/question-service-api/topics", &list); err != nil {
+		list, err := t.c.Topics(fctx)
+		if err != nil {
 			return nil, err
 		}
 		m := make(map[string]map[string]int, len(list))
