@@ -76,18 +76,11 @@ func (c *Cache[V]) Len() int { return c.entries.Len() }
 // caller's cancellation (other callers may share it, and its answer is
 // kept), bounded by Timeout; the caller waits only as long as ctx allows.
 func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Context) (V, error)) (V, error) {
-	e, ok := c.entries.Get(key)
-	now := c.o.Now()
-	switch {
-	case ok && e.failed != nil && now.Before(e.failUntil):
-		if e.hasVal && now.Before(e.stale) {
-			return e.val, nil
-		}
-		var zero V
-		return zero, e.failed
-	case ok && e.failed == nil && now.Before(e.expires):
-		return e.val, e.err
+	if v, ok, err := c.Cached(key); ok {
+		return v, err
 	}
+	e, ok := c.entries.Peek(key)
+	now := c.o.Now()
 	ch := c.group.DoChan(key, func() (any, error) {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.o.Timeout)
 		defer cancel()
@@ -106,6 +99,22 @@ func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Co
 		var zero V
 		return zero, ctx.Err()
 	}
+}
+
+// Cached answers from the cache alone: ok is false when Get would load.
+func (c *Cache[V]) Cached(key string) (v V, ok bool, err error) {
+	e, ok := c.entries.Get(key)
+	now := c.o.Now()
+	switch {
+	case ok && e.failed != nil && now.Before(e.failUntil):
+		if e.hasVal && now.Before(e.stale) {
+			return e.val, true, nil
+		}
+		return v, true, e.failed
+	case ok && e.failed == nil && now.Before(e.expires):
+		return e.val, true, e.err
+	}
+	return v, false, nil
 }
 
 func (c *Cache[V]) store(key string, v V, err error) {
