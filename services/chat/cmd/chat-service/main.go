@@ -36,12 +36,11 @@ import (
 	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
-	"github.com/peerprep/peerprep/services/chat/internal/collaboration"
 	"github.com/peerprep/peerprep/services/chat/internal/config"
 	"github.com/peerprep/peerprep/services/chat/internal/httpapi"
+	"github.com/peerprep/peerprep/services/chat/internal/peers"
 	pgstore "github.com/peerprep/peerprep/services/chat/internal/postgres"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
-	"github.com/peerprep/peerprep/services/chat/internal/users"
 	"github.com/peerprep/peerprep/services/chat/internal/ws"
 )
 
@@ -112,8 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	rk := redisroom.NewKeys(cfg.RedisKeyPrefix)
 	roomLog := redisroom.NewLog(rdb, rk, redisroom.Limits{RatePerSecond: cfg.RatePerSecond, Burst: cfg.RateBurst})
 	svc := chat.NewService(chat.Deps{
-		Sessions:  collaboration.New(disc.GetJSON, cfg.SessionCacheTTL),
-		Directory: users.New(disc.GetJSON),
+		Sessions:  peers.NewSessions(disc, cfg.SessionCacheTTL),
+		Directory: peers.NewUsers(disc),
 		Log:       roomLog,
 		Store:     store,
 		Logger:    log,
