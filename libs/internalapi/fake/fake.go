@@ -45,6 +45,8 @@ type Server struct {
 	users     map[string]internalapi.User
 	deleted   map[string]bool
 	questions map[string]internalapi.Question
+	anyQ      *internalapi.Question // answers unknown ids when set
+	goneQ     map[string]bool
 	attempted map[string][]string // set with SetAttempted
 	attempts  map[string]map[string]any
 	posts     int
@@ -59,7 +61,7 @@ type Server struct {
 // New returns a fake requiring token on every internal call.
 func New(token string) *Server {
 	return &Server{Token: token, users: map[string]internalapi.User{}, deleted: map[string]bool{},
-		questions: map[string]internalapi.Question{}, attempted: map[string][]string{},
+		questions: map[string]internalapi.Question{}, goneQ: map[string]bool{}, attempted: map[string][]string{},
 		attempts: map[string]map[string]any{}, sessions: map[string]*internalapi.Session{},
 		byMatch: map[string]Created{}, down: map[string]int{}, calls: map[string]int{}}
 }
@@ -123,6 +125,16 @@ func (s *Server) RemoveQuestion(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.questions, id)
+	s.goneQ[id] = true
+}
+
+// SetAnyQuestion makes question-service answer q, with the id asked for,
+// for every id it does not know (except removed ones). Random draws
+// ignore it.
+func (s *Server) SetAnyQuestion(q internalapi.Question) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyQ = &q
 }
 
 // QuestionsPer is how many questions SeedBank gives each topic and difficulty.
@@ -403,6 +415,10 @@ func (s *Server) question(w http.ResponseWriter, r *http.Request) {
 				q, ok = c, true
 			}
 		}
+	}
+	if !ok && s.anyQ != nil && !s.goneQ[id] {
+		q, ok = *s.anyQ, true
+		q.ID = id
 	}
 	s.mu.Unlock()
 	if !ok {
