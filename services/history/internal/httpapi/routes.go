@@ -6,11 +6,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 )
 
 // Prefix is where the whole API lives behind the load balancer.
-const Prefix = "/history-service-api"
+const Prefix = internalapi.HistoryPrefix
 
 // Routes registers the API on e. Guards are attached per route, not per
 // group, so an unknown path is a 404 rather than a 401.

@@ -7,11 +7,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
 
 // Prefix is where the ALB routes question-service's traffic.
-const Prefix = "/question-service-api"
+const Prefix = internalapi.QuestionPrefix
 
 // Routes mounts the API on e. Reads take a user's access token or the
 // internal service token; writes need an admin's access token. cache may be
