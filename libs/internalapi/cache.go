@@ -79,6 +79,12 @@ func (c *Cache[V]) Get(ctx context.Context, key string, load func(ctx context.Co
 	if v, ok, err := c.Cached(key); ok {
 		return v, err
 	}
+	return c.Reload(ctx, key, load)
+}
+
+// Reload is Get without the cached answer: it loads key even when the
+// entry is fresh, and still serves a stale value when the load fails.
+func (c *Cache[V]) Reload(ctx context.Context, key string, load func(ctx context.Context) (V, error)) (V, error) {
 	e, ok := c.entries.Peek(key)
 	now := c.o.Now()
 	ch := c.group.DoChan(key, func() (any, error) {
