@@ -23,8 +23,8 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-// NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// New returns a Store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 var _ question.Store = (*Store)(nil)
 
