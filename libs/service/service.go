@@ -94,8 +94,9 @@ type Command[C Config] struct {
 	Run func(ctx context.Context, s *Service[C], args []string) error
 }
 
-// Service is a running service's dependencies, handed to Wire and to
-// commands. Fields are nil when the Spec did not declare them.
+// Service is a running service's dependencies. Wire gets every one the
+// Spec declares (the others are nil); a command gets Config, Log, Stdout
+// and Getenv, and opens the database with Database.
 type Service[C Config] struct {
 	Config C
 	Log    *slog.Logger
@@ -117,8 +118,8 @@ type Service[C Config] struct {
 	workers workers
 }
 
-// Run runs the command args name (serve by default) of the service spec
-// declares. It is the whole body of every service's run().
+// Run runs the subcommand args[0] (serve when args is empty) of the
+// service spec declares. It is the whole body of every service's run().
 func Run[C Config](ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, spec Spec[C]) error {
 	name, rest := "serve", args
 	if len(args) > 0 {
