@@ -10,6 +10,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
@@ -24,6 +25,8 @@ type Options struct {
 	Verifier      *auth.Verifier
 	InternalToken string
 	CORSOrigins   []string // browser origins allowed to open sockets besides the service's own host
+	Interviews    *interview.Service
+	Questions     Questions // the session's question, through question-service
 }
 
 // API holds what the handlers need.
@@ -50,6 +53,9 @@ func Register(e *echo.Echo, o Options) {
 	g.POST("/sessions/:id/leave", a.leave, user)
 	// Authorised before the upgrade: refusals are JSON errors.
 	g.GET("/sessions/:id/ws", a.socket, auth.AuthenticateWS(o.Verifier))
+
+	RegisterInterview(e, o.Interviews, o.Verifier)
+	RegisterSessionQuestion(e, o.Sessions, o.Interviews, o.Questions, o.Verifier)
 }
 
 // originHosts turns CORS origins ("https://app.example.com") into hosts.
