@@ -23,6 +23,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
@@ -354,7 +355,7 @@ func (h *Hub) Run(ctx context.Context) {
 			break
 		}
 		h.log.Warn("reading the events stream failed", "error", err.Error())
-		sleep(ctx, time.Second)
+		redisgroup.Sleep(ctx, time.Second)
 	}
 	close(h.ready)
 	backoff, failing := 50*time.Millisecond, false
@@ -368,7 +369,7 @@ func (h *Hub) Run(ctx context.Context) {
 				h.log.Warn("reading the events stream failed", "error", err.Error())
 			}
 			failing = true
-			sleep(ctx, backoff)
+			redisgroup.Sleep(ctx, backoff)
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
@@ -476,13 +477,4 @@ func headerHas(h http.Header, name, token string) bool {
 		}
 	}
 	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
