@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -115,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Topics:   remote.NewTopics(disc, time.Minute, nil, log),
 		Sessions: remote.NewSessions(disc),
 	})
-	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
+	hub := ws.NewHub(ws.Options{Store: store, Log: log, Origins: cfg.CORSOrigins})
 	revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
@@ -199,18 +198,6 @@ func emitQueueDepth(ctx context.Context, emf *metrics.Emitter, store *redisq.Sto
 	for _, d := range match.Difficulties {
 		_ = emf.Emit(metrics.QueueDepth, float64(by[d]), d)
 	}
-}
-
-// originPatterns turns CORS_ALLOWED_ORIGINS into the host patterns the
-// WebSocket handshake accepts besides the same origin.
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		}
-	}
-	return out
 }
 
 func randomHex(n int) string {
