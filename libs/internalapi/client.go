@@ -351,6 +351,38 @@ type Session struct {
 	Mode          string    `json:"mode"`
 	InterviewerID string    `json:"interviewer_id,omitempty"`
 	LeftUserIDs   []string  `json:"left_user_ids"`
+	// JoinedUserIDs: who opened the session's socket (the internal read).
+	JoinedUserIDs []string `json:"joined_user_ids"`
+	EndReason     string   `json:"end_reason,omitempty"` // e.g. EndNoShow
+}
+
+// EndNoShow is the end reason of a session ended by NoShow.
+const EndNoShow = "no_show"
+
+// NoShowPath is the route that ends session id as a no-show.
+func NoShowPath(id string) string { return SessionsPath + "/" + url.PathEscape(id) + "/no-show" }
+
+// NoShow ends active session id because absent never joined and returns
+// it. Asking again is answered the same (idempotent, so retried). A 409
+// (*Error, permanent) means one of absent did join or the session ended
+// otherwise; ErrNotFound an unknown session.
+func (c *Client) NoShow(ctx context.Context, id string, absent []string) (Session, error) {
+	var s Session
+	key := "no-show:" + id + ":" + strings.Join(absent, ",")
+	_, err := c.call(ctx, http.MethodPost, CollaborationService, NoShowPath(id), key, true,
+		map[string]any{"absent_user_ids": absent}, &s)
+	return s, err
+}
+
+// NoShowsPath is the route no-shows are counted at.
+const NoShowsPath = HistoryPrefix + "/internal/no-shows"
+
+// RecordNoShow counts a no-show of user in session; created is false when
+// it was already counted (idempotent on the pair, so retried).
+func (c *Client) RecordNoShow(ctx context.Context, sessionID, userID string) (created bool, err error) {
+	status, err := c.call(ctx, http.MethodPost, HistoryService, NoShowsPath, "no-show:"+sessionID+":"+userID, false,
+		map[string]string{"session_id": sessionID, "user_id": userID}, nil)
+	return status == http.StatusCreated, err
 }
 
 // Session returns session id; ErrNotFound when unknown.

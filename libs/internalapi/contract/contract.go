@@ -38,6 +38,9 @@ type Target struct {
 	History bool
 	// Sessions: the target is collaboration-service.
 	Sessions bool
+	// Join makes userID open session id's socket (collaboration-service);
+	// nil skips the no-show checks.
+	Join func(t *testing.T, id, userID string)
 }
 
 // client returns a client of t's routes sending token.
@@ -77,6 +80,12 @@ func Run(t *testing.T, target Target) {
 	}
 	if target.Sessions {
 		t.Run("sessions", func(t *testing.T) { sessions(t, c, stranger) })
+		if target.Join != nil {
+			t.Run("no-show", func(t *testing.T) { noShow(t, target, c, stranger) })
+		}
+	}
+	if target.History {
+		t.Run("no-shows", func(t *testing.T) { noShows(t, c, stranger) })
 	}
 }
 
@@ -227,7 +236,8 @@ func sessions(t *testing.T, c, stranger *internalapi.Client) {
 	s, err := c.Session(ctx(t), id)
 	if err != nil || s.ID != id || s.UserIDs != [2]string{a, b} || s.QuestionID != n.QuestionID ||
 		s.Language != internalapi.DefaultLanguage || s.Status != internalapi.StatusActive || s.CreatedAt == "" ||
-		s.Mode != internalapi.ModePractise || s.InterviewerID != "" || s.LeftUserIDs == nil || len(s.LeftUserIDs) != 0 {
+		s.Mode != internalapi.ModePractise || s.InterviewerID != "" || s.LeftUserIDs == nil || len(s.LeftUserIDs) != 0 ||
+		s.JoinedUserIDs == nil || len(s.JoinedUserIDs) != 0 {
 		t.Fatalf("session: %+v %v", s, err)
 	}
 	if cur, err := c.CurrentSession(ctx(t), b); err != nil || cur.ID != id {
@@ -275,4 +285,51 @@ func fields(err error) []string {
 		return e.FieldsRefused()
 	}
 	return nil
+}
+
+// noShow: a session ends as a no-show of a participant who never joined,
+// idempotently, and not of one who did.
+func noShow(t *testing.T, target Target, c, stranger *internalapi.Client) {
+	a, b := uuid.NewString(), uuid.NewString()
+	id, _, err := c.CreateSession(ctx(t), internalapi.NewSession{MatchID: uuid.NewString(), UserIDs: [2]string{a, b}, QuestionID: uuid.NewString()})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	target.Join(t, id, a)
+	if s, err := c.Session(ctx(t), id); err != nil || !slices.Equal(s.JoinedUserIDs, []string{a}) {
+		t.Fatalf("after a joined: %+v %v, want joined_user_ids [a]", s, err)
+	}
+	_, err = c.NoShow(ctx(t), id, []string{a})
+	wantStatus(t, "no-show of a participant who joined", err, http.StatusConflict)
+	for range 2 {
+		s, err := c.NoShow(ctx(t), id, []string{b})
+		if err != nil || s.Status != internalapi.StatusEnded || s.EndReason != internalapi.EndNoShow || s.ID != id {
+			t.Fatalf("no-show of b: %+v %v", s, err)
+		}
+	}
+	if _, err := c.CurrentSession(ctx(t), a); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("current session after a no-show: %v, want ErrNotFound", err)
+	}
+	_, err = c.NoShow(ctx(t), id, []string{uuid.NewString()})
+	wantStatus(t, "no-show of a stranger", err, http.StatusBadRequest)
+	if _, err := c.NoShow(ctx(t), uuid.NewString(), []string{a}); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("no-show of an unknown session: %v, want ErrNotFound", err)
+	}
+	_, err = stranger.NoShow(ctx(t), id, []string{b})
+	wantStatus(t, "no-show without the internal token", err, http.StatusUnauthorized)
+}
+
+// noShows: a no-show is counted once per session and user.
+func noShows(t *testing.T, c, stranger *internalapi.Client) {
+	sid, user := uuid.NewString(), uuid.NewString()
+	if created, err := c.RecordNoShow(ctx(t), sid, user); err != nil || !created {
+		t.Fatalf("record no-show: created %v, %v", created, err)
+	}
+	if created, err := c.RecordNoShow(ctx(t), sid, user); err != nil || created {
+		t.Fatalf("record no-show again: created %v, %v (want 200, not created)", created, err)
+	}
+	_, err := c.RecordNoShow(ctx(t), "not-a-uuid", user)
+	wantStatus(t, "no-show of a bad session id", err, http.StatusBadRequest)
+	_, err = stranger.RecordNoShow(ctx(t), uuid.NewString(), user)
+	wantStatus(t, "no-show without the internal token", err, http.StatusUnauthorized)
 }

@@ -53,6 +53,7 @@ type Server struct {
 	failPosts int
 	sessions  map[string]*internalapi.Session // by id
 	byMatch   map[string]Created              // by match id
+	noShows   map[string]bool                 // "session/user" counted by history
 	down      map[string]int                  // service → status answered instead
 	calls     map[string]int
 	jwks      *auth.JWKS
@@ -63,7 +64,7 @@ func New(token string) *Server {
 	return &Server{Token: token, users: map[string]internalapi.User{}, deleted: map[string]bool{},
 		questions: map[string]internalapi.Question{}, goneQ: map[string]bool{}, attempted: map[string][]string{},
 		attempts: map[string]map[string]any{}, sessions: map[string]*internalapi.Session{},
-		byMatch: map[string]Created{}, down: map[string]int{}, calls: map[string]int{}}
+		byMatch: map[string]Created{}, noShows: map[string]bool{}, down: map[string]int{}, calls: map[string]int{}}
 }
 
 // Start serves a new fake until t ends.
@@ -201,6 +202,9 @@ func (s *Server) AddSession(sess internalapi.Session) {
 	if sess.LeftUserIDs == nil {
 		sess.LeftUserIDs = []string{}
 	}
+	if sess.JoinedUserIDs == nil {
+		sess.JoinedUserIDs = []string{}
+	}
 	if sess.Status == "" {
 		sess.Status = internalapi.StatusActive
 	}
@@ -236,6 +240,38 @@ func (s *Server) Leave(userID string) {
 			sess.LeftUserIDs = append(sess.LeftUserIDs, userID)
 		}
 	}
+}
+
+// Join makes userID have opened session id's socket (joined_user_ids).
+func (s *Server) Join(id, userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess, ok := s.sessions[id]; ok && !slices.Contains(sess.JoinedUserIDs, userID) {
+		sess.JoinedUserIDs = append(sess.JoinedUserIDs, userID)
+	}
+}
+
+// Session returns the state of session id.
+func (s *Server) Session(id string) (internalapi.Session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return internalapi.Session{}, false
+	}
+	out := *sess
+	out.JoinedUserIDs = slices.Clone(sess.JoinedUserIDs)
+	out.LeftUserIDs = slices.Clone(sess.LeftUserIDs)
+	return out, true
+}
+
+// NoShows returns the no-shows history counted, as "session/user".
+func (s *Server) NoShows() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Collect(maps.Keys(s.noShows))
+	slices.Sort(out)
+	return out
 }
 
 // SetDown makes service answer status to everything (0: up again).
@@ -308,6 +344,10 @@ func (s *Server) route(r *http.Request) (string, http.HandlerFunc) {
 		return internalapi.HistoryService, s.recordAttempt
 	case get && strings.HasPrefix(p, internalapi.HistoryPrefix+"/internal/users/") && strings.HasSuffix(p, "/attempted-question-ids"):
 		return internalapi.HistoryService, s.attemptedIDs
+	case r.Method == http.MethodPost && p == internalapi.NoShowsPath:
+		return internalapi.HistoryService, s.recordNoShow
+	case r.Method == http.MethodPost && strings.HasPrefix(p, internalapi.SessionsPath+"/") && strings.HasSuffix(p, "/no-show"):
+		return internalapi.CollaborationService, s.noShow
 	case r.Method == http.MethodPost && p == internalapi.SessionsPath:
 		return internalapi.CollaborationService, s.createSession
 	case get && strings.HasPrefix(p, internalapi.SessionsPath+"/"):
@@ -576,7 +616,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := &internalapi.Session{ID: uuid.NewString(), UserIDs: [2]string(in.UserIDs), QuestionID: in.QuestionID, Language: in.Language,
 		Status: internalapi.StatusActive, CreatedAt: time.Now().UTC().Format(time.RFC3339Nano), Mode: in.Mode,
-		InterviewerID: in.InterviewerID, LeftUserIDs: []string{}}
+		InterviewerID: in.InterviewerID, LeftUserIDs: []string{}, JoinedUserIDs: []string{}}
 	s.sessions[sess.ID], s.byMatch[in.MatchID] = sess, Created{ID: sess.ID, NewSession: asked}
 	writeJSON(w, http.StatusCreated, map[string]string{"session_id": sess.ID})
 }
@@ -623,4 +663,68 @@ func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) recordNoShow(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		SessionID string `json:"session_id"`
+		UserID    string `json:"user_id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "the body is not a JSON object")
+		return
+	}
+	for _, f := range []struct{ name, v string }{{"session_id", in.SessionID}, {"user_id", in.UserID}} {
+		if uuid.Validate(f.v) != nil {
+			invalid(w, f.name, "must be a UUID")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, status := in.SessionID+"/"+in.UserID, http.StatusCreated
+	if s.noShows[key] {
+		status = http.StatusOK
+	}
+	s.noShows[key] = true
+	writeJSON(w, status, map[string]string{"session_id": in.SessionID, "user_id": in.UserID})
+}
+
+// noShow ends an active session whose absent participants never joined.
+func (s *Server) noShow(w http.ResponseWriter, r *http.Request) {
+	id := pathID(r, internalapi.SessionsPath+"/")
+	var in struct {
+		AbsentUserIDs []string `json:"absent_user_ids"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "the body is not a JSON object")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "session not found")
+		return
+	}
+	if len(in.AbsentUserIDs) == 0 || len(in.AbsentUserIDs) > 2 {
+		invalid(w, "absent_user_ids", "must name one or both participants")
+		return
+	}
+	for _, u := range in.AbsentUserIDs {
+		if !slices.Contains(sess.UserIDs[:], u) {
+			invalid(w, "absent_user_ids", "must be a participant")
+			return
+		}
+	}
+	switch {
+	case sess.Status == internalapi.StatusEnded && sess.EndReason == internalapi.EndNoShow:
+	case sess.Status == internalapi.StatusEnded || slices.ContainsFunc(in.AbsentUserIDs, func(u string) bool { return slices.Contains(sess.JoinedUserIDs, u) }):
+		writeError(w, http.StatusConflict, "conflict", "the participant joined the session, or it ended otherwise")
+		return
+	default:
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		sess.Status, sess.EndReason, sess.EndedAt = internalapi.StatusEnded, internalapi.EndNoShow, &now
+	}
+	writeJSON(w, http.StatusOK, *sess)
 }

@@ -24,5 +24,6 @@ func TestFakeKeepsTheContract(t *testing.T) {
 		},
 		DeleteUser: func(_ *testing.T, id string) { f.DeleteUser(id) },
 		Questions:  true, History: true, Sessions: true,
+		Join: func(_ *testing.T, id, user string) { f.Join(id, user) },
 	})
 }

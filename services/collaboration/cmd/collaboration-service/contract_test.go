@@ -10,6 +10,8 @@ import (
 // routes as libs/internalapi (and its fake) say.
 func TestInternalAPIContract(t *testing.T) {
 	t.Parallel()
-	r := newEnv(t).start()
-	contract.Run(t, contract.Target{URL: r.URL, Token: internalToken, Sessions: true})
+	e := newEnv(t)
+	r := e.start()
+	contract.Run(t, contract.Target{URL: r.URL, Token: internalToken, Sessions: true,
+		Join: func(_ *testing.T, id, user string) { e.dial(r.URL, id, user) }})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"time"
@@ -104,6 +105,19 @@ func (e endHooks) Ended(ctx context.Context, id string) {
 	// away, the registry sweep stores it later.
 	if err := e.persister.Flush(ctx, id); err != nil {
 		e.log.Warn("flushing an ended session's document failed; it will be swept", "session_id", id, "error", err.Error())
+	}
+}
+
+// NoShow tells the sockets, as a control message, that the session ended
+// because a partner never joined. The sockets are not closed here (that
+// would drop the message); the heartbeat closes them, as for a session
+// ended elsewhere, and the client leaves on the message.
+func (e endHooks) NoShow(ctx context.Context, id string, absent []string) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	b, _ := json.Marshal(map[string]any{"type": "session_ended", "reason": session.EndNoShow, "absent_user_ids": absent})
+	if err := e.hub.Control(ctx, id, b); err != nil {
+		e.log.Warn("telling the sockets of a no-show failed; heartbeats will close them", "session_id", id, "error", err.Error())
 	}
 }
 

@@ -46,10 +46,19 @@ func toSessionDTO(s session.Session) sessionDTO {
 type internalSessionDTO struct {
 	sessionDTO
 	LeftUserIDs []string `json:"left_user_ids"`
+	// JoinedUserIDs: who opened the session's socket (matching-service
+	// looks for a no-show).
+	JoinedUserIDs []string `json:"joined_user_ids"`
+	EndReason     string   `json:"end_reason,omitempty"`
 }
 
 func toInternalSessionDTO(s session.Session) internalSessionDTO {
-	return internalSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s)}
+	return internalSessionDTO{sessionDTO: toSessionDTO(s), LeftUserIDs: leftUserIDs(s), JoinedUserIDs: s.Joined(), EndReason: s.EndReason}
+}
+
+// noShowRequest is the body of POST /internal/sessions/{id}/no-show.
+type noShowRequest struct {
+	AbsentUserIDs []string `json:"absent_user_ids"`
 }
 
 func leftUserIDs(s session.Session) []string {

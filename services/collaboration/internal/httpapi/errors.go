@@ -30,6 +30,8 @@ func MapError(err error) *httperr.Error {
 		return httperr.New(http.StatusGone, "gone", "the session has ended")
 	case errors.Is(err, session.ErrLeft):
 		return httperr.New(http.StatusGone, "gone", "you left this session")
+	case errors.Is(err, session.ErrJoined):
+		return httperr.Conflict("the participant joined the session, or it ended otherwise")
 	case errors.Is(err, session.ErrMatchConflict):
 		return httperr.Conflict("this match already has a session with other participants")
 	case errors.Is(err, session.ErrCodeTooLarge):

@@ -42,6 +42,20 @@ func (a *API) internalSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, toInternalSessionDTO(s))
 }
 
+// noShow ends an active session whose absent participants never joined
+// (matching-service, two minutes after the match); 409 when one did.
+func (a *API) noShow(c echo.Context) error {
+	var in noShowRequest
+	if err := server.BindJSON(c, &in); err != nil {
+		return err
+	}
+	s, err := a.sessions.NoShow(c.Request().Context(), c.Param("id"), in.AbsentUserIDs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toInternalSessionDTO(s))
+}
+
 // internalCurrentSession is the active session a user is in and has not
 // left (matching-service asks before queueing a ticket), or 404.
 func (a *API) internalCurrentSession(c echo.Context) error {
@@ -125,6 +139,11 @@ func (a *API) socket(c echo.Context) error {
 		return e
 	}
 	if err != nil {
+		return httperr.Unavailable(err)
+	}
+	// Durably, before the upgrade: matching-service's no-show check reads it.
+	if err := a.sessions.MarkJoined(req.Context(), s.ID, user); err != nil {
+		conn.Abort()
 		return httperr.Unavailable(err)
 	}
 	conn.Serve(c.Response(), req)

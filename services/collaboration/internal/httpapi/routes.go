@@ -43,6 +43,7 @@ func Register(e *echo.Echo, o Options) {
 	internal := auth.InternalOnly(o.InternalToken)
 	g.POST("/internal/sessions", a.createSession, internal)
 	g.GET("/internal/sessions/:id", a.internalSession, internal)
+	g.POST("/internal/sessions/:id/no-show", a.noShow, internal)
 	g.GET("/internal/users/:id/current-session", a.internalCurrentSession, internal)
 
 	user := auth.Authenticate(o.Verifier)

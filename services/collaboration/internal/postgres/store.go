@@ -30,7 +30,7 @@ func New(db *pgxpool.Pool) *Store { return &Store{db: db} }
 
 const sessionColumns = `id, match_id, user_a, user_b, question_id, language, status, coalesce(end_reason, ''),
 	created_at, ended_at, left_a_at, left_b_at, code, code_language, code_updated_at,
-	mode, coalesce(interviewer_id::text, '')`
+	mode, coalesce(interviewer_id::text, ''), joined_a_at, joined_b_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -38,7 +38,7 @@ func scanSession(row scanner, extra ...any) (session.Session, error) {
 	var s session.Session
 	dest := append([]any{&s.ID, &s.MatchID, &s.UserIDs[0], &s.UserIDs[1], &s.QuestionID, &s.Language, &s.Status,
 		&s.EndReason, &s.CreatedAt, &s.EndedAt, &s.LeftAt[0], &s.LeftAt[1], &s.Code, &s.CodeLanguage, &s.CodeUpdatedAt,
-		&s.Mode, &s.InterviewerID}, extra...)
+		&s.Mode, &s.InterviewerID, &s.JoinedAt[0], &s.JoinedAt[1]}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return session.Session{}, session.ErrNotFound
@@ -46,7 +46,7 @@ func scanSession(row scanner, extra ...any) (session.Session, error) {
 		return session.Session{}, err
 	}
 	s.CreatedAt = s.CreatedAt.UTC()
-	for _, t := range []*time.Time{s.EndedAt, s.LeftAt[0], s.LeftAt[1], s.CodeUpdatedAt} {
+	for _, t := range []*time.Time{s.EndedAt, s.LeftAt[0], s.LeftAt[1], s.CodeUpdatedAt, s.JoinedAt[0], s.JoinedAt[1]} {
 		if t != nil {
 			*t = t.UTC()
 		}
@@ -151,6 +151,34 @@ func (s *Store) Leave(ctx context.Context, id, user string) (out session.Session
 		return err
 	})
 	return out, ended, err
+}
+
+// MarkJoined implements session.Store: the first time only.
+func (s *Store) MarkJoined(ctx context.Context, id, user string) error {
+	_, err := s.db.Exec(ctx, `UPDATE sessions SET
+			joined_a_at = CASE WHEN user_a = $2 THEN coalesce(joined_a_at, now()) ELSE joined_a_at END,
+			joined_b_at = CASE WHEN user_b = $2 THEN coalesce(joined_b_at, now()) ELSE joined_b_at END
+		WHERE id = $1 AND status = 'active' AND (user_a = $2 AND joined_a_at IS NULL OR user_b = $2 AND joined_b_at IS NULL)`, id, user)
+	return err
+}
+
+// EndNoShow implements session.Store. One conditional statement: a join
+// recorded first keeps the session, a join after it finds it ended. A
+// no-show records no attempts (history_next_try_at stays NULL).
+func (s *Store) EndNoShow(ctx context.Context, id string, absent []string) (session.Session, bool, error) {
+	out, err := scanSession(s.db.QueryRow(ctx, `UPDATE sessions SET status = 'ended', ended_at = now(), end_reason = 'no_show'
+		WHERE id = $1 AND status = 'active'
+		  AND NOT (user_a = ANY($2::uuid[]) AND joined_a_at IS NOT NULL)
+		  AND NOT (user_b = ANY($2::uuid[]) AND joined_b_at IS NOT NULL)
+		RETURNING `+sessionColumns, id, absent))
+	if err == nil {
+		return out, true, nil
+	}
+	if !errors.Is(err, session.ErrNotFound) {
+		return session.Session{}, false, err
+	}
+	out, err = s.Get(ctx, id)
+	return out, false, err
 }
 
 // Heartbeat implements session.Store.

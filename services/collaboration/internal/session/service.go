@@ -26,6 +26,13 @@ type Store interface {
 	// reports whether this call ended it. ErrNotFound when id is unknown or
 	// user not a participant.
 	Leave(ctx context.Context, id, user string) (_ Session, ended bool, _ error)
+	// MarkJoined notes that user opened the active session's socket (the
+	// first time counts).
+	MarkJoined(ctx context.Context, id, user string) error
+	// EndNoShow ends the active session when none of absent has joined;
+	// ended reports whether this call ended it. It returns the session as
+	// it is (ErrNotFound when unknown).
+	EndNoShow(ctx context.Context, id string, absent []string) (_ Session, ended bool, _ error)
 	// Heartbeat notes that the sessions have someone connected and returns
 	// their state.
 	Heartbeat(ctx context.Context, ids []string) ([]State, error)
@@ -76,6 +83,9 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 type Hooks interface {
 	Ended(ctx context.Context, id string)
 	Left(ctx context.Context, id, user string)
+	// NoShow tells the sockets the session ended because absent never
+	// joined; their heartbeat closes them.
+	NoShow(ctx context.Context, id string, absent []string)
 }
 
 // Deps configure a Service.
@@ -226,6 +236,47 @@ func (s *Service) Leave(ctx context.Context, id, user string) (Session, error) {
 		s.hooks.Left(context.WithoutCancel(ctx), id, user)
 	}
 	return sess, nil
+}
+
+// MarkJoined records that user opened the session's socket.
+func (s *Service) MarkJoined(ctx context.Context, id, user string) error {
+	return s.store.MarkJoined(ctx, id, user)
+}
+
+// NoShow ends the active session because the absent participants never
+// joined (matching-service decides, two minutes after the match). Asking
+// again once it ended so is not an error; ErrJoined when one of them did
+// join or the session ended otherwise.
+func (s *Service) NoShow(ctx context.Context, id string, absent []string) (Session, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Session{}, ErrNotFound
+	}
+	cur, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if len(absent) == 0 || len(absent) > 2 {
+		return Session{}, &ValidationError{Fields: []FieldError{{"absent_user_ids", "must name one or both participants"}}}
+	}
+	for i, u := range absent {
+		id, err := uuid.Parse(u)
+		if err != nil || !cur.Participant(id.String()) {
+			return Session{}, &ValidationError{Fields: []FieldError{{fmt.Sprintf("absent_user_ids[%d]", i), "must be a participant"}}}
+		}
+		absent[i] = id.String()
+	}
+	sess, ended, err := s.store.EndNoShow(ctx, id, absent)
+	switch {
+	case err != nil:
+		return Session{}, err
+	case ended:
+		s.log.Info("session ended", "session_id", id, "reason", EndNoShow, "absent", absent)
+		s.hooks.NoShow(context.WithoutCancel(ctx), id, absent)
+		return sess, nil
+	case sess.Status == StatusEnded && sess.EndReason == EndNoShow:
+		return sess, nil
+	}
+	return sess, ErrJoined
 }
 
 func (s *Service) afterEnd(ctx context.Context, id string) {

@@ -27,6 +27,8 @@ const (
 const (
 	EndLeft = "left" // both participants left
 	EndIdle = "idle" // nobody connected for the idle timeout
+	// EndNoShow: a participant never joined (matching-service decides).
+	EndNoShow = "no_show"
 )
 
 // Modes of a session.
@@ -55,7 +57,10 @@ var (
 	ErrEnded          = errors.New("the session has ended")
 	ErrLeft           = errors.New("the participant left the session")
 	ErrMatchConflict  = errors.New("the match already has a session with other participants")
-	ErrCodeTooLarge   = fmt.Errorf("code is larger than %d bytes", MaxCodeBytes)
+	// ErrJoined refuses a no-show: the participant did join, or the
+	// session ended otherwise.
+	ErrJoined       = errors.New("the participant joined the session, or it ended otherwise")
+	ErrCodeTooLarge = fmt.Errorf("code is larger than %d bytes", MaxCodeBytes)
 )
 
 // FieldError names one invalid input field.
@@ -84,6 +89,7 @@ type Session struct {
 	CreatedAt  time.Time
 	EndedAt    *time.Time
 	LeftAt     [2]*time.Time // when each of UserIDs left, if they did
+	JoinedAt   [2]*time.Time // when each of UserIDs first opened the socket
 
 	// The latest plain-text snapshot the clients sent.
 	Code          string
@@ -118,6 +124,17 @@ func (s Session) index(user string) int {
 func (s Session) HasLeft(user string) bool {
 	i := s.index(user)
 	return i >= 0 && s.LeftAt[i] != nil
+}
+
+// Joined lists the participants who opened the session's socket.
+func (s Session) Joined() []string {
+	out := []string{}
+	for i, u := range s.UserIDs {
+		if s.JoinedAt[i] != nil {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // Partner returns the other participant.

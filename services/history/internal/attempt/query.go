@@ -157,6 +157,8 @@ type Stats struct {
 	// alive until the day is over). LongestStreak is the longest run ever.
 	CurrentStreak int
 	LongestStreak int
+	// NoShows counts the sessions the user never joined (theirs only).
+	NoShows int
 }
 
 // DayCount is the number of attempts that ended on one local day.

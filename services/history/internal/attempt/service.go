@@ -29,6 +29,11 @@ type Store interface {
 	// Totals counts userID's attempts; ByDay has every day with an
 	// attempt, as calendar days in loc.
 	Totals(ctx context.Context, userID uuid.UUID, loc *time.Location) (Totals, error)
+	// RecordNoShow counts a no-show of userID in sessionID unless it is
+	// counted already; created reports whether this call counted it.
+	RecordNoShow(ctx context.Context, sessionID, userID uuid.UUID) (created bool, _ error)
+	// NoShows is how many no-shows userID has.
+	NoShows(ctx context.Context, userID uuid.UUID) (int, error)
 
 	// ClaimPendingSnapshots takes up to limit attempts whose snapshot is
 	// pending and due at now, hides them from other claimers until now+lease
@@ -255,7 +260,21 @@ func (s *Service) Stats(ctx context.Context, userID uuid.UUID, loc *time.Locatio
 	if err != nil {
 		return Stats{}, fmt.Errorf("attempt totals: %w", err)
 	}
-	return shapeStats(t, now, loc), nil
+	st := shapeStats(t, now, loc)
+	if st.NoShows, err = s.store.NoShows(ctx, userID); err != nil {
+		return Stats{}, fmt.Errorf("no-shows: %w", err)
+	}
+	return st, nil
+}
+
+// RecordNoShow counts that userID never joined the session of their
+// match; counting it again is not an error (created false).
+func (s *Service) RecordNoShow(ctx context.Context, sessionID, userID uuid.UUID) (bool, error) {
+	created, err := s.store.RecordNoShow(ctx, sessionID, userID)
+	if err != nil {
+		return false, fmt.Errorf("record no-show: %w", err)
+	}
+	return created, nil
 }
 
 // views adds each partner's current username. A lookup that fails leaves

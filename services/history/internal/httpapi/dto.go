@@ -177,6 +177,14 @@ type statsResponse struct {
 	TimeZone          string         `json:"time_zone"`
 	CurrentStreak     int            `json:"current_streak"`
 	LongestStreak     int            `json:"longest_streak"`
+	// NoShows: sessions the caller never joined (only ever their own).
+	NoShows int `json:"no_shows"`
+}
+
+// noShowRequest is the body of POST /internal/no-shows.
+type noShowRequest struct {
+	SessionID string `json:"session_id"`
+	UserID    string `json:"user_id"`
 }
 
 func toBase(a attempt.Attempt) attemptBase {
@@ -215,7 +223,7 @@ func toStatsResponse(s attempt.Stats) statsResponse {
 	return statsResponse{
 		Total: s.Total, DistinctQuestions: s.DistinctQuestions,
 		ByDifficulty: s.ByDifficulty, ByTopic: s.ByTopic, ByDay: days,
-		TimeZone: s.TimeZone, CurrentStreak: s.CurrentStreak, LongestStreak: s.LongestStreak,
+		TimeZone: s.TimeZone, CurrentStreak: s.CurrentStreak, LongestStreak: s.LongestStreak, NoShows: s.NoShows,
 	}
 }
 

@@ -179,6 +179,36 @@ func (h *handler) getAttempt(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAttemptResponse(v))
 }
 
+// recordNoShow counts a no-show (matching-service): 201, or 200 when the
+// (session_id, user_id) pair was counted already.
+func (h *handler) recordNoShow(c echo.Context) error {
+	var in noShowRequest
+	if err := server.BindJSON(c, &in); err != nil {
+		return err
+	}
+	sid, okS := parseUUID(in.SessionID)
+	uid, okU := parseUUID(in.UserID)
+	var bad []httperr.FieldError
+	if !okS {
+		bad = append(bad, httperr.FieldError{Field: "session_id", Message: "must be a UUID"})
+	}
+	if !okU {
+		bad = append(bad, httperr.FieldError{Field: "user_id", Message: "must be a UUID"})
+	}
+	if len(bad) > 0 {
+		return httperr.Validation(bad...)
+	}
+	created, err := h.svc.RecordNoShow(c.Request().Context(), sid, uid)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, noShowRequest{SessionID: sid.String(), UserID: uid.String()})
+}
+
 func (h *handler) stats(c echo.Context) error {
 	owner, err := caller(c)
 	if err != nil {

@@ -260,6 +260,22 @@ const totalsSQL = `
 // themselves (an index-only scan of attempts_user_ended_idx), not from the
 // UTC attempt_days, because the caller's days are in their own time zone.
 // A zone Go knows but PostgreSQL does not is ErrUnknownTimeZone.
+// RecordNoShow implements attempt.Store.
+func (s *Store) RecordNoShow(ctx context.Context, sessionID, userID uuid.UUID) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO no_shows (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, sessionID, userID)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// NoShows implements attempt.Store.
+func (s *Store) NoShows(ctx context.Context, userID uuid.UUID) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM no_shows WHERE user_id = $1`, userID).Scan(&n)
+	return n, err
+}
+
 func (s *Store) Totals(ctx context.Context, userID uuid.UUID, loc *time.Location) (attempt.Totals, error) {
 	t := attempt.Totals{ByDifficulty: map[string]int{}, ByTopic: map[string]int{}, ByDay: map[string]int{}}
 	rows, err := s.pool.Query(ctx, totalsSQL, userID, loc.String())
