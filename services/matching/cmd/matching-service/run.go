@@ -16,6 +16,7 @@ import (
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
+	"github.com/peerprep/peerprep/services/matching/internal/noshow"
 	"github.com/peerprep/peerprep/services/matching/internal/redisq"
 	"github.com/peerprep/peerprep/services/matching/internal/remote"
 	"github.com/peerprep/peerprep/services/matching/internal/setup"
@@ -39,7 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // replicas); the event fan-out runs until the sockets are closed.
 func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	cfg, log := s.Config, s.Log
-	store := redisq.New(s.Redis, cfg.RedisKeyPrefix, redisq.Options{RelaxAfter: cfg.RelaxAfter, MatchTimeout: cfg.MatchTimeout})
+	store := redisq.New(s.Redis, cfg.RedisKeyPrefix, redisq.Options{RelaxAfter: cfg.RelaxAfter, MatchTimeout: cfg.MatchTimeout,
+		NoShowAfter: cfg.NoShowAfter})
 	// A deleted account's waiting ticket is cancelled, and none of its
 	// tickets pairs (every replica hears it; the cancel is idempotent).
 	s.Revoked.OnRevoke(func(r revocation.Revocation) {
@@ -89,6 +91,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 			}
 			hub.Refresh(ctx)
 		})
+	sweeper.Also(noshow.New(store, internalapi.New(s.Discovery), log).Sweep)
 	s.Go(service.UntilSIGTERM, worker.Run)
 	s.Go(service.UntilSIGTERM, sweeper.Run)
 	s.Go(service.UntilSIGTERM, latency.Run)
@@ -100,7 +103,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	})
 	s.Go(service.UntilDrained, hub.Run)
 	log.Info("matching settings", "relax_after", cfg.RelaxAfter.String(), "match_timeout", cfg.MatchTimeout.String(),
-		"setup_timeout", cfg.SetupTimeout.String(), "consumer", consumer)
+		"setup_timeout", cfg.SetupTimeout.String(), "no_show_after", cfg.NoShowAfter.String(), "consumer", consumer)
 	return nil
 }
 

@@ -24,6 +24,9 @@ type Config struct {
 	// a burst and then per minute (TICKETS_PER_MINUTE, default 10; 100
 	// create/cancel cycles took 2.2 s before).
 	TicketsPerMinute int
+	// NoShowAfter: a match's session is then checked for a partner who
+	// never joined (NO_SHOW_AFTER, default 2m; 0 turns the check off).
+	NoShowAfter time.Duration
 }
 
 // Load reads the configuration through getenv.
@@ -43,6 +46,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if err == nil && c.SetupTimeout <= 0 {
 		errs = append(errs, errors.New("MATCH_SETUP_TIMEOUT must be positive"))
 	}
+	c.NoShowAfter, err = config.Duration(getenv, "NO_SHOW_AFTER", 2*time.Minute)
+	errs = append(errs, err)
 	c.TicketsPerMinute = 10
 	if v := getenv("TICKETS_PER_MINUTE"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -30,7 +30,12 @@ type Sweeper struct {
 	// tickets of old are gone.
 	onEpoch func(ctx context.Context, old, cur int64)
 	epoch   int64
+	also    []func(context.Context) error
 }
+
+// Also adds a sweep run after relaxing and expiring tickets, every time
+// (e.g. the no-show checks). Call it before Run.
+func (s *Sweeper) Also(fn func(context.Context) error) { s.also = append(s.also, fn) }
 
 // sweepBatch bounds the tickets one script call handles, so a backlog never
 // blocks Redis for long.
@@ -91,6 +96,11 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 			if !more {
 				break
 			}
+		}
+	}
+	for _, fn := range s.also {
+		if err := fn(ctx); err != nil {
+			return err
 		}
 	}
 	return nil

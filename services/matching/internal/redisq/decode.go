@@ -96,6 +96,7 @@ func decodeMatch(f map[string]string) setup.Match {
 		QueuedAt:         queued,
 		Status:           f["status"],
 		QuestionID:       f["question_id"],
+		SessionID:        f["session_id"],
 		Mode:             cmp.Or(f["mode"], match.ModePractise),
 		WantsInterviewer: [2]bool{f["interviewer_a"] == "1", f["interviewer_b"] == "1"},
 	}

@@ -97,7 +97,8 @@ func (s *Store) SetQuestion(ctx context.Context, matchID, questionID string) (st
 
 // Finish implements setup.Store.
 func (s *Store) Finish(ctx context.Context, matchID string, r setup.Result) error {
-	return s.settle(ctx, matchID, "matched", r.SessionID, r.QuestionID, r.Usernames[0], r.Usernames[1], r.InterviewerID)
+	return s.settle(ctx, matchID, "matched", r.SessionID, r.QuestionID, r.Usernames[0], r.Usernames[1], r.InterviewerID,
+		max(s.o.NoShowAfter.Milliseconds(), 0))
 }
 
 // Fail implements setup.Store.

@@ -51,6 +51,8 @@ var (
 	epochScript       = script("epoch")
 	jobsScript        = script("jobs")
 	depthScript       = script("depth")
+	noShowClaimScript = script("noshow_claim")
+	requeueScript     = script("requeue")
 )
 
 // Group is the consumer group of the jobs stream.
@@ -65,6 +67,9 @@ type Options struct {
 	Retain time.Duration
 	// EventsMaxLen caps the events stream (approximately); default 10000.
 	EventsMaxLen int64
+	// NoShowAfter is when a match's session is checked for a partner who
+	// never joined (NO_SHOW_AFTER); 0: never.
+	NoShowAfter time.Duration
 }
 
 // Store implements match.Store, match.SweepStore and setup.Store.

@@ -32,6 +32,7 @@ type Match struct {
 	QueuedAt   [2]time.Time // when each ticket was queued; zero if unknown
 	Status     string       // StatusPending, StatusDone or StatusFailed
 	QuestionID string       // once chosen
+	SessionID  string       // once done
 	Mode       string       // match.ModePractise or match.ModeMock
 	// WantsInterviewer: which of UserIDs asked to start as the interviewer.
 	WantsInterviewer [2]bool

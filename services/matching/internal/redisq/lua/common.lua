@@ -4,7 +4,8 @@
 --   seq              INCR counter: the FIFO order of tickets (Redis-side, not replica clocks)
 --   mseq             INCR counter behind match ids
 --   epoch            names this data set; remade (Redis TIME in ms) when Redis lost its data
---   t:<ticket>       hash: one ticket
+--   t:<ticket>       hash: one ticket (seq orders its states for the sockets;
+--                    qseq, when set, is its place in the queues instead)
 --   u:<user>         string: the user's current ticket id
 --   q:<d>:<topic>:<lang|*>  zset by seq: waiting tickets of exactly these criteria
 --   qa:<d>:<topic>          zset by seq: all waiting tickets of (d, topic), any language
@@ -17,6 +18,9 @@
 --   jobs             stream (consumer group "setup"): pairings whose session must be set up
 --   events           stream: every ticket state change, read by every replica
 --   gone:<user>      string, expiring: the account was deleted; its tickets never pair
+--   noshow           zset by due time (ms): matches whose session is checked
+--                    for a partner who never joined (claimed by moving the
+--                    score a lease ahead; removed once handled)
 local K = ARGV[1]
 local EVENTS_MAXLEN = ARGV[2]
 local RETAIN = ARGV[3]
@@ -74,10 +78,12 @@ end
 
 local function load(id)
   local v = redis.call('HMGET', tkey(id), 'user', 'difficulty', 'topic', 'language', 'status', 'seq', 'expires_at', 'relaxed', 'queued_at',
-    'mode', 'interviewer')
+    'mode', 'interviewer', 'qseq')
   if not v[1] then return nil end
+  -- seq is the ticket's place in the queues: qseq when set (a ticket
+  -- queued again at the front after a no-show), else its own seq.
   return {id = id, user = v[1], difficulty = v[2], topic = v[3], language = v[4], status = v[5],
-          seq = tonumber(v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9],
+          seq = tonumber(v[12] or v[6]), expires_at = tonumber(v[7]), relaxed = v[8] == '1', queued_at = v[9],
           mode = v[10] or 'practise', interviewer = v[11] == '1'}
 end
 

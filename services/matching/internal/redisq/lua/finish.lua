@@ -1,7 +1,9 @@
 -- ARGV[4..]: match id, outcome ('matched'|'failed'), then for matched:
 -- session id, question id, username of user_a, username of user_b, and the
--- interviewer's user id ('' outside mock interviews); for failed: the reason. Settles both tickets once. Returns the match status
--- after ('done'|'failed') or 'gone'.
+-- interviewer's user id ('' outside mock interviews) and the no-show check
+-- delay (ms; '0' for none: the match id is then not put in the noshow zset);
+-- for failed: the reason. Settles both tickets once. Returns the match
+-- status after ('done'|'failed') or 'gone'.
 local mid, outcome = ARGV[4], ARGV[5]
 local mk = K .. 'm:' .. mid
 local m = redis.call('HMGET', mk, 'status', 'ticket_a', 'ticket_b', 'user_a', 'user_b')
@@ -28,6 +30,10 @@ for i = 1, 2 do
 end
 if outcome == 'matched' then
   redis.call('HSET', mk, 'status', 'done', 'session_id', ARGV[6], 'question_id', ARGV[7])
+  local ns = tonumber(ARGV[11] or '0') or 0
+  if ns > 0 then
+    redis.call('ZADD', K .. 'noshow', now_ms() + ns, mid)
+  end
 else
   redis.call('HSET', mk, 'status', 'failed', 'reason', ARGV[6])
 end
