@@ -71,6 +71,8 @@ export interface Stats {
   time_zone: string
   current_streak: number
   longest_streak: number
+  /** Sessions you never joined (only ever your own count). */
+  no_shows?: number
 }
 
 export const fetchStats = () => api.get<Stats>(`${P}/stats?tz=${encodeURIComponent(timeZone())}`)

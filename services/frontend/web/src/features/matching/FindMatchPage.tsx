@@ -11,6 +11,7 @@ import { useMe } from '../auth/useAuth'
 import { PendingFeedbackBanner } from '../feedback/PendingFeedbackBanner'
 import { DIFFICULTIES, difficultyName, LANGUAGES, languageName, topicName, useTopics, type Topic } from '../questions/api'
 import { fetchCurrentSession } from '../session/api'
+import { NoShowNotice, useNoShowSession } from '../session/noShow'
 import type { Criteria, Mode } from './api'
 import { ModeField } from './ModeField'
 import { saveLastCriteria } from './lastCriteria'
@@ -52,6 +53,9 @@ export default function FindMatchPage() {
   const me = useMe()
   const navigate = useNavigate()
   const resume = useResumeSession()
+  // After a no-show the old match may still be the current ticket for a
+  // moment, until matching-service queues this person again.
+  const noShowSession = useNoShowSession()
   const topics = useTopics()
   const profile = useQuery<User>(`me:${me.id}`, () => api.get<User>('/user-service-api/users/me'))
   const { state, conn, submit, cancel, actionError } = useMatching({
@@ -82,12 +86,13 @@ export default function FindMatchPage() {
   const chosenTopic = (topicList.some((t) => t.slug === topic) ? topic : '') || topicList[0]?.slug || ''
   const selected = topicList.find((t) => t.slug === chosenTopic)
 
+  const staleMatch = state.phase === 'matched' && noShowSession !== undefined && state.match.session_id === noShowSession
   useEffect(() => {
-    if (state.phase === 'matched') {
+    if (state.phase === 'matched' && !staleMatch) {
       const t = setTimeout(() => navigate(`/session/${state.match.session_id}`), 700)
       return () => clearTimeout(t)
     }
-  }, [state, navigate])
+  }, [state, staleMatch, navigate])
 
   // Move focus to the heading when the phase changes, so screen readers hear it.
   useEffect(() => {
@@ -120,7 +125,10 @@ export default function FindMatchPage() {
   return (
     <main id="main" className="page page-narrow">
       {resume.error != null && <ErrorMessage error={resume.error} onRetry={resume.retry} title="Could not check for a session in progress" />}
-      {state.phase === 'queued' || state.phase === 'requesting' ? (
+      <NoShowNotice />
+      {staleMatch ? (
+        <Loading label="Putting you back in the queue…" />
+      ) : state.phase === 'queued' || state.phase === 'requesting' ? (
         <Queued state={state} topics={topics.data} conn={conn.status} onCancel={() => void cancel()} headingRef={heading} />
       ) : state.phase === 'matched' ? (
         <section aria-labelledby="matched-title">

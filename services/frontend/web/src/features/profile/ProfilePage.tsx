@@ -7,6 +7,7 @@ import { Alert, ErrorMessage } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { SelectField, TextAreaField, TextField } from '../../ui/Field'
 import { useMe } from '../auth/useAuth'
+import { useStats } from '../history/api'
 import { LANGUAGES, languageName } from '../questions/api'
 
 const fieldsOf = (e: unknown) => (e instanceof ApiError ? e.fieldErrors() : {})
@@ -19,6 +20,7 @@ export default function ProfilePage() {
     <main id="main" className="page page-narrow">
       <h1>Profile and settings</h1>
       <ProfileForm />
+      <NoShows />
       <PasswordForm />
       <DeleteAccount />
     </main>
@@ -74,6 +76,19 @@ function ProfileForm() {
           Save profile
         </Button>
       </form>
+    </section>
+  )
+}
+
+/** NoShows is the signed-in person's own no-show count (history-service /stats); nobody else sees it. */
+export function NoShows() {
+  const stats = useStats()
+  if (!stats.data) return null
+  return (
+    <section className="card" aria-labelledby="no-shows-title">
+      <h2 id="no-shows-title">Sessions you missed</h2>
+      <p>No-shows: {stats.data.no_shows ?? 0}</p>
+      <p className="muted">Times you were matched but never joined the session within 2 minutes. Only you see this.</p>
     </section>
   )
 }

@@ -12,6 +12,7 @@ import { fetchSessionQuestion } from '../interview/api'
 import { useInterview } from '../interview/useInterview'
 import { useQuestion } from '../questions/api'
 import { displayName, leaveSession, saveSnapshot, useSession, useUser } from './api'
+import { onNoShow } from './noShow'
 import { ChatPanel } from './chat/ChatPanel'
 import { ConnectionBadge } from './components/ConnectionBadge'
 import { QuestionPane } from './components/QuestionPane'
@@ -157,7 +158,7 @@ export default function SessionPage() {
               starterCode={question.data?.starter_code}
               controller={controller}
               onConnection={setConn}
-              onControl={interview.apply}
+              onControl={onNoShow(id, navigate, interview.apply)}
               onClosed={(code) => {
                 if (code === 4410 || code === 4403) toSummary()
               }}
