@@ -14,12 +14,14 @@ import (
 // session ends as bob's no-show, history counts it, and alice is waiting
 // again with her original criteria, which her matching socket shows.
 // Carol and dave both stay away: both are counted, and neither is queued.
+// history-service is down at first: the check is retried until it is back.
 func TestNoShowRequeuesTheJoinerAtTheFront(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, map[string]string{"NO_SHOW_AFTER": "1s"})
 	a, b := e.start(t), e.start(t)
 	alice, bob, carol, dave := e.user(t), e.user(t), e.user(t), e.user(t)
 
+	e.deps.SetDown(internalapi.HistoryService, http.StatusServiceUnavailable)
 	sa := dial(t, b.URL, alice)
 	mustQueue(t, a.URL, alice, "easy", "arrays", "python")
 	mustQueue(t, b.URL, bob, "easy", "arrays", "")
@@ -33,6 +35,20 @@ func TestNoShowRequeuesTheJoinerAtTheFront(t *testing.T) {
 		cd = cur.str("match", "session_id")
 		return cd != ""
 	})
+
+	eventually(t, 5*time.Second, "the sessions to end", func() bool {
+		s1, _ := e.deps.Session(m.SessionID)
+		s2, _ := e.deps.Session(cd)
+		return s1.EndReason == internalapi.EndNoShow && s2.EndReason == internalapi.EndNoShow
+	})
+	time.Sleep(1500 * time.Millisecond) // a retry or two, against history-service down
+	if n := e.deps.NoShows(); len(n) != 0 {
+		t.Fatalf("no-shows counted while history-service was down: %v", n)
+	}
+	if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil); cur.str("status") != "matched" {
+		t.Fatalf("alice queued before her partner's no-show was counted: %s", cur.Raw)
+	}
+	e.deps.SetDown(internalapi.HistoryService, 0)
 
 	q := sa.until(t, "queued", 10*time.Second)
 	if q.TicketID == "" || q.TicketID == m.TicketID || q.Criteria.Language != "python" || q.Criteria.Difficulty != "easy" || q.Criteria.Topic != "arrays" {
