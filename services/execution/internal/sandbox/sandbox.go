@@ -103,8 +103,9 @@ type flavour struct {
 var python = flavour{
 	name: "python",
 	file: "main.py",
-	// -I: isolated (no PYTHON* variables, no user site); -B: no .pyc writes.
-	args: []string{"python", "-I", "-B"},
+	// -I: isolated (no PYTHON* variables, no user site); -B: no .pyc writes;
+	// -S: no site import (there are no site-packages), a quarter less CPU per run.
+	args: []string{"python", "-I", "-B", "-S"},
 	env:  map[string]string{"PYTHONIOENCODING": "utf-8"},
 	isOOM: func(stderr []byte) bool {
 		return bytes.Contains(stderr, []byte("MemoryError")) ||
