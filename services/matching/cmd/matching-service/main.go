@@ -37,6 +37,7 @@ import (
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
+	"github.com/peerprep/peerprep/services/matching/internal/invite"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 	"github.com/peerprep/peerprep/services/matching/internal/redisq"
 	"github.com/peerprep/peerprep/services/matching/internal/remote"
@@ -110,11 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			log.Warn("cancelling a deleted account's ticket failed", "user_id", r.UserID, "error", err.Error())
 		}
 	})
-	tickets := match.NewService(match.Deps{
-		Store: store, Log: log,
-		Topics:   remote.NewTopics(disc, time.Minute, nil, log),
-		Sessions: remote.NewSessions(disc),
-	})
+	topics, sessions := remote.NewTopics(disc, time.Minute, nil, log), remote.NewSessions(disc)
+	tickets := match.NewService(match.Deps{Store: store, Log: log, Topics: topics, Sessions: sessions})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
 	revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
@@ -155,6 +153,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	httpapi.Register(srv.Echo, httpapi.Options{
 		Tickets: tickets, Verifier: verifier, Socket: hub.Handle,
 		TicketLimit: quota.NewBucket(rdb, cfg.RedisKeyPrefix+"matching:tickets:", perMinute/60, perMinute),
+		Invites: invite.NewService(invite.Deps{
+			Store: store, Topics: topics, Sessions: sessions,
+			Directory: remote.NewDirectory(disc), Log: log, TTL: cfg.InviteTTL, SetupWait: cfg.SetupTimeout + 5*time.Second,
+		}),
+		InviteLimit: quota.NewBucket(rdb, cfg.RedisKeyPrefix+"matching:invites:", float64(cfg.InvitesPerHour)/3600, float64(cfg.InvitesPerHour)),
 	})
 	srv.OnShutdown(hub.Shutdown)
 

@@ -110,13 +110,20 @@ func (s *Store) Enqueue(ctx context.Context, ticketID, userID string, c match.Cr
 	if len(res) == 1 && res[0] == "gone" {
 		return match.Ticket{}, match.ErrUserGone
 	}
+	return ticketOutcome(res, "you already have a ticket in the queue")
+}
+
+// ticketOutcome reads a script's {outcome, ticket} reply: the ticket, or
+// for "conflict" (a live ticket, with conflict as the message) and
+// "in_session" (a match newer than the caller's look) the error.
+func ticketOutcome(res []any, conflict string) (match.Ticket, error) {
 	outcome, t, err := outcomeTicket(res)
 	if err != nil {
 		return match.Ticket{}, err
 	}
 	switch outcome {
 	case "conflict":
-		return match.Ticket{}, &match.ConflictError{Message: "you already have a ticket in the queue", Ticket: t}
+		return match.Ticket{}, &match.ConflictError{Message: conflict, Ticket: t}
 	case "in_session":
 		ie := &match.InSessionError{}
 		if t.Match != nil {

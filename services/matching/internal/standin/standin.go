@@ -101,6 +101,7 @@ func New(t testing.TB, token string, empty ...string) *Services {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /question-service-api/topics", s.guard("question-service", s.topics))
 	mux.HandleFunc("GET /question-service-api/questions/random", s.guard("question-service", s.random))
+	mux.HandleFunc("GET /question-service-api/questions/{id}", s.guard("question-service", s.question))
 	mux.HandleFunc("GET /history-service-api/internal/users/{id}/attempted-question-ids", s.guard("history-service", s.attemptedIDs))
 	mux.HandleFunc("POST /collaboration-service-api/internal/sessions", s.guard("collaboration-service", s.createSession))
 	mux.HandleFunc("GET /collaboration-service-api/internal/users/{id}/current-session", s.guard("collaboration-service", s.currentSession))
