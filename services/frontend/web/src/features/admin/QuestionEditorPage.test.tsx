@@ -57,7 +57,7 @@ describe('QuestionEditorPage', () => {
     expect(await screen.findByText('Saved.')).toBeInTheDocument()
     expect(puts).toHaveLength(1)
     expect(puts[0]).toMatchObject({ interviewer_notes: ['Ask for O(n).', 'Ask about duplicates.'], hints: ['Use a map.'] })
-  })
+  }, 20_000) // typing is slow on a loaded machine
 
   it('clears the notes with an empty list and shows a field error from the API next to the box', async () => {
     const { ApiError } = await import('../../api/errors')
@@ -74,5 +74,5 @@ describe('QuestionEditorPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Save changes' }))
     expect(await screen.findByLabelText('Interviewer notes, one per line')).toHaveAccessibleDescription(expect.stringContaining('is too long'))
     expect(puts[0]).toMatchObject({ interviewer_notes: [] })
-  })
+  }, 20_000)
 })
