@@ -37,10 +37,21 @@ export async function runMock(h) {
     }
     const s = await api('/user-service-api/auth/login', { method: 'POST', body: { identifier: C.name, password } })
     const topics = await api('/question-service-api/topics', { token: s.access_token })
+    // collaboration-service draws the second question from the first
+    // question's first topic: pick a topic and difficulty whose questions
+    // all have it first, and at least two of them, so it differs.
     const combos = []
     for (const t of topics) for (const d of ['easy', 'medium', 'hard']) if ((t.by_difficulty?.[d] ?? 0) >= 2) combos.push({ topic: t, difficulty: d })
-    if (!combos.length) throw new Error('no topic has two questions of one difficulty')
-    const c = combos[Math.floor(Math.random() * combos.length)]
+    combos.sort(() => Math.random() - 0.5)
+    let c
+    for (const x of combos) {
+      const page = await api(`/question-service-api/questions?topic=${x.topic.slug}&difficulty=${x.difficulty}&page=1&limit=100`, { token: s.access_token })
+      if (page.items.length >= 2 && page.total === page.items.length && page.items.every((q) => q.topics[0] === x.topic.slug)) {
+        c = x
+        break
+      }
+    }
+    if (!c) throw new Error('no topic and difficulty with two questions that have it as their first topic')
     criteria = { topicLabel: `${c.topic.name} (${c.topic.count})`, difficulty: c.difficulty, language: 'Python' }
     console.log(`     criteria: ${c.topic.slug} / ${c.difficulty} / python, mock interview`)
   })
