@@ -448,11 +448,12 @@ async function main() {
       await ctx.close()
     })
 
-    await runPages({ browser, BASE, CONTROL, step, skip, shot, api, until, T, newPerson, SHOTS })
-
     await runMock({ browser, step, shot, api, until, T, newPerson })
 
     await runInvite({ browser, step, shot, api, T, newPerson })
+
+    await runPages({ browser, BASE, CONTROL, step, skip, shot, api, until, T, newPerson, SHOTS })
+
 
     await step('no Content-Security-Policy violation and no page error anywhere', async () => assertClean())
   } finally {
