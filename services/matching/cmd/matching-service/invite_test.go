@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/peerprep/peerprep/services/matching/internal/standin"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
 
 func invitePath(code string) string { return prefix + "/invites/" + code }
@@ -31,14 +31,14 @@ func TestInviteAcrossReplicas(t *testing.T) {
 	e := newEnv(t, nil)
 	a, b := e.start(t), e.start(t)
 	alice, bob, carol := e.user(t), e.user(t), e.user(t)
-	qid := standin.QuestionID("graphs", "hard", 1)
+	qid := fake.QuestionID("graphs", "hard", 1)
 
 	inv := mustInvite(t, a.URL, alice, map[string]any{"question_id": qid, "mode": "mock", "language": "go"})
 	code := inv.str("code")
 	sa := dial(t, a.URL, alice)
 
 	got := call(t, http.MethodGet, b.URL+invitePath(code), bob.Token, nil)
-	if got.Code != http.StatusOK || got.str("inviter", "username") != standin.Username(alice.ID) ||
+	if got.Code != http.StatusOK || got.str("inviter", "username") != fake.Username(alice.ID) ||
 		got.str("question", "id") != qid || got.str("question", "title") == "" || got.str("topic") != "graphs" ||
 		got.str("difficulty") != "hard" || got.str("mode") != "mock" || got.str("inviter_role") != "interviewer" ||
 		got.str("status") != "open" || strings.Contains(got.Raw, `"your_invite":true`) {
@@ -186,7 +186,7 @@ func TestInviteValidationAndLimit(t *testing.T) {
 	}{
 		{"no question and no topic", map[string]any{"language": "python"}, "topic"},
 		{"bad language", map[string]any{"topic": "arrays", "difficulty": "easy", "language": "cobol"}, "language"},
-		{"both question and topic", map[string]any{"question_id": standin.QuestionID("arrays", "easy", 0), "topic": "arrays", "language": "go"}, "question_id"},
+		{"both question and topic", map[string]any{"question_id": fake.QuestionID("arrays", "easy", 0), "topic": "arrays", "language": "go"}, "question_id"},
 		{"role in practise", map[string]any{"topic": "arrays", "difficulty": "easy", "language": "go", "inviter_role": "candidate"}, "inviter_role"},
 		{"bad mode", map[string]any{"topic": "arrays", "difficulty": "easy", "language": "go", "mode": "exam"}, "mode"},
 		{"unknown field", `{"topic":"arrays","difficulty":"easy","language":"go","who":"x"}`, "who"},

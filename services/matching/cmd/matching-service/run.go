@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/url"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/revocation"
@@ -53,9 +53,9 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 			log.Warn("cancelling a deleted account's ticket failed", "user_id", r.UserID, "error", err.Error())
 		}
 	})
-	topics, sessions := remote.NewTopics(s.Discovery, time.Minute, nil, log), remote.NewSessions(s.Discovery)
+	topics, sessions := remote.NewTopics(internalapi.New(s.Discovery), time.Minute, nil, log), remote.NewSessions(internalapi.New(s.Discovery))
 	tickets := match.NewService(match.Deps{Store: store, Log: log, Topics: topics, Sessions: sessions})
-	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
+	hub := ws.NewHub(ws.Options{Store: store, Log: log, Origins: cfg.CORSOrigins})
 	s.Revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
@@ -64,7 +64,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 		Tickets: tickets, Verifier: s.Verifier, Socket: hub.Handle,
 		TicketLimit: quota.NewBucket(s.Redis, cfg.RedisKeyPrefix+"matching:tickets:", perMinute/60, perMinute),
 		Invites: invite.NewService(invite.Deps{
-			Store: store, Topics: topics, Sessions: sessions, Directory: remote.NewDirectory(s.Discovery), Log: log,
+			Store: store, Topics: topics, Sessions: sessions, Directory: remote.NewDirectory(internalapi.New(s.Discovery)), Log: log,
 			TTL: cfg.InviteTTL, SetupWait: cfg.SetupTimeout + 5*time.Second,
 		}),
 		InviteLimit: quota.NewBucket(s.Redis, cfg.RedisKeyPrefix+"matching:invites:", float64(cfg.InvitesPerHour)/3600, float64(cfg.InvitesPerHour)),
@@ -74,7 +74,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	consumer := "matching-" + randomHex(6)
 	latency := s.Metrics.Sampler(metrics.MatchLatency)
 	worker := setup.NewWorker(setup.Options{
-		Store: store, Services: remote.NewServices(s.Discovery), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
+		Store: store, Services: remote.NewServices(internalapi.New(s.Discovery)), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
 		Ready: func(m setup.Match) {
 			for _, q := range m.QueuedAt {
 				if !q.IsZero() {
@@ -120,18 +120,6 @@ func emitQueueDepth(ctx context.Context, emf *metrics.Emitter, store *redisq.Sto
 	for _, d := range match.Difficulties {
 		_ = emf.Emit(metrics.QueueDepth, float64(by[d]), d)
 	}
-}
-
-// originPatterns turns CORS_ALLOWED_ORIGINS into the host patterns the
-// WebSocket handshake accepts besides the same origin.
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		}
-	}
-	return out
 }
 
 func randomHex(n int) string {

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
-// Difficulties, languages and statuses of the contract (ARCHITECTURE §4).
+// Difficulties and languages of the contract (libs/internalapi).
 var (
-	Difficulties = []string{"easy", "medium", "hard"}
-	Languages    = []string{"python", "javascript", "java", "cpp", "go"}
+	Difficulties = internalapi.Difficulties
+	Languages    = internalapi.Languages
 )
 
 // Status is a ticket's public state.
@@ -34,14 +37,14 @@ func (s Status) Live() bool { return s == StatusQueued }
 
 // Modes of a session: two people are only matched in the same mode.
 const (
-	ModePractise = "practise" // two people solve one question together
-	ModeMock     = "mock"     // a mock interview: an interviewer and a candidate
+	ModePractise = internalapi.ModePractise // two people solve one question together
+	ModeMock     = internalapi.ModeMock     // a mock interview: an interviewer and a candidate
 )
 
 // Roles in a mock interview.
 const (
-	RoleInterviewer = "interviewer"
-	RoleCandidate   = "candidate"
+	RoleInterviewer = internalapi.RoleInterviewer
+	RoleCandidate   = internalapi.RoleCandidate
 )
 
 // Criteria is what a user asks to be matched on. An empty Language matches
@@ -186,7 +189,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 func (c Criteria) Validate() error {
 	ve := &ValidationError{}
 	if !slices.Contains(Difficulties, c.Difficulty) {
-		ve.add("difficulty", "must be one of: easy, medium, hard")
+		ve.add("difficulty", "must be one of: "+strings.Join(Difficulties, ", "))
 	}
 	switch {
 	case c.Topic == "":
@@ -195,7 +198,7 @@ func (c Criteria) Validate() error {
 		ve.add("topic", "must be a topic slug such as arrays or dynamic-programming")
 	}
 	if c.Language != "" && !slices.Contains(Languages, c.Language) {
-		ve.add("language", "must be one of: python, javascript, java, cpp, go")
+		ve.add("language", "must be one of: "+strings.Join(Languages, ", "))
 	}
 	switch c.ModeOrDefault() {
 	case ModePractise:

@@ -105,3 +105,25 @@ func (s *Store) CancelInvite(ctx context.Context, code, userID string) (invite.I
 	}
 	return invite.Invite{}, &invite.GoneError{Status: v}
 }
+
+// ticketOutcome reads a script's {outcome, ticket} reply: the ticket, or
+// for "conflict" (a live ticket, with conflict as the message) and
+// "in_session" (a match newer than the caller's look) the error, as
+// Enqueue reads its own.
+func ticketOutcome(res []any, conflict string) (match.Ticket, error) {
+	outcome, t, err := outcomeTicket(res)
+	if err != nil {
+		return match.Ticket{}, err
+	}
+	switch outcome {
+	case "conflict":
+		return match.Ticket{}, &match.ConflictError{Message: conflict, Ticket: t}
+	case "in_session":
+		ie := &match.InSessionError{}
+		if t.Match != nil {
+			ie.SessionID = t.Match.SessionID
+		}
+		return match.Ticket{}, ie
+	}
+	return t, nil
+}

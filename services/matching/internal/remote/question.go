@@ -2,10 +2,10 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/matching/internal/invite"
 )
 
@@ -14,25 +14,19 @@ type Directory struct {
 	*Services
 }
 
-// NewDirectory returns the client over c.
-func NewDirectory(c Caller) *Directory { return &Directory{NewServices(c)} }
+// NewDirectory returns the adapter over c.
+func NewDirectory(c *internalapi.Client) *Directory { return &Directory{NewServices(c)} }
 
 // Question implements invite.Directory.
 func (d *Directory) Question(ctx context.Context, idOrSlug string) (invite.Question, error) {
-	var out struct {
-		ID         string   `json:"id"`
-		Title      string   `json:"title"`
-		Difficulty string   `json:"difficulty"`
-		Topics     []string `json:"topics"`
-	}
-	err := d.c.GetJSON(ctx, "question-service", "/question-service-api/questions/"+url.PathEscape(idOrSlug), &out)
+	q, err := d.c.Question(ctx, idOrSlug)
 	switch {
-	case status(err) == http.StatusNotFound:
+	case errors.Is(err, internalapi.ErrNotFound):
 		return invite.Question{}, invite.ErrNotFound
 	case err != nil:
 		return invite.Question{}, err
-	case out.ID == "":
+	case q.ID == "":
 		return invite.Question{}, fmt.Errorf("question-service: a question without an id")
 	}
-	return invite.Question{ID: out.ID, Title: out.Title, Difficulty: out.Difficulty, Topics: out.Topics}, nil
+	return invite.Question{ID: q.ID, Title: q.Title, Difficulty: q.Difficulty, Topics: q.Topics}, nil
 }

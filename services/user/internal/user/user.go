@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Roles.
@@ -20,7 +22,7 @@ const (
 )
 
 // Languages a user may prefer (the languages the editor offers).
-var Languages = []string{"python", "javascript", "java", "cpp", "go"}
+var Languages = internalapi.Languages
 
 // User is an account.
 type User struct {
