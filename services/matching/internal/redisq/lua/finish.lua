@@ -1,7 +1,8 @@
 -- ARGV[4..]: match id, outcome ('matched'|'failed'), then for matched:
 -- session id, question id, username of user_a, username of user_b, and the
 -- interviewer's user id ('' outside mock interviews) and the no-show check
--- delay (ms; '0' for none: the match id is then not put in the noshow zset);
+-- delay (ms; '0' for none: the match id is then not put in the noshow zset,
+-- nor is an invite's);
 -- for failed: the reason. Settles both tickets once. Returns the match
 -- status after ('done'|'failed') or 'gone'.
 local mid, outcome = ARGV[4], ARGV[5]
@@ -31,7 +32,8 @@ end
 if outcome == 'matched' then
   redis.call('HSET', mk, 'status', 'done', 'session_id', ARGV[6], 'question_id', ARGV[7])
   local ns = tonumber(ARGV[11] or '0') or 0
-  if ns > 0 then
+  -- An invite's two people chose each other: no no-show check.
+  if ns > 0 and not redis.call('HGET', mk, 'invite') then
     redis.call('ZADD', K .. 'noshow', now_ms() + ns, mid)
   end
 else
