@@ -89,3 +89,23 @@ func TestRequeueAtTheFront(t *testing.T) {
 		t.Fatalf("%d checks left", n)
 	}
 }
+
+// TestNoNoShowCheckForAnInvite: an accepted invite's match, settled as
+// matched, is not checked for a no-show.
+func TestNoNoShowCheckForAnInvite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	o := slow
+	o.NoShowAfter = time.Millisecond
+	s := newStore(t, o)
+	enqueue(t, s, crit("easy", "arrays", ""))
+	b := enqueue(t, s, crit("easy", "arrays", ""))
+	m := matchOf(t, s, b.ID)
+	s.rdb.HSet(ctx, s.Key("m:"+m.ID), "invite", "code-1") // as invite_accept.lua marks its match
+	if err := s.Finish(ctx, m.ID, setup.Result{SessionID: uuid.NewString(), QuestionID: "q", Usernames: [2]string{"a", "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.rdb.ZCard(ctx, s.Key("noshow")).Result(); err != nil || n != 0 {
+		t.Fatalf("%d no-show checks for an invite (%v)", n, err)
+	}
+}
