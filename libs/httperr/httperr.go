@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
-// FieldError names one field that failed validation.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// FieldError names one field that failed validation; it is the domain's
+// validation.FieldError, so details pass through unconverted.
+type FieldError = validation.FieldError
 
 // Error is an error meant for the API caller. Message must never carry
 // internal error text; wrap the cause in Err for the log instead.
@@ -24,7 +24,11 @@ type Error struct {
 	Message    string
 	Details    []FieldError
 	RetryAfter time.Duration // sets Retry-After when > 0 (429, 503)
-	Err        error         // cause, logged, never sent
+	// Extra are body fields written beside "error" and "request_id", such
+	// as the ticket a 409 is about. They must not be named error or
+	// request_id.
+	Extra map[string]any
+	Err   error // cause, logged, never sent
 }
 
 func (e *Error) Error() string {
@@ -50,6 +54,21 @@ func BadRequest(message string) *Error {
 func Validation(details ...FieldError) *Error {
 	e := New(http.StatusBadRequest, "validation_failed", "the request has invalid fields")
 	e.Details = details
+	return e
+}
+
+// FromValidation is the 400 validation_failed of a domain's validation
+// error.
+func FromValidation(ve *validation.Error) *Error {
+	return Validation(ve.Fields...)
+}
+
+// With returns e with the extra body field key set to value.
+func (e *Error) With(key string, value any) *Error {
+	if e.Extra == nil {
+		e.Extra = map[string]any{}
+	}
+	e.Extra[key] = value
 	return e
 }
 
