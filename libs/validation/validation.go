@@ -23,12 +23,14 @@ func Field(field, message string) *Error {
 	return &Error{Fields: []FieldError{{Field: field, Message: message}}}
 }
 
+// Error reads as the fields' complaints ("text must not be empty; …"), fit
+// to show a user as it is.
 func (e *Error) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
 		parts[i] = f.Field + " " + f.Message
 	}
-	return "invalid input: " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 // Add records one invalid field.

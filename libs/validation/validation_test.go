@@ -18,7 +18,7 @@ func TestOrNil(t *testing.T) {
 	if !errors.As(err, &got) || len(got.Fields) != 2 || got.Fields[1] != (FieldError{"age", "must be positive"}) {
 		t.Fatalf("errors.As = %+v", got)
 	}
-	if want := "invalid input: name is required; age must be positive"; got.Error() != want {
+	if want := "name is required; age must be positive"; got.Error() != want {
 		t.Fatalf("Error() = %q, want %q", got.Error(), want)
 	}
 }
