@@ -10,17 +10,8 @@ import (
 
 // MapError turns user-service's domain errors into API errors.
 func MapError(err error) *httperr.Error {
-	var (
-		ve *user.ValidationError
-		rl *user.RateLimitedError
-	)
+	var rl *user.RateLimitedError
 	switch {
-	case errors.As(err, &ve):
-		details := make([]httperr.FieldError, len(ve.Fields))
-		for i, f := range ve.Fields {
-			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-		}
-		return httperr.Validation(details...)
 	case errors.As(err, &rl):
 		return httperr.RateLimited(rl.RetryAfter)
 	case errors.Is(err, user.ErrNotFound):

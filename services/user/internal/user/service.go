@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/revocation"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Store keeps accounts and refresh tokens.
@@ -176,14 +177,14 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, ip string) (Sessio
 func (s *Service) Login(ctx context.Context, identifier, password, ip string) (Session, error) {
 	id := strings.ToLower(strings.TrimSpace(identifier))
 	if id == "" || password == "" || len(id) > 254 || len(password) > 128 {
-		var v validation
+		var v validation.Error
 		if id == "" || len(id) > 254 {
-			v.add("identifier", "must be an email or username")
+			v.Add("identifier", "must be an email or username")
 		}
 		if password == "" || len(password) > 128 {
-			v.add("password", "must be 1–128 bytes")
+			v.Add("password", "must be 1–128 bytes")
 		}
-		return Session{}, v.err()
+		return Session{}, v.OrNil()
 	}
 	// The account is looked up first so its budget is one, whichever of its
 	// names was typed; unknown names get a budget of their own, so probing
@@ -315,13 +316,13 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if err != nil {
 		return err
 	}
-	var v validation
+	var v validation.Error
 	if current == "" {
-		v.add("current_password", "is required")
+		v.Add("current_password", "is required")
 	}
 	local, _, _ := strings.Cut(u.Email, "@")
 	checkPassword(&v, "new_password", next, u.Username, local)
-	if err := v.err(); err != nil {
+	if err := v.OrNil(); err != nil {
 		return err
 	}
 	hash, err := s.store.PasswordHash(ctx, id)
@@ -370,7 +371,7 @@ func (s *Service) List(ctx context.Context, query string, page, limit int) ([]Us
 // SetRole changes an account's role (admin only; enforced by httpapi).
 func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
 	if role != RoleUser && role != RoleAdmin {
-		return User{}, &ValidationError{Fields: []FieldError{{"role", "must be one of: user, admin"}}}
+		return User{}, validation.Field("role", "must be one of: user, admin")
 	}
 	if uuid.Validate(id) != nil {
 		return User{}, ErrNotFound
