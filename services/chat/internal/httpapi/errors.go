@@ -10,10 +10,7 @@ import (
 
 // MapError turns chat-service's domain errors into API errors.
 func MapError(err error) *httperr.Error {
-	var ve *chat.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		return httperr.Validation(httperr.FieldError{Field: ve.Field, Message: ve.Message})
 	case errors.Is(err, chat.ErrNotFound):
 		// Unknown session and someone else's session look the same.
 		return httperr.NotFound("no such chat room")
