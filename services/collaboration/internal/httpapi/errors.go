@@ -14,14 +14,7 @@ func MapError(err error) *httperr.Error {
 	if e := mapInterviewError(err); e != nil {
 		return e
 	}
-	var ve *session.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		details := make([]httperr.FieldError, len(ve.Fields))
-		for i, f := range ve.Fields {
-			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-		}
-		return httperr.Validation(details...)
 	case errors.Is(err, session.ErrNotFound):
 		return httperr.NotFound("session not found")
 	case errors.Is(err, session.ErrNotParticipant):
