@@ -92,6 +92,11 @@ func Conflict(message string) *Error {
 	return New(http.StatusConflict, "conflict", message)
 }
 
+// Gone is a 410: the thing existed but is over for good (an ended session).
+func Gone(message string) *Error {
+	return New(http.StatusGone, "gone", message)
+}
+
 // RateLimited is a 429 with Retry-After.
 func RateLimited(retryAfter time.Duration) *Error {
 	e := New(http.StatusTooManyRequests, "rate_limited", "too many requests, try again later")

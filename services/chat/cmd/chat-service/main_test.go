@@ -269,7 +269,7 @@ func TestSocketRefusedBeforeUpgrade(t *testing.T) {
 		{"a non-participant is 404", room, "?token=" + mallory, 404, "not_found"},
 		{"an unknown session is 404", uuid.NewString(), "?token=" + aliceTok, 404, "not_found"},
 		{"a malformed session id is 404", "not-a-uuid", "?token=" + aliceTok, 404, "not_found"},
-		{"an ended session is 409", ended, "?token=" + aliceTok, 409, "conflict"},
+		{"an ended session is 410", ended, "?token=" + aliceTok, 410, "gone"},
 		{"a deleted account is 401", ghostRoom, "?token=" + strangerTok, 401, "unauthenticated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

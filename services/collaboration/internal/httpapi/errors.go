@@ -20,9 +20,9 @@ func MapError(err error) *httperr.Error {
 	case errors.Is(err, session.ErrNotParticipant):
 		return httperr.Forbidden("you are not a participant of this session")
 	case errors.Is(err, session.ErrEnded):
-		return httperr.New(http.StatusGone, "gone", "the session has ended")
+		return httperr.Gone("the session has ended")
 	case errors.Is(err, session.ErrLeft):
-		return httperr.New(http.StatusGone, "gone", "you left this session")
+		return httperr.Gone("you left this session")
 	case errors.Is(err, session.ErrMatchConflict):
 		return httperr.Conflict("this match already has a session with other participants")
 	case errors.Is(err, session.ErrCodeTooLarge):

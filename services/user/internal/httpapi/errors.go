@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/services/user/internal/user"
@@ -25,7 +24,7 @@ func MapError(err error) *httperr.Error {
 	case errors.Is(err, user.ErrRefreshInvalid), errors.Is(err, user.ErrRefreshReused):
 		return httperr.Unauthenticated("the refresh token is invalid or expired; sign in again")
 	case errors.Is(err, user.ErrWrongPassword):
-		return httperr.New(http.StatusForbidden, "forbidden", "the current password is incorrect")
+		return httperr.Forbidden("the current password is incorrect")
 	}
 	return nil
 }
