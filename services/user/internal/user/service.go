@@ -32,11 +32,11 @@ type Store interface {
 	SetRole(ctx context.Context, id, role string, now time.Time) (User, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
-	// RotateRefreshToken consumes the token with hash old and stores next in
-	// its family. A token already consumed revokes the whole family and
-	// returns a *RefreshReusedError; unknown, revoked or expired: ErrRefreshInvalid.
-	// It names the user and the family (session) next joined.
-	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID, familyID string, err error)
+	// UpdateRefreshToken locks the token with hash (ErrRefreshInvalid when
+	// unknown), lets fn change it and writes the result in one transaction:
+	// its used time, its revocation (which revokes its whole family) and
+	// the successor fn returns, if any. An error from fn writes nothing.
+	UpdateRefreshToken(ctx context.Context, hash []byte, fn func(*RefreshToken) (*RefreshToken, error)) error
 	// RevokeFamily revokes the family of the token with hash and names it;
 	// both are empty when it was unknown or already revoked.
 	RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error)
@@ -242,16 +242,25 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrRefreshInvalid
 	}
 	next, raw := s.newRefresh("", "")
-	userID, family, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
+	var (
+		used   RefreshToken
+		reused bool
+	)
+	err := s.store.UpdateRefreshToken(ctx, HashToken(token), func(t *RefreshToken) (*RefreshToken, error) {
+		successor, r, err := t.Rotate(next, s.now().UTC())
+		used, reused = *t, r
+		return successor, err
+	})
 	if err != nil {
-		var reused *RefreshReusedError
-		if errors.As(err, &reused) {
-			// Someone holds a copy of the family: its access tokens die too.
-			s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", reused.UserID)
-			s.revoke(ctx, revocation.Revocation{UserID: reused.UserID, SessionID: reused.FamilyID})
-		}
 		return Session{}, err
 	}
+	if reused {
+		// Someone holds a copy of the family: its access tokens die too.
+		s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", used.UserID)
+		s.revoke(ctx, revocation.Revocation{UserID: used.UserID, SessionID: used.FamilyID})
+		return Session{}, &RefreshReusedError{UserID: used.UserID, FamilyID: used.FamilyID}
+	}
+	userID, family := used.UserID, used.FamilyID
 	u, err := s.store.UserByID(ctx, userID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

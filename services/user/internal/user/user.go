@@ -54,6 +54,30 @@ type RefreshToken struct {
 	Hash      []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	UsedAt    *time.Time // spent: rotated into a successor
+	RevokedAt *time.Time // revoked, with its whole family
+}
+
+// Rotate decides what presenting t at now does; the store writes the
+// outcome in the transaction that holds t locked, so two uses of one token
+// are decided one after the other.
+//   - A live token is spent, and next joins its family (returned).
+//   - A token spent before means someone holds a copy: t is revoked (the
+//     store revokes its whole family), reused is true and no token is issued.
+//   - A revoked or expired token is ErrRefreshInvalid and changes nothing.
+func (t *RefreshToken) Rotate(next RefreshToken, now time.Time) (successor *RefreshToken, reused bool, err error) {
+	switch {
+	case t.RevokedAt != nil:
+		return nil, false, ErrRefreshInvalid
+	case t.UsedAt != nil:
+		t.RevokedAt = &now
+		return nil, true, nil
+	case !now.Before(t.ExpiresAt):
+		return nil, false, ErrRefreshInvalid
+	}
+	t.UsedAt = &now
+	next.FamilyID, next.UserID = t.FamilyID, t.UserID
+	return &next, false, nil
 }
 
 // ProfileUpdate holds the fields PATCH /users/me may change; nil means
