@@ -22,10 +22,11 @@ type Store interface {
 	// SaveSnapshot stores the plain text when the session is active and
 	// user a participant who has not left; it reports whether it did.
 	SaveSnapshot(ctx context.Context, id, user string, s Snapshot) (bool, error)
-	// Leave marks user as gone and ends the session when both are; ended
-	// reports whether this call ended it. ErrNotFound when id is unknown or
-	// user not a participant.
-	Leave(ctx context.Context, id, user string) (_ Session, ended bool, _ error)
+	// Update locks session id (ErrNotFound when unknown), lets fn change
+	// its status, end and departures, and writes them in one transaction;
+	// an error from fn writes nothing. A session fn ends is due for its
+	// history record at once. It returns the session as written.
+	Update(ctx context.Context, id string, fn func(*Session) error) (Session, error)
 	// Heartbeat notes that the sessions have someone connected and returns
 	// their state.
 	Heartbeat(ctx context.Context, ids []string) ([]State, error)
@@ -215,7 +216,11 @@ func (s *Service) Leave(ctx context.Context, id, user string) (Session, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return Session{}, ErrNotFound
 	}
-	sess, ended, err := s.store.Leave(ctx, id, user)
+	var ended bool
+	sess, err := s.store.Update(ctx, id, func(sess *Session) (err error) {
+		ended, err = sess.Leave(user, time.Now().UTC())
+		return err
+	})
 	if err != nil {
 		return Session{}, err
 	}

@@ -106,6 +106,26 @@ func (s Session) HasLeft(user string) bool {
 	return i >= 0 && s.LeftAt[i] != nil
 }
 
+// Leave records that user left at now, and ends the session (reason
+// EndLeft) when the partner has left too; ended reports whether this call
+// ended it. Leaving twice, or leaving a session that is no longer active,
+// changes nothing. A non-participant is ErrNotFound, as an unknown session is.
+func (s *Session) Leave(user string, now time.Time) (ended bool, err error) {
+	i := s.index(user)
+	switch {
+	case i < 0:
+		return false, ErrNotFound
+	case s.Status != StatusActive || s.LeftAt[i] != nil:
+		return false, nil
+	}
+	s.LeftAt[i] = &now
+	if s.LeftAt[1-i] == nil {
+		return false, nil
+	}
+	s.Status, s.EndReason, s.EndedAt = StatusEnded, EndLeft, &now
+	return true, nil
+}
+
 // Partner returns the other participant.
 func (s Session) Partner(user string) string {
 	if s.UserIDs[0] == user {
