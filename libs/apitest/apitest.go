@@ -56,8 +56,8 @@ func (r Response) Decode(t testing.TB, v any) {
 // hung server fails the test rather than the run.
 var Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
-// NewRequest builds a request: body nil, a string or []byte (raw JSON) or
-// a value to marshal; a JSON content type when there is a body, the bearer
+// NewRequest builds a request: body nil or "" (none), a string or []byte
+// (raw JSON) or a value to marshal; a JSON content type when there is a body, the bearer
 // token when not empty, and hdr as name, value pairs.
 func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string) *http.Request {
 	t.Helper()
@@ -65,7 +65,9 @@ func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		if b != "" {
+			rd = strings.NewReader(b)
+		}
 	case []byte:
 		rd = bytes.NewReader(b)
 	default:
@@ -125,6 +127,19 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %s", what, timeout)
 		}
+	}
+}
+
+// EventuallyNil retries check every 20 ms until it returns nil, failing
+// the test after timeout with check's last error.
+func EventuallyNil(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	err := check()
+	for deadline := time.Now().Add(timeout); err != nil; err = check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -39,4 +40,10 @@ func TestEventuallyWaitsForTheCondition(t *testing.T) {
 	t.Parallel()
 	var n atomic.Int32
 	Eventually(t, time.Second, "three tries", func() bool { return n.Add(1) == 3 })
+	EventuallyNil(t, time.Second, func() error {
+		if n.Add(1) < 6 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
 }
