@@ -332,14 +332,3 @@ func history(t testing.TB, base, room, token, query string) historyPage {
 	}
 	return p
 }
-
-// eventually retries cond until it holds or 10 s pass.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 10s", what)
-}
