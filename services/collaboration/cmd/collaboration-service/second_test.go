@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/apitest"
 )
 
 // bankStub is question-service and history-service for the second
@@ -144,7 +146,7 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 		sid + "/" + ann + "/" + q2: {"candidate", "second()", "go"},
 		sid + "/" + ben + "/" + q2: {"interviewer", "second()", "go"},
 	}
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		got, _ := hist.snapshot()
 		if len(got) != len(want) {
 			return fmt.Errorf("%d attempts recorded, want %d: %v", len(got), len(want), got)
