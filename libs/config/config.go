@@ -145,3 +145,7 @@ func or(v, def string) string {
 	}
 	return v
 }
+
+// Shared returns the shared part of a service's configuration (a service's
+// Config embeds Base, so it has this method too).
+func (b Base) Shared() Base { return b }

@@ -206,7 +206,7 @@ func (s *Set) run(ctx context.Context) {
 		if s.subscribe(ctx, prune.C) {
 			backoff = 100 * time.Millisecond
 		}
-		if s.connected.Swap(false) {
+		if s.connected.Swap(false) && ctx.Err() == nil {
 			s.log.Warn("revocations: subscription lost; reconnecting")
 		}
 		select {

@@ -11,6 +11,9 @@ import (
 	"github.com/peerprep/peerprep/libs/config"
 )
 
+// Service is the name chat-service runs and logs under.
+const Service = "chat-service"
+
 // Config is chat-service's configuration.
 type Config struct {
 	config.Base
@@ -42,7 +45,7 @@ type Config struct {
 
 // Load reads the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
-	base, err := config.LoadBase("chat-service", getenv, config.Needs{Database: true, Redis: true})
+	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true, Redis: true})
 	c := Config{Base: base, Persister: true}
 	errs := []error{err}
 	c.SessionCacheTTL, err = config.Duration(getenv, "CHAT_SESSION_CACHE_TTL", 5*time.Second)

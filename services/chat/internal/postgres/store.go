@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,16 +16,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
+	"github.com/peerprep/peerprep/services/chat/internal/postgres/migrations"
 )
 
-//go:embed migrations/*.sql
-var embedded embed.FS
-
-// Migrations returns the embedded goose migrations.
-func Migrations() fs.FS {
-	sub, _ := fs.Sub(embedded, "migrations")
-	return sub
-}
+// Migrations returns the embedded goose migrations (migrations.FS).
+func Migrations() fs.FS { return migrations.FS }
 
 // Store implements chat.Store and the persistence sink.
 type Store struct{ db *pgxpool.Pool }

@@ -2,95 +2,50 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/peerprep/peerprep/libs/auth"
-	"github.com/peerprep/peerprep/libs/buildinfo"
-	"github.com/peerprep/peerprep/libs/discovery"
-	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/metrics"
-	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/revocation"
-	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/libs/service"
 	"github.com/peerprep/peerprep/services/collaboration/internal/config"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/history"
 	"github.com/peerprep/peerprep/services/collaboration/internal/httpapi"
 	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
-	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
+	"github.com/peerprep/peerprep/services/collaboration/internal/postgres"
+	"github.com/peerprep/peerprep/services/collaboration/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/collaboration/internal/questions"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
 
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and stdout.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
-	cfg, err := config.Load(getenv)
-	if cmd == "healthcheck" {
-		return health.Probe(ctx, cfg.Port) // needs only PORT
-	}
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	log := server.NewLogger(stdout, cfg.LogLevel, config.Service)
-	for _, name := range cfg.Generated {
-		log.Warn("generated a throwaway secret; set it for real deployments", "variable", name)
-	}
+	return service.Run(ctx, args, getenv, stdout, service.Spec[config.Config]{
+		Name: config.Service, Prefix: httpapi.Prefix, MapError: httpapi.MapError, Load: config.Load,
+		Migrations: migrations.FS, Redis: service.RedisRequired, Tokens: true,
+		RedisPoolSize: 32, // 4 blocking readers, Pub/Sub and the sockets' appends
+		Wire:          wire,
+	})
+}
 
-	switch cmd {
-	case "migrate":
-		if err := postgres.Migrate(ctx, cfg.DatabaseURL, pgstore.Migrations()); err != nil {
-			return err
-		}
-		log.Info("migrations applied")
-		return nil
-	case "serve":
-	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, healthcheck)", cmd)
-	}
-
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	store := pgstore.New(pool)
-
-	ropts, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return errors.New("REDIS_URL is malformed")
-	}
-	ropts.PoolSize = max(ropts.PoolSize, 32) // 4 blocking readers, Pub/Sub and the sockets' appends
-	rdb := redis.NewClient(ropts)
-	defer rdb.Close()
-
-	disc := discovery.New(discovery.Options{Namespace: cfg.DiscoveryNamespace, Getenv: getenv, InternalToken: cfg.InternalToken})
-	keys, err := auth.KeysFromConfig(cfg.JWTPublicKeys, disc, nil)
-	if err != nil {
-		return err
-	}
-	verifier := auth.NewVerifier(keys, nil)
-	revoked := revocation.Watch(ctx, rdb, cfg.RedisKeyPrefix, log, verifier)
-
+// wire lists collaboration-service's parts. The workers outlive the drain:
+// sockets are still served while the load balancer moves traffic away, and
+// the persister stores what this replica holds once the sockets are closed.
+func wire(_ context.Context, s *service.Service[config.Config]) error {
+	cfg, rdb, log := s.Config, s.Redis, s.Log
+	store := postgres.New(s.DB)
 	rkeys := docstream.Keys{Prefix: cfg.RedisKeyPrefix}
 	streams := docstream.NewStreams(rdb, rkeys).WithLimits(docstream.Limits{Rate: cfg.UpdateRate, Burst: cfg.UpdateBurst})
 	var persister *docstream.Persister
 	// A person has an editor or two open per session (a reload, a second
 	// tab); 500 from one user were accepted before.
 	slots := quota.NewSlots(rdb, cfg.RedisKeyPrefix+"collab:sockets:", cfg.SocketsPerUser, time.Minute)
-	emf := metrics.New(stdout, cfg.Environment, config.Service) // EMF lines: CloudWatch metrics through the log driver
-	lag := emf.Sampler(metrics.StreamLag)
+	lag := s.Metrics.Sampler(metrics.StreamLag)
 	hub := room.NewHub(room.Options{
 		Slots:   slots,
 		Streams: streams, Signals: docstream.NewSignals(rdb, rkeys, log), Docs: store, Sessions: store, Log: log,
@@ -101,58 +56,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})
 	// A revoked user's sockets here close with 4401: the client refreshes
 	// its token and reconnects, or signs out when the account is gone.
-	revoked.OnRevoke(func(r revocation.Revocation) {
+	s.Revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
 	persister = docstream.NewPersister(rdb, rkeys, hub.Replica(), store, hub.Hosted, log,
 		docstream.PersisterOptions{Interval: cfg.PersistInterval})
 	sessions := session.NewService(session.Deps{
-		Store: store, History: history.New(disc), Hooks: endHooks{hub: hub, persister: persister, log: log},
+		Store: store, History: history.New(s.Discovery), Hooks: endHooks{hub: hub, persister: persister, log: log},
 		IdleTimeout: cfg.IdleTimeout, Log: log,
 	})
-
-	h := health.New(config.Service, buildinfo.Get())
-	h.Add("database", pool.Ping)
-	h.Add("redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
-	srv := server.New(server.Options{
-		Service: config.Service, Prefix: httpapi.Prefix, Logger: log, Health: h,
-		CORSOrigins: cfg.CORSOrigins, HSTS: cfg.Deployed(), ShutdownDrain: cfg.ShutdownDrain,
-		MapError: httpapi.MapError,
-		// The default ReadTimeout bounds every request, body included;
-		// WebSockets are free of it once upgraded (server.ReadDeadline).
-	})
-	httpapi.Register(srv.Echo, httpapi.Options{
-		Sessions: sessions, Hub: hub, Verifier: verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,
-	})
-	qs := questions.New(disc)
+	qs := questions.New(s.Discovery)
 	interviews := interview.NewService(interview.Deps{
 		Store: store.Interviews(), Sessions: sessions, Chooser: qs, Notifier: httpapi.InterviewNotifier{Hub: hub, Log: log},
 		Phase: cfg.InterviewPhase, Log: log,
 	})
-	httpapi.RegisterInterview(srv.Echo, interviews, verifier)
-	httpapi.RegisterSessionQuestion(srv.Echo, sessions, interviews, qs, verifier)
-	srv.OnShutdown(hub.Shutdown)
+	httpapi.Register(s.Echo, httpapi.Options{
+		Sessions: sessions, Hub: hub, Verifier: s.Verifier, InternalToken: cfg.InternalToken, CORSOrigins: cfg.CORSOrigins,
+		Interviews: interviews, Questions: qs,
+	})
+	s.OnShutdown(hub.Shutdown)
 
-	// The workers outlive the drain: sockets are still served while the
-	// load balancer moves traffic away, and the persister stores what this
-	// replica holds once the sockets are closed.
-	wctx, stopWorkers := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	connGauge := func(ctx context.Context) {
-		emf.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
-	}
-	for _, w := range []func(context.Context){hub.Run, persister.Run, sessions.Run, slots.Run, lag.Run, connGauge} {
-		wg.Add(1)
-		go func() { defer wg.Done(); w(wctx) }()
-	}
-	defer func() { stopWorkers(); wg.Wait() }()
-
-	ln, err := server.Listen(fmt.Sprintf(":%d", cfg.Port))
-	if err != nil {
-		return err
-	}
+	s.Go(service.UntilDrained, hub.Run)
+	s.Go(service.UntilDrained, persister.Run)
+	s.Go(service.UntilDrained, sessions.Run)
+	s.Go(service.UntilDrained, slots.Run)
+	s.Go(service.UntilDrained, lag.Run)
+	s.Go(service.UntilDrained, func(ctx context.Context) {
+		s.Metrics.Gauge(ctx, metrics.WebSocketConnections, func() float64 { return float64(hub.Conns()) })
+	})
 	log.Info("replica started", "replica", hub.Replica())
-	return srv.Serve(ctx, ln)
+	return nil
 }
 
 // endHooks connects the end of a session and a participant's departure to

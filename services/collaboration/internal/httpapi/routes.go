@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
@@ -23,6 +24,8 @@ type Options struct {
 	Verifier      *auth.Verifier
 	InternalToken string
 	CORSOrigins   []string // browser origins allowed to open sockets besides the service's own host
+	Interviews    *interview.Service
+	Questions     Questions // the session's question, through question-service
 }
 
 // API holds what the handlers need.
@@ -49,6 +52,9 @@ func Register(e *echo.Echo, o Options) {
 	g.POST("/sessions/:id/leave", a.leave, user)
 	// Authorised before the upgrade: refusals are JSON errors.
 	g.GET("/sessions/:id/ws", a.socket, auth.AuthenticateWS(o.Verifier))
+
+	RegisterInterview(e, o.Interviews, o.Verifier)
+	RegisterSessionQuestion(e, o.Sessions, o.Interviews, o.Questions, o.Verifier)
 }
 
 // originHosts turns CORS origins ("https://app.example.com") into hosts.

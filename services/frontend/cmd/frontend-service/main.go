@@ -2,20 +2,6 @@
 // embedded in the binary, behind the ALB's default rule.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/peerprep/peerprep/libs/service"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "frontend-service:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Main("frontend-service", run) }

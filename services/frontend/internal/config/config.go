@@ -16,5 +16,6 @@ type Config struct {
 // Load reads and validates the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
 	base, err := config.LoadBase(Service, getenv, config.Needs{NoInternalAPI: true})
+	base.CORSOrigins = nil // the app is served from its own origin only
 	return Config{Base: base}, err
 }

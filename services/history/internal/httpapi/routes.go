@@ -7,12 +7,29 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
+	"github.com/peerprep/peerprep/services/history/internal/feedback"
 )
 
 // Prefix is where the whole API lives behind the load balancer.
 const Prefix = "/history-service-api"
 
-// Routes registers the API on e. Guards are attached per route, not per
+// Options are what the API needs.
+type Options struct {
+	Attempts      *attempt.Service
+	Feedback      *feedback.Service
+	Notes         *feedback.NotesService
+	Verifier      *auth.Verifier
+	InternalToken string
+}
+
+// Register mounts the whole API on e: attempts, feedback and notes.
+func Register(e *echo.Echo, o Options) {
+	Routes(e, o.Attempts, o.Verifier, o.InternalToken)
+	FeedbackRoutes(e, o.Feedback, o.Verifier)
+	NotesRoutes(e, o.Notes, o.Verifier)
+}
+
+// Routes registers the attempts API on e. Guards are attached per route, not per
 // group, so an unknown path is a 404 rather than a 401.
 func Routes(e *echo.Echo, svc *attempt.Service, verifier *auth.Verifier, internalToken string) {
 	h := &handler{svc: svc}

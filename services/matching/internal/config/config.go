@@ -11,6 +11,9 @@ import (
 	"github.com/peerprep/peerprep/libs/config"
 )
 
+// Service is the name matching-service runs and logs under.
+const Service = "matching-service"
+
 // Config is matching-service's configuration.
 type Config struct {
 	config.Base
@@ -25,7 +28,7 @@ type Config struct {
 
 // Load reads the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
-	base, err := config.LoadBase("matching-service", getenv, config.Needs{Redis: true})
+	base, err := config.LoadBase(Service, getenv, config.Needs{Redis: true})
 	c := Config{Base: base}
 	errs := []error{err}
 	c.RelaxAfter, err = config.Duration(getenv, "RELAX_AFTER", 10*time.Second)

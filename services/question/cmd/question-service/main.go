@@ -6,19 +6,7 @@ import (
 	// CA roots compiled in: the images have no certificate bundle.
 	_ "golang.org/x/crypto/x509roots/fallback"
 
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"github.com/peerprep/peerprep/libs/service"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "question-service:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Main("question-service", run) }

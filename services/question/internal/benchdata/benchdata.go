@@ -77,7 +77,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, n int, seed uint64) error {
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"questions"}, columns, g); err != nil {
 		return fmt.Errorf("copy questions: %w", err)
 	}
-	if err := postgres.NewStore(pool).RebuildDraws(ctx); err != nil {
+	if err := postgres.New(pool).RebuildDraws(ctx); err != nil {
 		return fmt.Errorf("rebuild draw groups: %w", err)
 	}
 	if _, err := pool.Exec(ctx, `ANALYZE questions, draw_slots, draw_groups`); err != nil {

@@ -17,7 +17,7 @@ import (
 // serving it once another replica deletes it.
 func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	t.Parallel()
-	store := postgres.NewStore(pgtest.New(t, migrations.FS))
+	store := postgres.New(pgtest.New(t, migrations.FS))
 	a, b := replica(t, store), replica(t, store)
 	q, err := a.svc.Create(context.Background(), draft("Two Sum", "easy", "arrays"))
 	if err != nil {

@@ -35,7 +35,7 @@ type api struct {
 // in production, over a fresh database holding two questions.
 func newAPI(t testing.TB) *api {
 	t.Helper()
-	a := replica(t, postgres.NewStore(pgtest.New(t, migrations.FS)))
+	a := replica(t, postgres.New(pgtest.New(t, migrations.FS)))
 	var err error
 	ctx := context.Background()
 	if a.twoSum, err = a.svc.Create(ctx, draft("Two Sum", "easy", "arrays", "hash-tables")); err != nil {
@@ -60,7 +60,7 @@ func replica(t testing.TB, store *postgres.Store) *api {
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(priv)}, nil)
 	srv := server.New(server.Options{Service: "question-service", Prefix: httpapi.Prefix, MapError: httpapi.MapError})
 	cache := httpapi.NewCache(1000, time.Minute, nil)
-	httpapi.Routes(srv.Echo, svc, cache, verifier, internalToken)
+	httpapi.Register(srv.Echo, httpapi.Options{Questions: svc, Cache: cache, Verifier: verifier, InternalToken: internalToken})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -13,10 +13,18 @@ import (
 // Prefix is where the ALB routes question-service's traffic.
 const Prefix = "/question-service-api"
 
-// Routes mounts the API on e. Reads take a user's access token or the
-// internal service token; writes need an admin's access token. cache may be
-// nil.
-func Routes(e *echo.Echo, svc *question.Service, cache *Cache, verifier *auth.Verifier, internalToken string) {
+// Options are what the API needs.
+type Options struct {
+	Questions     *question.Service
+	Cache         *Cache // nil: no cache
+	Verifier      *auth.Verifier
+	InternalToken string
+}
+
+// Register mounts the API on e. Reads take a user's access token or the
+// internal service token; writes need an admin's access token.
+func Register(e *echo.Echo, o Options) {
+	svc, cache, verifier, internalToken := o.Questions, o.Cache, o.Verifier, o.InternalToken
 	h := &handlers{svc: svc, cache: cache}
 	read := auth.UserOrInternal(verifier, internalToken)
 	admin := []echo.MiddlewareFunc{auth.Authenticate(verifier), auth.RequireRole(auth.RoleAdmin)}

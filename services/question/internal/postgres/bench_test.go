@@ -45,7 +45,7 @@ func BenchmarkStore(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
-	s := postgres.NewStore(pool)
+	s := postgres.New(pool)
 
 	rows, err := pool.Query(ctx, `SELECT id, slug FROM questions TABLESAMPLE SYSTEM (5) LIMIT 1000`)
 	if err != nil {

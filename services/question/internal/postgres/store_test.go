@@ -22,7 +22,7 @@ import (
 func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.New(t, migrations.FS)
-	return postgres.NewStore(pool), pool
+	return postgres.New(pool), pool
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -79,7 +79,7 @@ func TestLoadTwiceChangesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.New(t, migrations.FS)
-	svc := question.NewService(postgres.NewStore(pool), nil, nil)
+	svc := question.NewService(postgres.New(pool), nil, nil)
 	n := len(drafts(t))
 
 	dump := func() []row {

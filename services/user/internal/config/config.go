@@ -12,6 +12,9 @@ import (
 	"github.com/peerprep/peerprep/libs/config"
 )
 
+// Service is the name user-service runs and logs under.
+const Service = "user-service"
+
 // Config is user-service's configuration.
 type Config struct {
 	config.Base
@@ -30,7 +33,7 @@ type Config struct {
 
 // Load reads the configuration through getenv.
 func Load(getenv func(string) string) (Config, error) {
-	base, err := config.LoadBase("user-service", getenv, config.Needs{Database: true, Redis: true})
+	base, err := config.LoadBase(Service, getenv, config.Needs{Database: true, Redis: true})
 	c := Config{Base: base, SigningKey: getenv("JWT_SIGNING_KEY")}
 	errs := []error{err}
 	c.RefreshTTL, err = config.Duration(getenv, "REFRESH_TOKEN_TTL", 30*24*time.Hour)

@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,17 +14,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/user/internal/user"
 )
 
-//go:embed migrations/*.sql
-var embedded embed.FS
-
-// Migrations returns the embedded goose migrations.
-func Migrations() fs.FS {
-	sub, _ := fs.Sub(embedded, "migrations")
-	return sub
-}
+// Migrations returns the embedded goose migrations (migrations.FS).
+func Migrations() fs.FS { return migrations.FS }
 
 // Store implements user.Store.
 type Store struct{ db *pgxpool.Pool }
