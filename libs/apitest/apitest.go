@@ -56,8 +56,8 @@ func (r Response) Decode(t testing.TB, v any) {
 // hung server fails the test rather than the run.
 var Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
-// NewRequest builds a request: body nil or "" (none), a string or []byte
-// (raw JSON) or a value to marshal; a JSON content type when there is a body, the bearer
+// NewRequest builds a request: body nil or "" (none), a string, []byte or
+// io.Reader (raw JSON) or a value to marshal; a JSON content type when there is a body, the bearer
 // token when not empty, and hdr as name, value pairs.
 func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string) *http.Request {
 	t.Helper()
@@ -70,6 +70,8 @@ func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string
 		}
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
@@ -108,8 +110,20 @@ func Call(t testing.TB, method, url, token string, body any, hdr ...string) Resp
 // Serve sends a request (see NewRequest) to h, in process.
 func Serve(t testing.TB, h http.Handler, method, path, token string, body any, hdr ...string) Response {
 	t.Helper()
+	return ServeRequest(h, NewRequest(t, method, path, token, body, hdr...))
+}
+
+// ServeRequest sends req to h, in process, from where httptest's requests
+// come from (192.0.2.1, example.com) unless req says otherwise.
+func ServeRequest(h http.Handler, req *http.Request) Response {
+	if req.RemoteAddr == "" {
+		req.RemoteAddr = "192.0.2.1:1234"
+	}
+	if req.Host == "" {
+		req.Host = "example.com"
+	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, NewRequest(t, method, path, token, body, hdr...))
+	h.ServeHTTP(rec, req)
 	return response(rec.Code, rec.Header(), rec.Body.Bytes())
 }
 
