@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/postgres"
@@ -303,19 +304,9 @@ func (cl *client) quiet(typ string, d time.Duration) {
 // getJSON GETs url with a bearer token and decodes the JSON answer.
 func getJSON(t testing.TB, url, token string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatalf("GET %s: %d, undecodable body: %v", url, resp.StatusCode, err)
-	}
-	return resp.StatusCode
+	r := apitest.Call(t, http.MethodGet, url, token, nil)
+	r.Decode(t, out)
+	return r.Status
 }
 
 type historyPage struct {
