@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,8 @@ import (
 
 	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/redistest"
@@ -30,7 +30,7 @@ import (
 const internalToken = "chat-e2e-internal-token-0123456789"
 
 // world is one test's surroundings: PostgreSQL, a Redis prefix, the
-// collaboration-service and user-service stand-ins and a token signer.
+// collaboration-service and user-service fake and a token signer.
 type world struct {
 	t      testing.TB
 	env    map[string]string
@@ -40,15 +40,7 @@ type world struct {
 	prefix string
 	dbURL  string
 
-	mu       sync.Mutex
-	sessions map[string]session // by id
-	names    map[string]string  // user id → username
-}
-
-type session struct {
-	ID      string   `json:"id"`
-	UserIDs []string `json:"user_ids"`
-	Status  string   `json:"status"`
+	deps *fake.Server // collaboration-service and user-service
 }
 
 func newWorld(t testing.TB) *world {
@@ -58,43 +50,8 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	rdb, prefix := redistest.New(t)
-	w := &world{t: t, signer: auth.NewSigner(priv, nil), priv: priv, rdb: rdb, prefix: prefix,
-		sessions: map[string]session{}, names: map[string]string{}}
+	w := &world{t: t, signer: auth.NewSigner(priv, nil), priv: priv, rdb: rdb, prefix: prefix, deps: fake.Start(t, internalToken)}
 	w.dbURL = pgtest.NewURL(t, pgstore.Migrations())
-
-	collab := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		id, ok := strings.CutPrefix(r.URL.Path, "/collaboration-service-api/internal/sessions/")
-		if !ok || r.Method != http.MethodGet || r.Header.Get("Authorization") != "Bearer "+internalToken {
-			http.Error(rw, `{"error":{"code":"not_found","message":"no route"}}`, http.StatusNotFound)
-			return
-		}
-		w.mu.Lock()
-		s, found := w.sessions[id]
-		w.mu.Unlock()
-		if !found {
-			rw.Header().Set("Content-Type", "application/json")
-			rw.WriteHeader(http.StatusNotFound)
-			_, _ = io.WriteString(rw, `{"error":{"code":"not_found","message":"session not found"}}`)
-			return
-		}
-		writeJSON(rw, map[string]any{"id": s.ID, "user_ids": s.UserIDs, "question_id": uuid.NewString(),
-			"language": "go", "status": s.Status, "created_at": time.Now().UTC().Format(time.RFC3339)})
-	}))
-	t.Cleanup(collab.Close)
-	usersSrv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		id, ok := strings.CutPrefix(r.URL.Path, "/user-service-api/internal/users/")
-		w.mu.Lock()
-		name, found := w.names[id]
-		w.mu.Unlock()
-		if !ok || !found || r.Header.Get("Authorization") != "Bearer "+internalToken {
-			rw.Header().Set("Content-Type", "application/json")
-			rw.WriteHeader(http.StatusNotFound)
-			_, _ = io.WriteString(rw, `{"error":{"code":"not_found","message":"user not found"}}`)
-			return
-		}
-		writeJSON(rw, map[string]any{"id": id, "username": name, "display_name": name, "email": name + "@example.com", "role": "user"})
-	}))
-	t.Cleanup(usersSrv.Close)
 
 	w.env = map[string]string{
 		"DATABASE_URL":              w.dbURL,
@@ -102,16 +59,11 @@ func newWorld(t testing.TB) *world {
 		"REDIS_KEY_PREFIX":          prefix,
 		"INTERNAL_API_TOKEN":        internalToken,
 		"JWT_PUBLIC_KEYS":           base64.StdEncoding.EncodeToString(auth.Public(priv)),
-		"COLLABORATION_SERVICE_URL": collab.URL,
-		"USER_SERVICE_URL":          usersSrv.URL,
+		"COLLABORATION_SERVICE_URL": w.deps.URL,
+		"USER_SERVICE_URL":          w.deps.URL,
 		"CHAT_PRESENCE_TTL":         "1500ms",
 	}
 	return w
-}
-
-func writeJSON(rw http.ResponseWriter, v any) {
-	rw.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(rw).Encode(v)
 }
 
 // start boots a replica with the world's environment plus extra.
@@ -131,9 +83,7 @@ func (w *world) start(extra ...string) *servicetest.Instance {
 func (w *world) user(name string) (id, token string) {
 	w.t.Helper()
 	id = uuid.NewString()
-	w.mu.Lock()
-	w.names[id] = name
-	w.mu.Unlock()
+	w.deps.SetUser(id, name)
 	tok, _, err := w.signer.Sign(id, auth.RoleUser, "")
 	if err != nil {
 		w.t.Fatal(err)
@@ -156,9 +106,7 @@ func (w *world) tokenExpiringIn(id string, d time.Duration) string {
 // room creates a collaboration session of users.
 func (w *world) room(status string, users ...string) string {
 	id := uuid.NewString()
-	w.mu.Lock()
-	w.sessions[id] = session{ID: id, UserIDs: users, Status: status}
-	w.mu.Unlock()
+	w.deps.AddSession(internalapi.Session{ID: id, UserIDs: [2]string(users), QuestionID: uuid.NewString(), Language: "go", Status: status})
 	return id
 }
 

@@ -253,9 +253,7 @@ func TestSocketRefusedBeforeUpgrade(t *testing.T) {
 	room := w.room("active", alice, bob)
 	ended := w.room("ended", alice, bob)
 	stranger, strangerTok := w.user("ghost")
-	w.mu.Lock()
-	delete(w.names, stranger) // the account was deleted, the token lives on
-	w.mu.Unlock()
+	w.deps.DeleteUser(stranger) // the account was deleted, the token lives on
 	ghostRoom := w.room("active", stranger, bob)
 	forged := aliceTok[:len(aliceTok)-4] + "AAAA"
 

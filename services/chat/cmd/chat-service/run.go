@@ -12,13 +12,12 @@ import (
 	"github.com/peerprep/peerprep/libs/revocation"
 	"github.com/peerprep/peerprep/libs/service"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
-	"github.com/peerprep/peerprep/services/chat/internal/collaboration"
 	"github.com/peerprep/peerprep/services/chat/internal/config"
 	"github.com/peerprep/peerprep/services/chat/internal/httpapi"
+	"github.com/peerprep/peerprep/services/chat/internal/peers"
 	"github.com/peerprep/peerprep/services/chat/internal/postgres"
 	"github.com/peerprep/peerprep/services/chat/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
-	"github.com/peerprep/peerprep/services/chat/internal/users"
 	"github.com/peerprep/peerprep/services/chat/internal/ws"
 )
 
@@ -41,8 +40,8 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	rk := redisroom.NewKeys(cfg.RedisKeyPrefix)
 	roomLog := redisroom.NewLog(rdb, rk, redisroom.Limits{RatePerSecond: cfg.RatePerSecond, Burst: cfg.RateBurst})
 	svc := chat.NewService(chat.Deps{
-		Sessions:  collaboration.New(s.Discovery.GetJSON, cfg.SessionCacheTTL),
-		Directory: users.New(s.Discovery.GetJSON),
+		Sessions:  peers.NewSessions(s.Discovery, cfg.SessionCacheTTL),
+		Directory: peers.NewUsers(s.Discovery),
 		Log:       roomLog,
 		Store:     store,
 		Logger:    s.Log,

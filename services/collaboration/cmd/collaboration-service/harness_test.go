@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/redistest"
@@ -53,12 +53,12 @@ func TestMain(m *testing.M) {
 const internalToken = "test-internal-token-0123456789"
 
 // env is one test's world: a fresh database, its own Redis key prefix (or
-// private Redis server), a signing key and a history-service stand-in.
+// private Redis server), a signing key and a history-service fake.
 type env struct {
 	t       testing.TB
 	vars    map[string]string
 	priv    ed25519.PrivateKey
-	history *historyStub
+	history *fake.Server
 	redis   *redistest.Server // set when the test owns its Redis
 }
 
@@ -82,14 +82,14 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	_, prefix := redistest.New(t)
-	e := &env{t: t, priv: priv, history: newHistoryStub(t)}
+	e := &env{t: t, priv: priv, history: fake.Start(t, internalToken)}
 	e.vars = map[string]string{
 		"DATABASE_URL":        pgtest.NewURL(t, pgstore.Migrations()),
 		"REDIS_URL":           redistest.URL(),
 		"REDIS_KEY_PREFIX":    prefix,
 		"INTERNAL_API_TOKEN":  internalToken,
 		"JWT_PUBLIC_KEYS":     base64.StdEncoding.EncodeToString(auth.Public(priv)),
-		"HISTORY_SERVICE_URL": e.history.srv.URL,
+		"HISTORY_SERVICE_URL": e.history.URL,
 	}
 	for _, o := range opts {
 		o(e)
@@ -224,64 +224,6 @@ func createSession(t testing.TB, base string) (sid, a, b string) {
 		t.Fatalf("create session: %d %s", r.Status, r.Raw)
 	}
 	return r.Body["session_id"].(string), a, b
-}
-
-// historyStub stands in for history-service's POST /internal/attempts.
-type historyStub struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	attempts map[string]map[string]any // session/user[/question when a role is sent] → body
-	posts    int
-	fail     int // answer 503 to this many posts first
-}
-
-func newHistoryStub(t testing.TB) *historyStub {
-	h := &historyStub{attempts: map[string]map[string]any{}}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/history-service-api/internal/attempts" ||
-			r.Header.Get("Authorization") != "Bearer "+internalToken {
-			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-			return
-		}
-		var body map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			http.Error(w, `{"error":{"code":"invalid_request"}}`, http.StatusBadRequest)
-			return
-		}
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		h.posts++
-		if h.fail > 0 {
-			h.fail--
-			http.Error(w, `{"error":{"code":"unavailable"}}`, http.StatusServiceUnavailable)
-			return
-		}
-		key := fmt.Sprint(body["session_id"], "/", body["user_id"])
-		if body["role"] != nil { // a mock interview: one attempt per question
-			key += fmt.Sprint("/", body["question_id"])
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if _, dup := h.attempts[key]; dup {
-			w.WriteHeader(http.StatusOK)
-		} else {
-			h.attempts[key] = body
-			w.WriteHeader(http.StatusCreated)
-		}
-		_, _ = w.Write([]byte(`{"id":"` + uuid.NewString() + `"}`))
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *historyStub) snapshot() (map[string]map[string]any, int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make(map[string]map[string]any, len(h.attempts))
-	for k, v := range h.attempts {
-		out[k] = v
-	}
-	return out, h.posts
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -2,38 +2,25 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
 
 // questionStub answers any question id with hints and interviewer notes,
 // and 404 for the ids in gone.
 func questionStub(t *testing.T, gone ...string) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := strings.CutPrefix(r.URL.Path, "/question-service-api/questions/")
-		if !ok || r.Header.Get("Authorization") != "Bearer "+internalToken {
-			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-			return
-		}
-		for _, g := range gone {
-			if id == g {
-				http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"id": id, "title": "Two Sum", "description": "Find two numbers.",
-			"hints": []string{"Use a map."}, "interviewer_notes": []string{"Ask for O(n)."},
-		})
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	f := fake.Start(t, internalToken)
+	f.SetAnyQuestion(internalapi.Question{Title: "Two Sum", Description: "Find two numbers.",
+		InterviewerNotes: []string{"Ask for O(n)."}, Fields: map[string]json.RawMessage{"hints": json.RawMessage(`["Use a map."]`)}})
+	for _, g := range gone {
+		f.RemoveQuestion(g)
+	}
+	return f.URL
 }
 
 // TestSessionQuestionFollowsTheRole: the candidate of a running mock

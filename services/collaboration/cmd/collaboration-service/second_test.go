@@ -3,67 +3,34 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/apitest"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
 
 // bankStub is question-service and history-service for the second
 // question: questions by id, random by difficulty and topic, and each
-// user's attempted questions.
-func bankStub(t *testing.T, questions map[string][2]string, attempted map[string][]string, history ...*historyStub) string {
+// user's attempted questions. It serves on the history fake when one is
+// given.
+func bankStub(t *testing.T, questions map[string][2]string, attempted map[string][]string, history ...*fake.Server) string {
 	t.Helper()
-	order := make([]string, 0, len(questions))
-	for id := range questions {
-		order = append(order, id)
+	f := fake.Start(t, internalToken)
+	if len(history) > 0 {
+		f = history[0]
 	}
-	slices.Sort(order)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.Header.Get("Authorization") != "Bearer "+internalToken {
-			http.Error(w, `{"error":{"code":"unauthenticated"}}`, http.StatusUnauthorized)
-			return
-		}
-		switch p := r.URL.Path; {
-		case p == "/question-service-api/questions/random":
-			ex := strings.Split(r.URL.Query().Get("exclude"), ",")
-			for _, id := range order {
-				q := questions[id]
-				if q[0] == r.URL.Query().Get("difficulty") && q[1] == r.URL.Query().Get("topic") && !slices.Contains(ex, id) {
-					_ = json.NewEncoder(w).Encode(map[string]any{"id": id})
-					return
-				}
-			}
-			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-		case strings.HasPrefix(p, "/question-service-api/questions/"):
-			id := strings.TrimPrefix(p, "/question-service-api/questions/")
-			q, ok := questions[id]
-			if !ok {
-				http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-				return
-			}
-			_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "title": "Q " + id, "difficulty": q[0], "topics": []string{q[1]}, "hints": []string{"h"}})
-		case strings.HasPrefix(p, "/history-service-api/internal/users/"):
-			user := strings.TrimSuffix(strings.TrimPrefix(p, "/history-service-api/internal/users/"), "/attempted-question-ids")
-			_ = json.NewEncoder(w).Encode(map[string]any{"question_ids": append([]string{}, attempted[user]...)})
-		case p == "/history-service-api/internal/attempts" && len(history) > 0:
-			history[0].srv.Config.Handler.ServeHTTP(w, r)
-		case p == "/history-service-api/internal/attempts":
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{}`))
-		default:
-			http.Error(w, `{"error":{"code":"not_found"}}`, http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	for id, q := range questions {
+		f.AddQuestion(internalapi.Question{ID: id, Slug: "q-" + id, Title: "Q " + id, Difficulty: q[0], Topics: []string{q[1]},
+			Fields: map[string]json.RawMessage{"hints": json.RawMessage(`["h"]`)}})
+	}
+	for u, ids := range attempted {
+		f.SetAttempted(u, ids...)
+	}
+	return f.URL
 }
 
 // TestSwapBringsASecondQuestion: when the roles swap (here on time, read
@@ -110,7 +77,7 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 	t.Parallel()
 	q1, q2 := uuid.NewString(), uuid.NewString()
 	ann, ben := uuid.NewString(), uuid.NewString()
-	hist := newHistoryStub(t)
+	hist := fake.Start(t, internalToken)
 	url := bankStub(t, map[string][2]string{q1: {"easy", "arrays"}, q2: {"easy", "arrays"}}, nil, hist)
 	e := newEnv(t, withVar("QUESTION_SERVICE_URL", url), withVar("HISTORY_SERVICE_URL", url), withVar("INTERVIEW_PHASE", "2s"))
 	r1, r2 := e.start(), e.start()
@@ -147,7 +114,7 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 		sid + "/" + ben + "/" + q2: {"interviewer", "second()", "go"},
 	}
 	apitest.EventuallyNil(t, 10*time.Second, func() error {
-		got, _ := hist.snapshot()
+		got, _ := hist.Attempts()
 		if len(got) != len(want) {
 			return fmt.Errorf("%d attempts recorded, want %d: %v", len(got), len(want), got)
 		}

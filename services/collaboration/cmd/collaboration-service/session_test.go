@@ -335,13 +335,13 @@ func TestLeaveByBothEndsSessionAndRecordsHistoryOnce(t *testing.T) {
 	}
 
 	apitest.EventuallyNil(t, 10*time.Second, func() error {
-		got, posts := e.history.snapshot()
+		got, posts := e.history.Attempts()
 		if len(got) != 2 || posts != 2 {
 			return fmt.Errorf("history has %d attempts from %d posts", len(got), posts)
 		}
 		return nil
 	})
-	got, _ := e.history.snapshot()
+	got, _ := e.history.Attempts()
 	for _, pair := range [][2]string{{a, b}, {b, a}} {
 		at := got[sid+"/"+pair[0]]
 		if at["partner_id"] != pair[1] || at["code"] != "print('hi')" || at["language"] != "go" ||
@@ -361,7 +361,7 @@ func TestLeaveByBothEndsSessionAndRecordsHistoryOnce(t *testing.T) {
 		t.Fatalf("snapshot after the end: %d %s", res.Status, res.Raw)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, posts := e.history.snapshot(); posts != 2 {
+	if _, posts := e.history.Attempts(); posts != 2 {
 		t.Fatalf("history was posted %d times", posts)
 	}
 }
@@ -389,7 +389,7 @@ func TestBothLeavingAtOnceEndsOnce(t *testing.T) {
 	}
 	wg.Wait()
 	apitest.EventuallyNil(t, 10*time.Second, func() error {
-		got, posts := e.history.snapshot()
+		got, posts := e.history.Attempts()
 		if len(got) != 2*n || posts != 2*n {
 			return fmt.Errorf("history has %d attempts from %d posts, want %d", len(got), posts, 2*n)
 		}
@@ -404,9 +404,7 @@ func TestIdleSessionEnds(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withVar("SESSION_IDLE_TIMEOUT", "1s"))
 	r1, r2 := e.start(), e.start()
-	e.history.mu.Lock()
-	e.history.fail = 1 // the first post fails: retried
-	e.history.mu.Unlock()
+	e.history.FailAttempts(1) // the first post fails: retried
 
 	busy, a, _ := createSession(t, r1.URL)
 	idle, _, _ := createSession(t, r2.URL)
@@ -430,7 +428,7 @@ func TestIdleSessionEnds(t *testing.T) {
 		return nil
 	})
 	apitest.EventuallyNil(t, 15*time.Second, func() error {
-		got, posts := e.history.snapshot()
+		got, posts := e.history.Attempts()
 		if len(got) != 4 || posts != 5 { // 2 sessions × 2 participants, plus the failed post
 			return fmt.Errorf("history has %d attempts from %d posts", len(got), posts)
 		}

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/peerprep/peerprep/libs/config"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Service is this service's name.
-const Service = "collaboration-service"
+const Service = internalapi.CollaborationService
 
 // Config is collaboration-service's configuration.
 type Config struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
 
@@ -39,7 +40,7 @@ func TestRecord(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				calls.Add(1)
 				var body map[string]any
-				if r.URL.Path != attemptsPath || r.Header.Get("Authorization") != "Bearer internal-token-0123456789" ||
+				if r.URL.Path != internalapi.AttemptsPath || r.Header.Get("Authorization") != "Bearer internal-token-0123456789" ||
 					r.Header.Get("Idempotency-Key") == "" || json.NewDecoder(r.Body).Decode(&body) != nil ||
 					body["started_at"] != "2025-05-01T12:00:00Z" || body["code"] != "package main" || body["partner_id"] != "u2" {
 					w.WriteHeader(http.StatusTeapot)

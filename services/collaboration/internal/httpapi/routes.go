@@ -9,13 +9,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
 
 // Prefix is where the ALB routes collaboration-service.
-const Prefix = "/collaboration-service-api"
+const Prefix = internalapi.CollaborationPrefix
 
 // Options configure Register.
 type Options struct {

@@ -1,8 +1,9 @@
 // Package questions reads a session's question from question-service
-// (docs/internal-apis.md: GET /question-service-api/questions/{id}) so that
-// collaboration-service can show it to each participant as their role
-// allows. The question is kept as JSON fields, passed through untouched
-// except for the fields a role may not see.
+// through libs/internalapi (docs/internal-apis.md: GET
+// /question-service-api/questions/{id}) so that collaboration-service can
+// show it to each participant as their role allows, and picks a mock
+// interview's second question. The question is kept as JSON fields, passed
+// through untouched except for the fields a role may not see.
 package questions
 
 import (
@@ -11,11 +12,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
-
-// Service is question-service's discovery name.
-const Service = "question-service"
 
 // Errors of a read.
 var (
@@ -27,23 +25,27 @@ var (
 type Question map[string]json.RawMessage
 
 // Client reads questions through discovery (internal token, deadlines, retries).
-type Client struct{ disc *discovery.Client }
+type Client struct{ c *internalapi.Client }
 
-// New returns a Client on disc.
-func New(disc *discovery.Client) *Client { return &Client{disc: disc} }
+// New returns a Client on c (a *discovery.Client).
+func New(c internalapi.Caller) *Client { return &Client{c: internalapi.New(c)} }
 
 // Question returns question id.
 func (c *Client) Question(ctx context.Context, id string) (Question, error) {
-	var q Question
-	err := c.disc.GetJSON(ctx, Service, "/question-service-api/questions/"+id, &q)
-	if discovery.IsNotFound(err) {
-		return nil, ErrNotFound
+	q, err := c.question(ctx, id)
+	return Question(q.Fields), err
+}
+
+func (c *Client) question(ctx context.Context, id string) (internalapi.Question, error) {
+	q, err := c.c.Question(ctx, id)
+	if errors.Is(err, internalapi.ErrNotFound) {
+		return q, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return q, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if q == nil {
-		return nil, fmt.Errorf("%w: an empty answer", ErrUnavailable)
+	if q.Fields == nil {
+		return q, fmt.Errorf("%w: an empty answer", ErrUnavailable)
 	}
 	return q, nil
 }

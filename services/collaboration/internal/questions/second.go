@@ -2,14 +2,11 @@ package questions
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
-	"strings"
 
-	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // maxExclude bounds the ids sent to exclude (a URL has its limits).
@@ -20,15 +17,11 @@ const maxExclude = 200
 // difficulty and topic that neither user attempted, else any other of that
 // difficulty and topic, else the first question again.
 func (c *Client) SecondQuestion(ctx context.Context, first string, users [2]string) (string, error) {
-	q, err := c.Question(ctx, first)
+	meta, err := c.question(ctx, first)
 	if err != nil {
 		return "", err
 	}
-	var meta struct {
-		Difficulty string   `json:"difficulty"`
-		Topics     []string `json:"topics"`
-	}
-	if err := json.Unmarshal(mustJSON(q), &meta); err != nil || meta.Difficulty == "" {
+	if meta.Difficulty == "" {
 		return "", fmt.Errorf("%w: question %s without a difficulty", ErrUnavailable, first)
 	}
 	topic := ""
@@ -52,26 +45,14 @@ func (c *Client) SecondQuestion(ctx context.Context, first string, users [2]stri
 	return first, nil
 }
 
-func mustJSON(q Question) []byte {
-	b, _ := json.Marshal(q)
-	return b
-}
-
 func (c *Client) random(ctx context.Context, difficulty, topic string, exclude []string) (string, error) {
 	slices.Sort(exclude)
 	exclude = slices.Compact(exclude)
 	if len(exclude) > maxExclude {
 		exclude = exclude[:maxExclude]
 	}
-	v := url.Values{"difficulty": {difficulty}, "exclude": {strings.Join(exclude, ",")}}
-	if topic != "" {
-		v.Set("topic", topic)
-	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	err := c.disc.GetJSON(ctx, Service, "/question-service-api/questions/random?"+v.Encode(), &out)
-	if discovery.IsNotFound(err) {
+	out, err := c.c.RandomQuestion(ctx, internalapi.RandomQuery{Difficulty: difficulty, Topic: topic, Exclude: exclude})
+	if errors.Is(err, internalapi.ErrNotFound) {
 		return "", ErrNotFound
 	}
 	if err != nil {
@@ -86,11 +67,9 @@ func (c *Client) random(ctx context.Context, difficulty, topic string, exclude [
 // attempted lists the questions user attempted, per history-service; nil
 // when it cannot say.
 func (c *Client) attempted(ctx context.Context, user string) []string {
-	var out struct {
-		QuestionIDs []string `json:"question_ids"`
-	}
-	if err := c.disc.GetJSON(ctx, "history-service", "/history-service-api/internal/users/"+url.PathEscape(user)+"/attempted-question-ids", &out); err != nil {
+	ids, err := c.c.AttemptedQuestionIDs(ctx, user)
+	if err != nil {
 		return nil
 	}
-	return out.QuestionIDs
+	return ids
 }

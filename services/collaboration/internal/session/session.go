@@ -14,13 +14,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Statuses of a session.
 const (
-	StatusActive = "active"
-	StatusEnded  = "ended"
+	StatusActive = internalapi.StatusActive
+	StatusEnded  = internalapi.StatusEnded
 )
 
 // Why a session ended.
@@ -31,15 +32,15 @@ const (
 
 // Modes of a session.
 const (
-	ModePractise = "practise" // two people solve one question together
-	ModeMock     = "mock"     // a mock interview: an interviewer and a candidate
+	ModePractise = internalapi.ModePractise // two people solve one question together
+	ModeMock     = internalapi.ModeMock     // a mock interview: an interviewer and a candidate
 )
 
 // DefaultLanguage is the language of a session created without one.
-const DefaultLanguage = "python"
+const DefaultLanguage = internalapi.DefaultLanguage
 
-// Languages a session can be held in (docs/internal-apis.md, shared values).
-var Languages = []string{"python", "javascript", "java", "cpp", "go"}
+// Languages a session can be held in (libs/internalapi, shared values).
+var Languages = internalapi.Languages
 
 // MaxCodeBytes is the largest plain-text snapshot kept; history-service
 // refuses larger code, so a bigger snapshot could never be recorded.
@@ -246,8 +247,8 @@ type Attempt struct {
 
 // Roles of a mock interview as history records them.
 const (
-	roleInterviewer = "interviewer"
-	roleCandidate   = "candidate"
+	roleInterviewer = internalapi.RoleInterviewer
+	roleCandidate   = internalapi.RoleCandidate
 )
 
 // Swap is what a mock interview adds to its session's attempts: who

@@ -22,7 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/auth"
-	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
 
 func main() {
@@ -52,11 +52,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	signer := auth.NewSigner(priv, nil)
-	p := peerstest.New(token)
+	p := fake.New(token)
 	p.ServeJWKS(signer.JWKS())
 	for n := range *partners {
 		sum := md5.Sum(fmt.Appendf(nil, "partner-%d", n))
-		p.SetUser(uuid.UUID(sum), fmt.Sprintf("partner_%d", n))
+		p.SetUser(uuid.UUID(sum).String(), fmt.Sprintf("partner_%d", n))
 	}
 	tok, exp, err := signer.Sign(*user, auth.RoleUser, "")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,9 +18,10 @@ import (
 
 	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/servicetest"
-	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
 	"github.com/peerprep/peerprep/services/history/internal/postgres/migrations"
 )
 
@@ -33,14 +35,14 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := peerstest.New(internalToken)
-	peersURL := p.Start(t)
-	question := peerstest.Question{ID: uuid.NewString(), Slug: "lru-cache", Title: "LRU Cache", Difficulty: "medium", Topics: []string{"design", "hash-table"}}
+	p := fake.New(internalToken)
+	peersURL := p.Serve(t)
+	question := internalapi.Question{ID: uuid.NewString(), Slug: "lru-cache", Title: "LRU Cache", Difficulty: "medium", Topics: []string{"design", "hash-table"}}
 	p.AddQuestion(question)
 	ann, bob := uuid.New(), uuid.New()
-	p.SetUser(ann, "ann")
-	p.SetUser(bob, "bob")
-	p.QuestionsDown.Store(true)
+	p.SetUser(ann.String(), "ann")
+	p.SetUser(bob.String(), "bob")
+	p.SetDown(internalapi.QuestionService, http.StatusServiceUnavailable)
 
 	svc := servicetest.Start(t, run, map[string]string{
 		"DATABASE_URL":            pgtest.NewURL(t, migrations.FS),
@@ -86,7 +88,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("user token on an internal route: %d, want 401", code)
 	}
 
-	p.QuestionsDown.Store(false)
+	p.SetDown(internalapi.QuestionService, 0)
 	var got struct {
 		Question struct {
 			Title    *string `json:"title"`

@@ -12,17 +12,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // MaxCodeBytes is the largest final code an attempt keeps (100 KiB of UTF-8).
 const MaxCodeBytes = 100 << 10
-
-// Languages a session can be held in.
-var languages = []string{"python", "javascript", "java", "cpp", "go"}
-
-// Difficulties a question can have.
-var difficulties = []string{"easy", "medium", "hard"}
 
 // DeletedUsername is shown for a partner whose account no longer exists.
 // Usernames are [a-z0-9_], so it cannot collide with a real one.
@@ -85,8 +80,8 @@ type Attempt struct {
 
 // The roles a person has for one question of a mock interview.
 const (
-	RoleInterviewer = "interviewer"
-	RoleCandidate   = "candidate"
+	RoleInterviewer = internalapi.RoleInterviewer
+	RoleCandidate   = internalapi.RoleCandidate
 )
 
 // Partner is the other participant as shown to the user.
@@ -139,7 +134,7 @@ func (n NewAttempt) Validate(now time.Time) error {
 		v.Add("role", "must be one of: "+RoleInterviewer+", "+RoleCandidate)
 	}
 	if !ValidLanguage(n.Language) {
-		v.Add("language", "must be one of: "+strings.Join(languages, ", "))
+		v.Add("language", "must be one of: "+strings.Join(internalapi.Languages, ", "))
 	}
 	latest := now.Add(futureSkew)
 	for _, t := range []struct {
@@ -160,22 +155,13 @@ func (n NewAttempt) Validate(now time.Time) error {
 }
 
 // ValidLanguage reports whether l is a supported session language.
-func ValidLanguage(l string) bool { return contains(languages, l) }
+func ValidLanguage(l string) bool { return internalapi.IsLanguage(l) }
 
 // ValidDifficulty reports whether d is a question difficulty.
-func ValidDifficulty(d string) bool { return contains(difficulties, d) }
+func ValidDifficulty(d string) bool { return internalapi.IsDifficulty(d) }
 
 // Languages returns the supported session languages.
-func Languages() []string { return append([]string(nil), languages...) }
-
-func contains(set []string, s string) bool {
-	for _, x := range set {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func Languages() []string { return append([]string(nil), internalapi.Languages...) }
 
 // normalized returns n as it is stored: times in UTC at the microsecond
 // precision PostgreSQL keeps, and NUL characters (which PostgreSQL text

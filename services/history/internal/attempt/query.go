@@ -7,10 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
 	// Zone data inside the binary: images have no /usr/share/zoneinfo.
 	_ "time/tzdata"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Page sizes of a listing.
@@ -184,12 +187,12 @@ func shapeStats(t Totals, now time.Time, loc *time.Location) Stats {
 	s := Stats{
 		Total:             t.Total,
 		DistinctQuestions: t.DistinctQuestions,
-		ByDifficulty:      make(map[string]int, len(difficulties)),
+		ByDifficulty:      make(map[string]int, len(internalapi.Difficulties)),
 		ByTopic:           make(map[string]int, len(t.ByTopic)),
 		ByDay:             make([]DayCount, 0, StatsDays),
 		TimeZone:          loc.String(),
 	}
-	for _, d := range difficulties {
+	for _, d := range internalapi.Difficulties {
 		s.ByDifficulty[d] = t.ByDifficulty[d]
 	}
 	for k, n := range t.ByTopic {

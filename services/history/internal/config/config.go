@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/peerprep/peerprep/libs/config"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Service is the name history-service runs and logs under.
-const Service = "history-service"
+const Service = internalapi.HistoryService
 
 // Config is history-service's configuration.
 type Config struct {

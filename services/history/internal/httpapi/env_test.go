@@ -12,11 +12,12 @@ import (
 	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/feedback"
 	"github.com/peerprep/peerprep/services/history/internal/peers"
-	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
 	"github.com/peerprep/peerprep/services/history/internal/postgres/postgrestest"
 )
 
@@ -29,10 +30,10 @@ type env struct {
 	h      http.Handler
 	svc    *attempt.Service
 	db     *postgrestest.DB
-	peers  *peerstest.Peers
+	peers  *fake.Server
 	signer *auth.Signer
 	// A question question-service knows.
-	question peerstest.Question
+	question internalapi.Question
 	// skew moves the feedback service's clock forward (edit window tests).
 	skew *atomic.Int64
 	// build makes another replica (see replica).
@@ -57,13 +58,13 @@ func newEnv(t testing.TB, opts ...envOptions) *env {
 	signer := auth.NewSigner(priv, nil)
 	verifier := auth.NewVerifier(auth.StaticKeys{signer.KeyID(): auth.Public(priv)}, nil)
 
-	p := peerstest.New(internalToken)
-	url := p.Start(t)
+	p := fake.New(internalToken)
+	url := p.Serve(t)
 	questionURL := url
 	if o.questionURL != "" {
 		questionURL = o.questionURL
 	}
-	q := peerstest.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array", "hash-table"}}
+	q := internalapi.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array", "hash-table"}}
 	p.AddQuestion(q)
 
 	vars := map[string]string{"QUESTION_SERVICE_URL": questionURL, "USER_SERVICE_URL": url, "COLLABORATION_SERVICE_URL": url}
@@ -99,7 +100,7 @@ func (e *env) replica() *env {
 func (e *env) user(name string) (uuid.UUID, string) {
 	e.t.Helper()
 	id := uuid.New()
-	e.peers.SetUser(id, name)
+	e.peers.SetUser(id.String(), name)
 	tok, _, err := e.signer.Sign(id.String(), auth.RoleUser, "")
 	if err != nil {
 		e.t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // feedbackJSON is the union of the given and received shapes.
@@ -39,11 +39,11 @@ func (e *env) session(a, b uuid.UUID, status string, left ...uuid.UUID) uuid.UUI
 }
 
 func (e *env) setSession(id, a, b uuid.UUID, status string, left ...uuid.UUID) {
-	s := peerstest.Session{ID: id.String(), UserIDs: [2]string{a.String(), b.String()}, QuestionID: e.question.ID, Language: "python", Status: status}
+	s := internalapi.Session{ID: id.String(), UserIDs: [2]string{a.String(), b.String()}, QuestionID: e.question.ID, Language: "python", Status: status}
 	for _, u := range left {
 		s.LeftUserIDs = append(s.LeftUserIDs, u.String())
 	}
-	e.peers.SetSession(s)
+	e.peers.AddSession(s)
 }
 
 func ratings(ps, comm, cq int, comment string) map[string]any {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 )
 
@@ -111,14 +112,14 @@ func TestRecordAttemptIsIdempotent(t *testing.T) {
 	user, partner := uuid.New(), uuid.New()
 	body := e.attemptBody(user, partner, time.Now().Add(-time.Minute))
 	first := e.record(body, http.StatusCreated)
-	calls := e.peers.QuestionCalls.Load()
+	calls := e.peers.Calls(internalapi.QuestionService)
 
 	body["code"] = "a retry carrying other code"
 	again := e.record(body, http.StatusOK)
 	if again.ID != first.ID || again.Code != first.Code {
 		t.Fatalf("repeat answered %s %q, want the first attempt %s %q", again.ID, again.Code, first.ID, first.Code)
 	}
-	if e.peers.QuestionCalls.Load() != calls {
+	if e.peers.Calls(internalapi.QuestionService) != calls {
 		t.Fatalf("a repeat asked question-service again")
 	}
 	// The partner's attempt of the same session is separate.
@@ -282,7 +283,7 @@ func TestListAttempts(t *testing.T) {
 	ann, annTok := e.user("ann")
 	bob, _ := e.user("bob")
 	other := uuid.New()
-	hard := peerstestQuestion(e, "hard", "graph")
+	hard := fakeQuestion(e, "hard", "graph")
 	now := time.Now().UTC().Truncate(time.Second)
 	var want []string // newest first
 	var sessions []string
@@ -436,8 +437,8 @@ func TestListAttempts(t *testing.T) {
 	})
 }
 
-// peerstestQuestion adds a question to the stand-in and returns its id.
-func peerstestQuestion(e *env, difficulty string, topics ...string) string {
+// fakeQuestion adds a question to the stand-in and returns its id.
+func fakeQuestion(e *env, difficulty string, topics ...string) string {
 	q := e.question
 	q.ID, q.Slug, q.Title, q.Difficulty, q.Topics = uuid.NewString(), "q-"+difficulty, "A "+difficulty+" one", difficulty, topics
 	e.peers.AddQuestion(q)
@@ -450,7 +451,7 @@ func TestPartnerUsernames(t *testing.T) {
 	ann, annTok := e.user("ann")
 	bob, _ := e.user("bob")
 	gone, _ := e.user("gone")
-	e.peers.SetUser(gone, "") // deleted account
+	e.peers.SetUser(gone.String(), "") // deleted account
 	withBob := e.record(e.attemptBody(ann, bob, time.Now().Add(-time.Hour)), http.StatusCreated)
 	withGone := e.record(e.attemptBody(ann, gone, time.Now().Add(-time.Minute)), http.StatusCreated)
 	username := func(id string) *string {
@@ -470,15 +471,15 @@ func TestPartnerUsernames(t *testing.T) {
 	if u := username(withBob.ID); u == nil || *u != "bob" {
 		t.Fatalf("partner shown as %v", u)
 	}
-	calls := e.peers.UserCalls.Load()
+	calls := e.peers.Calls(internalapi.UserService)
 	for range 5 {
 		username(withBob.ID)
 	}
-	if got := e.peers.UserCalls.Load(); got != calls {
+	if got := e.peers.Calls(internalapi.UserService); got != calls {
 		t.Fatalf("cached username looked up again: %d calls", got-calls)
 	}
 	t.Run("user-service down shows the id with a null username", func(t *testing.T) {
-		e.peers.UsersDown.Store(true)
+		e.peers.SetDown(internalapi.UserService, http.StatusServiceUnavailable)
 		stranger, _ := e.user("stranger") // not cached yet
 		a := e.record(e.attemptBody(ann, stranger, time.Now()), http.StatusCreated)
 		r := e.do(http.MethodGet, Prefix+"/attempts", annTok, nil)
@@ -501,7 +502,7 @@ func TestAttemptedQuestionIDs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ann, bob := uuid.New(), uuid.New()
-	second := peerstestQuestion(e, "medium", "tree")
+	second := fakeQuestion(e, "medium", "tree")
 	e.record(e.attemptBody(ann, bob, time.Now().Add(-time.Hour)), http.StatusCreated)
 	e.record(e.attemptBody(ann, bob, time.Now().Add(-time.Minute)), http.StatusCreated) // same question again
 	b := e.attemptBody(ann, bob, time.Now())
@@ -543,7 +544,7 @@ func TestStats(t *testing.T) {
 	e := newEnv(t)
 	ann, annTok := e.user("ann")
 	bob := uuid.New()
-	hard := peerstestQuestion(e, "hard", "graph", "array")
+	hard := fakeQuestion(e, "hard", "graph", "array")
 	now := time.Now().UTC()
 	e.record(e.attemptBody(ann, bob, now.Add(-time.Minute)), http.StatusCreated)
 	e.record(e.attemptBody(ann, bob, now.Add(-2*time.Minute)), http.StatusCreated)
@@ -627,7 +628,7 @@ func TestQuestionSnapshotPath(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, envOptions{retryBase: 20 * time.Millisecond})
 		ann, annTok := e.user("ann")
-		e.peers.QuestionsDown.Store(true)
+		e.peers.SetDown(internalapi.QuestionService, http.StatusServiceUnavailable)
 		a := e.record(e.attemptBody(ann, uuid.New(), time.Now()), http.StatusCreated)
 		if a.Question.Snapshot != "pending" || a.Question.Title != nil || a.Question.ID != e.question.ID {
 			t.Fatalf("snapshot %+v, want pending", a.Question)
@@ -641,7 +642,7 @@ func TestQuestionSnapshotPath(t *testing.T) {
 		if n := e.count("snapshot_status = 'pending' AND snapshot_tries > 1"); n != 1 {
 			t.Fatalf("the loop did not retry while question-service was down")
 		}
-		e.peers.QuestionsDown.Store(false)
+		e.peers.SetDown(internalapi.QuestionService, 0)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var got attemptJSON
@@ -661,14 +662,14 @@ func TestQuestionSnapshotPath(t *testing.T) {
 	t.Run("question-service down, then the question is gone: marked missing, no more retries", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, envOptions{retryBase: time.Millisecond})
-		e.peers.QuestionsDown.Store(true)
+		e.peers.SetDown(internalapi.QuestionService, http.StatusServiceUnavailable)
 		body := e.attemptBody(uuid.New(), uuid.New(), time.Now())
 		body["question_id"] = uuid.NewString() // question-service does not know it
 		a := e.record(body, http.StatusCreated)
 		if a.Question.Snapshot != "pending" {
 			t.Fatalf("snapshot %s, want pending", a.Question.Snapshot)
 		}
-		e.peers.QuestionsDown.Store(false)
+		e.peers.SetDown(internalapi.QuestionService, 0)
 		time.Sleep(10 * time.Millisecond) // past the first retry delay
 		if n, err := e.svc.FillPendingSnapshots(context.Background()); err != nil || n != 1 {
 			t.Fatalf("round claimed %d: %v", n, err)
@@ -684,19 +685,19 @@ func TestQuestionSnapshotPath(t *testing.T) {
 	t.Run("while question-service is down a retry round asks it only once", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, envOptions{retryBase: time.Millisecond})
-		e.peers.QuestionsDown.Store(true)
+		e.peers.SetDown(internalapi.QuestionService, http.StatusServiceUnavailable)
 		first := e.attemptBody(uuid.New(), uuid.New(), time.Now())
 		e.record(first, http.StatusCreated)
-		perQuestion := e.peers.QuestionCalls.Load() // one lookup, retries included
+		perQuestion := e.peers.Calls(internalapi.QuestionService) // one lookup, retries included
 		second := e.attemptBody(uuid.New(), uuid.New(), time.Now())
-		second["question_id"] = peerstestQuestion(e, "hard", "graph")
+		second["question_id"] = fakeQuestion(e, "hard", "graph")
 		e.record(second, http.StatusCreated)
-		before := e.peers.QuestionCalls.Load()
+		before := e.peers.Calls(internalapi.QuestionService)
 		time.Sleep(10 * time.Millisecond)
 		if n, err := e.svc.FillPendingSnapshots(context.Background()); err != nil || n != 2 {
 			t.Fatalf("round claimed %d: %v", n, err)
 		}
-		if calls := e.peers.QuestionCalls.Load() - before; calls != perQuestion {
+		if calls := e.peers.Calls(internalapi.QuestionService) - before; calls != perQuestion {
 			t.Fatalf("round made %d calls, want %d (one lookup)", calls, perQuestion)
 		}
 		// Rescheduled by backoff, not left to the one-minute claim lease.

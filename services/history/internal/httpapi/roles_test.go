@@ -21,7 +21,7 @@ func TestSwappedMockInterviewKeepsBothQuestions(t *testing.T) {
 	other := e.replica()
 	ann, annTok := e.user("ann")
 	bob, bobTok := e.user("bob")
-	second := peerstestQuestion(e, "medium", "graph")
+	second := fakeQuestion(e, "medium", "graph")
 	session := uuid.NewString()
 	ended := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
 	body := func(user, partner uuid.UUID, question, role string) map[string]any {

@@ -6,12 +6,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 	"github.com/peerprep/peerprep/services/history/internal/feedback"
 )
 
 // Prefix is where the whole API lives behind the load balancer.
-const Prefix = "/history-service-api"
+const Prefix = internalapi.HistoryPrefix
 
 // Options are what the API needs.
 type Options struct {

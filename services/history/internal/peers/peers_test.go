@@ -12,8 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
-	"github.com/peerprep/peerprep/services/history/internal/peers/peerstest"
 )
 
 const token = "peers-test-internal-token-012345"
@@ -25,12 +26,12 @@ func discFor(url string) *discovery.Client {
 
 func TestQuestions(t *testing.T) {
 	t.Parallel()
-	p := peerstest.New(token)
-	known := peerstest.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array"}}
-	odd := peerstest.Question{ID: uuid.NewString(), Title: "Odd", Difficulty: "legendary"}
+	p := fake.New(token)
+	known := internalapi.Question{ID: uuid.NewString(), Slug: "two-sum", Title: "Two Sum", Difficulty: "easy", Topics: []string{"array"}}
+	odd := internalapi.Question{ID: uuid.NewString(), Title: "Odd", Difficulty: "legendary"}
 	p.AddQuestion(known)
 	p.AddQuestion(odd)
-	url := p.Start(t)
+	url := p.Serve(t)
 	qs := NewQuestions(discFor(url))
 	ctx := context.Background()
 
@@ -44,7 +45,7 @@ func TestQuestions(t *testing.T) {
 	if _, err := qs.Question(ctx, uuid.MustParse(odd.ID)); err == nil || errors.Is(err, attempt.ErrQuestionNotFound) {
 		t.Fatalf("malformed answer: %v, want a retryable error", err)
 	}
-	p.QuestionsDown.Store(true)
+	p.SetDown(internalapi.QuestionService, http.StatusServiceUnavailable)
 	if _, err := qs.Question(ctx, uuid.MustParse(known.ID)); err == nil || errors.Is(err, attempt.ErrQuestionNotFound) {
 		t.Fatalf("down: %v, want a retryable error", err)
 	}
@@ -69,24 +70,24 @@ func (c *clock) add(d time.Duration) {
 
 func TestUsernamesAreCached(t *testing.T) {
 	t.Parallel()
-	p := peerstest.New(token)
+	p := fake.New(token)
 	ann, bob, gone := uuid.New(), uuid.New(), uuid.New()
-	p.SetUser(ann, "ann")
-	p.SetUser(bob, "bob")
+	p.SetUser(ann.String(), "ann")
+	p.SetUser(bob.String(), "bob")
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	u := NewUsers(discFor(p.Start(t)), UsersOptions{TTL: time.Minute, FailureTTL: 5 * time.Second, Now: clk.now})
+	u := NewUsers(discFor(p.Serve(t)), UsersOptions{TTL: time.Minute, FailureTTL: 5 * time.Second, Now: clk.now})
 	ctx := context.Background()
 
 	got := u.Usernames(ctx, []uuid.UUID{ann, bob, gone})
 	if got[ann].Name != "ann" || got[bob].Name != "bob" || !got[gone].Deleted || len(got) != 3 {
 		t.Fatalf("first lookup %v", got)
 	}
-	if calls := p.UserCalls.Load(); calls != 3 {
+	if calls := p.Calls(internalapi.UserService); calls != 3 {
 		t.Fatalf("%d calls, want 3", calls)
 	}
-	p.SetUser(ann, "ann_renamed")
+	p.SetUser(ann.String(), "ann_renamed")
 	u.Usernames(ctx, []uuid.UUID{ann, bob, gone})
-	if calls := p.UserCalls.Load(); calls != 3 {
+	if calls := p.Calls(internalapi.UserService); calls != 3 {
 		t.Fatalf("cached answers looked up again: %d calls", calls)
 	}
 	clk.add(2 * time.Minute)
@@ -95,17 +96,17 @@ func TestUsernamesAreCached(t *testing.T) {
 	}
 
 	t.Run("a failure is left out and not retried at once", func(t *testing.T) {
-		p.UsersDown.Store(true)
+		p.SetDown(internalapi.UserService, http.StatusServiceUnavailable)
 		clk.add(2 * time.Minute) // everything expired
-		before := p.UserCalls.Load()
+		before := p.Calls(internalapi.UserService)
 		if got := u.Usernames(ctx, []uuid.UUID{bob}); len(got) != 0 {
 			t.Fatalf("down: %v, want nothing", got)
 		}
 		u.Usernames(ctx, []uuid.UUID{bob})
-		if calls := p.UserCalls.Load() - before; calls != 1 {
+		if calls := p.Calls(internalapi.UserService) - before; calls != 1 {
 			t.Fatalf("%d calls while the failure is remembered, want 1", calls)
 		}
-		p.UsersDown.Store(false)
+		p.SetDown(internalapi.UserService, 0)
 		clk.add(6 * time.Second)
 		if got := u.Usernames(ctx, []uuid.UUID{bob}); got[bob].Name != "bob" {
 			t.Fatalf("after the failure TTL: %v", got)
@@ -137,20 +138,18 @@ func TestUsernamesWaitOnlyAsLongAsTheCaller(t *testing.T) {
 
 func TestUsernameCacheIsBounded(t *testing.T) {
 	t.Parallel()
-	p := peerstest.New(token)
+	p := fake.New(token)
 	var ids []uuid.UUID
 	for range 50 {
 		id := uuid.New()
-		p.SetUser(id, "u")
+		p.SetUser(id.String(), "u")
 		ids = append(ids, id)
 	}
-	u := NewUsers(discFor(p.Start(t)), UsersOptions{MaxEntries: 10})
+	u := NewUsers(discFor(p.Serve(t)), UsersOptions{MaxEntries: 10})
 	for _, id := range ids {
 		u.Usernames(context.Background(), []uuid.UUID{id})
 	}
-	u.mu.Lock()
-	n := len(u.entries)
-	u.mu.Unlock()
+	n := u.cache.Len()
 	if n > 10 {
 		t.Fatalf("%d cache entries, bound is 10", n)
 	}

@@ -16,10 +16,10 @@ import (
 
 	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/services/matching/internal/redisq"
-	"github.com/peerprep/peerprep/services/matching/internal/standin"
 )
 
 const (
@@ -31,7 +31,7 @@ const (
 // stand-in services and the token signing key.
 type env struct {
 	vars   map[string]string
-	deps   *standin.Services
+	deps   *fake.Server
 	signer *auth.Signer
 	rdb    *redis.Client
 	store  *redisq.Store // for checks against Redis itself
@@ -39,17 +39,27 @@ type env struct {
 
 func newEnv(t testing.TB, overrides map[string]string) *env {
 	t.Helper()
-	return newEnvDeps(t, overrides, standin.New(t, internalToken))
+	return newEnvDeps(t, overrides, newDeps(t))
 }
 
 // newEnvWithEmpty is newEnv where the topics/difficulties named
 // ("math/hard") have no questions.
 func newEnvWithEmpty(t testing.TB, empty ...string) *env {
 	t.Helper()
-	return newEnvDeps(t, nil, standin.New(t, internalToken, empty...))
+	return newEnvDeps(t, nil, newDeps(t, empty...))
 }
 
-func newEnvDeps(t testing.TB, overrides map[string]string, deps *standin.Services) *env {
+// newDeps starts the other services' fake: every UUID is a user, and each
+// topic and difficulty has fake.QuestionsPer questions, except those named
+// in empty ("math/hard").
+func newDeps(t testing.TB, empty ...string) *fake.Server {
+	f := fake.Start(t, internalToken)
+	f.AnyUser.Store(true)
+	f.SeedBank(empty...)
+	return f
+}
+
+func newEnvDeps(t testing.TB, overrides map[string]string, deps *fake.Server) *env {
 	t.Helper()
 	priv, err := auth.GenerateKey()
 	if err != nil {

@@ -20,8 +20,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/redistest"
-	"github.com/peerprep/peerprep/services/matching/internal/standin"
 )
 
 // TestLoad is the load target, run only with PEERPREP_LOAD=1 and
@@ -50,7 +50,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer := auth.NewSigner(priv, nil)
-	deps := standin.New(t, internalToken)
+	deps := newDeps(t)
 	_, keyPrefix := redistest.New(t)
 	env := append(os.Environ(), "ENVIRONMENT=test", "PORT=0", "SHUTDOWN_DRAIN=0s", "LOG_LEVEL=info",
 		"REDIS_URL="+redistest.URL(), "REDIS_KEY_PREFIX="+keyPrefix, "INTERNAL_API_TOKEN="+internalToken,
@@ -110,7 +110,7 @@ func TestLoad(t *testing.T) {
 	for i, c := range cs {
 		p := i / 2
 		combo := p % 240
-		d, tp, l := []string{"easy", "medium", "hard"}[combo%3], standin.Topics[(combo/3)%16], langs[combo/48]
+		d, tp, l := []string{"easy", "medium", "hard"}[combo%3], internalapi.Topics[(combo/3)%16], langs[combo/48]
 		postWG.Add(1)
 		go func() {
 			defer postWG.Done()

@@ -16,7 +16,7 @@ import (
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
 
-	"github.com/peerprep/peerprep/services/matching/internal/standin"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
 
 // TestMatchAcrossReplicas: two users on two replicas are matched once and
@@ -27,9 +27,9 @@ func TestMatchAcrossReplicas(t *testing.T) {
 	e := newEnv(t, nil)
 	a, b := e.start(t), e.start(t)
 	alice, bob := e.user(t), e.user(t)
-	e.deps.SetAttempted(alice.ID, standin.QuestionID("arrays", "easy", 0))
-	e.deps.SetAttempted(bob.ID, standin.QuestionID("arrays", "easy", 1))
-	want := standin.QuestionID("arrays", "easy", 2)
+	e.deps.SetAttempted(alice.ID, fake.QuestionID("arrays", "easy", 0))
+	e.deps.SetAttempted(bob.ID, fake.QuestionID("arrays", "easy", 1))
+	want := fake.QuestionID("arrays", "easy", 2)
 
 	sa, sb := dial(t, a.URL, alice), dial(t, b.URL, bob)
 	ta := mustQueue(t, a.URL, alice, "easy", "arrays", "python")
@@ -45,7 +45,7 @@ func TestMatchAcrossReplicas(t *testing.T) {
 		t.Fatalf("matched events differ: %+v / %+v (want question %s)", ma, mb, want)
 	}
 	if ma.TicketID != ta || mb.TicketID != tb || ma.Partner.ID != bob.ID || mb.Partner.ID != alice.ID ||
-		ma.Partner.Username != standin.Username(bob.ID) || mb.Partner.Username != standin.Username(alice.ID) {
+		ma.Partner.Username != fake.Username(bob.ID) || mb.Partner.Username != fake.Username(alice.ID) {
 		t.Fatalf("partners: %+v / %+v", ma, mb)
 	}
 	sess, ok := e.deps.Sessions()[ma.MatchID]
@@ -54,7 +54,7 @@ func TestMatchAcrossReplicas(t *testing.T) {
 	}
 
 	cur := call(t, http.MethodGet, b.URL+prefix+"/tickets/current", alice.Token, nil)
-	if cur.Status != 200 || cur.Str("status") != "matched" || cur.Str("match", "session_id") != ma.SessionID || cur.Str("match", "partner", "username") != standin.Username(bob.ID) {
+	if cur.Status != 200 || cur.Str("status") != "matched" || cur.Str("match", "session_id") != ma.SessionID || cur.Str("match", "partner", "username") != fake.Username(bob.ID) {
 		t.Fatalf("current: %d %s", cur.Status, cur.Raw)
 	}
 	del := call(t, http.MethodDelete, a.URL+prefix+"/tickets/current", bob.Token, nil)

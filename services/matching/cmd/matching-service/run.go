@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/revocation"
@@ -54,8 +55,8 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	})
 	tickets := match.NewService(match.Deps{
 		Store: store, Log: log,
-		Topics:   remote.NewTopics(s.Discovery, time.Minute, nil, log),
-		Sessions: remote.NewSessions(s.Discovery),
+		Topics:   remote.NewTopics(internalapi.New(s.Discovery), time.Minute, nil, log),
+		Sessions: remote.NewSessions(internalapi.New(s.Discovery)),
 	})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
 	s.Revoked.OnRevoke(func(r revocation.Revocation) {
@@ -71,7 +72,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	consumer := "matching-" + randomHex(6)
 	latency := s.Metrics.Sampler(metrics.MatchLatency)
 	worker := setup.NewWorker(setup.Options{
-		Store: store, Services: remote.NewServices(s.Discovery), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
+		Store: store, Services: remote.NewServices(internalapi.New(s.Discovery)), Log: log, Consumer: consumer, Timeout: cfg.SetupTimeout,
 		Ready: func(m setup.Match) {
 			for _, q := range m.QueuedAt {
 				if !q.IsZero() {

@@ -7,15 +7,17 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/validation"
 )
 
-// Difficulties, languages and statuses of the contract (ARCHITECTURE §4).
+// Difficulties and languages of the contract (libs/internalapi).
 var (
-	Difficulties = []string{"easy", "medium", "hard"}
-	Languages    = []string{"python", "javascript", "java", "cpp", "go"}
+	Difficulties = internalapi.Difficulties
+	Languages    = internalapi.Languages
 )
 
 // Status is a ticket's public state.
@@ -35,14 +37,14 @@ func (s Status) Live() bool { return s == StatusQueued }
 
 // Modes of a session: two people are only matched in the same mode.
 const (
-	ModePractise = "practise" // two people solve one question together
-	ModeMock     = "mock"     // a mock interview: an interviewer and a candidate
+	ModePractise = internalapi.ModePractise // two people solve one question together
+	ModeMock     = internalapi.ModeMock     // a mock interview: an interviewer and a candidate
 )
 
 // Roles in a mock interview.
 const (
-	RoleInterviewer = "interviewer"
-	RoleCandidate   = "candidate"
+	RoleInterviewer = internalapi.RoleInterviewer
+	RoleCandidate   = internalapi.RoleCandidate
 )
 
 // Criteria is what a user asks to be matched on. An empty Language matches
@@ -169,7 +171,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 func (c Criteria) Validate() error {
 	ve := &validation.Error{}
 	if !slices.Contains(Difficulties, c.Difficulty) {
-		ve.Add("difficulty", "must be one of: easy, medium, hard")
+		ve.Add("difficulty", "must be one of: "+strings.Join(Difficulties, ", "))
 	}
 	switch {
 	case c.Topic == "":
@@ -178,7 +180,7 @@ func (c Criteria) Validate() error {
 		ve.Add("topic", "must be a topic slug such as arrays or dynamic-programming")
 	}
 	if c.Language != "" && !slices.Contains(Languages, c.Language) {
-		ve.Add("language", "must be one of: python, javascript, java, cpp, go")
+		ve.Add("language", "must be one of: "+strings.Join(Languages, ", "))
 	}
 	switch c.ModeOrDefault() {
 	case ModePractise:

@@ -12,19 +12,29 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 	"github.com/peerprep/peerprep/services/matching/internal/setup"
-	"github.com/peerprep/peerprep/services/matching/internal/standin"
 )
 
 const token = "remote-test-internal-token-0123456789"
 
-func clients(t *testing.T) (*Services, *standin.Services) {
+// deps starts the fake other services: every UUID is a user, and the
+// question bank has fake.QuestionsPer questions per topic and difficulty.
+func deps(t *testing.T) (*fake.Server, *internalapi.Client) {
 	t.Helper()
-	deps := standin.New(t, token)
-	env := deps.Env()
-	disc := discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second})
-	return NewServices(disc), deps
+	f := fake.Start(t, token)
+	f.AnyUser.Store(true)
+	f.SeedBank()
+	env := f.Env()
+	return f, internalapi.New(discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second}))
+}
+
+func clients(t *testing.T) (*Services, *fake.Server) {
+	t.Helper()
+	f, c := deps(t)
+	return NewServices(c), f
 }
 
 func TestServices(t *testing.T) {
@@ -34,7 +44,7 @@ func TestServices(t *testing.T) {
 	u := uuid.NewString()
 
 	t.Run("usernames, and a deleted user is unknown", func(t *testing.T) {
-		if name, err := s.Username(ctx, u); err != nil || name != standin.Username(u) {
+		if name, err := s.Username(ctx, u); err != nil || name != fake.Username(u) {
 			t.Fatal(name, err)
 		}
 		gone := uuid.NewString()
@@ -50,7 +60,7 @@ func TestServices(t *testing.T) {
 		}
 	})
 	t.Run("a random question honours exclude and is ErrNoQuestion when all are excluded", func(t *testing.T) {
-		all := []string{standin.QuestionID("trees", "hard", 0), standin.QuestionID("trees", "hard", 1), standin.QuestionID("trees", "hard", 2)}
+		all := []string{fake.QuestionID("trees", "hard", 0), fake.QuestionID("trees", "hard", 1), fake.QuestionID("trees", "hard", 2)}
 		id, err := s.RandomQuestion(ctx, "hard", "trees", all[:2])
 		if err != nil || id != all[2] {
 			t.Fatal(id, err)
@@ -92,27 +102,22 @@ func TestServices(t *testing.T) {
 	})
 }
 
-// fakeCaller serves /topics from a function and counts calls.
-type fakeCaller struct {
+// fakeLister serves the topic list from a field and counts calls.
+type fakeLister struct {
 	mu    sync.Mutex
 	calls int
 	fail  bool
-	list  []topicDTO
+	list  []internalapi.Topic
 }
 
-func (f *fakeCaller) GetJSON(_ context.Context, _, _ string, out any) error {
+func (f *fakeLister) Topics(context.Context) ([]internalapi.Topic, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.fail {
-		return &discovery.StatusError{Service: "question-service", Status: 503}
+		return nil, &internalapi.Error{Service: "question-service", Status: 503}
 	}
-	*(out.(*[]topicDTO)) = append([]topicDTO(nil), f.list...)
-	return nil
-}
-
-func (f *fakeCaller) Do(context.Context, string, *http.Request) (*http.Response, error) {
-	return nil, errors.New("unused")
+	return append([]internalapi.Topic(nil), f.list...), nil
 }
 
 func TestTopicsCache(t *testing.T) {
@@ -120,14 +125,14 @@ func TestTopicsCache(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	fc := &fakeCaller{fail: true}
+	fc := &fakeLister{fail: true}
 	tp := NewTopics(fc, time.Minute, clock, nil)
 
 	if _, err := tp.Lookup(ctx, "arrays", "easy"); !errors.Is(err, match.ErrUnavailable) {
 		t.Fatalf("nothing cached and question-service down: %v", err)
 	}
 	fc.fail = false
-	fc.list = []topicDTO{{Slug: "arrays", ByDifficulty: map[string]int{"easy": 2, "hard": 0}}, {Slug: "trees"}}
+	fc.list = []internalapi.Topic{{Slug: "arrays", ByDifficulty: map[string]int{"easy": 2, "hard": 0}}, {Slug: "trees"}}
 	check := func(slug, d string, want match.TopicInfo) {
 		t.Helper()
 		got, err := tp.Lookup(ctx, slug, d)
@@ -148,7 +153,7 @@ func TestTopicsCache(t *testing.T) {
 		t.Fatalf("%d calls", fc.calls)
 	}
 	now = now.Add(6 * time.Second)
-	fc.list = append(fc.list, topicDTO{Slug: "graphs"})
+	fc.list = append(fc.list, internalapi.Topic{Slug: "graphs"})
 	check("graphs", "easy", match.TopicInfo{Known: true, HasQuestions: true})
 	// Past the TTL it refetches; when that fails the stale list serves.
 	now = now.Add(2 * time.Minute)
@@ -162,10 +167,9 @@ func TestTopicsCache(t *testing.T) {
 func TestSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	deps := standin.New(t, token)
-	env := deps.Env()
-	s := NewSessions(discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second}))
-	services := NewServices(discovery.New(discovery.Options{Getenv: func(k string) string { return env[k] }, InternalToken: token, Timeout: time.Second}))
+	deps, c := deps(t)
+	s := NewSessions(c)
+	services := NewServices(c)
 	a, b := uuid.NewString(), uuid.NewString()
 
 	if id, err := s.Current(ctx, a); err != nil || id != "" {

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/peerprep/peerprep/libs/config"
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Service is the name question-service runs and logs under.
-const Service = "question-service"
+const Service = internalapi.QuestionService
 
 // Config is question-service's configuration: the shared variables
 // (DATABASE_URL required; JWT_PUBLIC_KEYS, or user-service's JWKS found

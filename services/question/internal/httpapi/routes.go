@@ -7,11 +7,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
 
 // Prefix is where the ALB routes question-service's traffic.
-const Prefix = "/question-service-api"
+const Prefix = internalapi.QuestionPrefix
 
 // Options are what the API needs.
 type Options struct {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
 // Difficulty is how hard a question is.
@@ -74,16 +76,10 @@ func IsTopic(slug string) bool {
 }
 
 // Languages returns the languages starter code may be written in.
-func Languages() []string { return []string{"python", "javascript", "java", "cpp", "go"} }
+func Languages() []string { return append([]string(nil), internalapi.Languages...) }
 
 // IsLanguage reports whether lang is a supported starter-code language.
-func IsLanguage(lang string) bool {
-	switch lang {
-	case "python", "javascript", "java", "cpp", "go":
-		return true
-	}
-	return false
-}
+func IsLanguage(lang string) bool { return internalapi.IsLanguage(lang) }
 
 // Example is one worked input/output pair shown with a question.
 type Example struct {

@@ -6,11 +6,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/user/internal/user"
 )
 
 // Prefix is where the ALB routes user-service.
-const Prefix = "/user-service-api"
+const Prefix = internalapi.UserPrefix
 
 // API holds what the handlers need.
 type API struct {

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/validation"
 )
 
@@ -22,7 +23,7 @@ const (
 )
 
 // Languages a user may prefer (the languages the editor offers).
-var Languages = []string{"python", "javascript", "java", "cpp", "go"}
+var Languages = internalapi.Languages
 
 // User is an account.
 type User struct {

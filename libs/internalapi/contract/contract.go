@@ -1,0 +1,278 @@
+// Package contract checks a service against docs/internal-apis.md through
+// the internalapi client. Each owning service runs Run against its real
+// handlers, and the fake runs it against itself, so a drift between the
+// fake and a service fails a unit test.
+package contract
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/discovery"
+	"github.com/peerprep/peerprep/libs/internalapi"
+)
+
+// Target is what Run checks. The parts of the contract a target does not
+// serve are left nil or false.
+type Target struct {
+	// URL serves the routes; Token is the internal token it accepts.
+	URL, Token string
+
+	// NewUser makes user-service know a new user and returns it (as the
+	// internal route should answer it); nil when the target is not
+	// user-service.
+	NewUser func(t *testing.T) internalapi.User
+	// DeleteUser deletes a user NewUser made; nil to skip that check.
+	DeleteUser func(t *testing.T, id string)
+
+	// Questions: the target is question-service, with at least one
+	// question.
+	Questions bool
+	// History: the target is history-service.
+	History bool
+	// Sessions: the target is collaboration-service.
+	Sessions bool
+}
+
+// client returns a client of t's routes sending token.
+func client(target Target, token string) *internalapi.Client {
+	return internalapi.New(discovery.New(discovery.Options{
+		Getenv:        func(string) string { return target.URL },
+		InternalToken: token,
+		Retries:       -1,
+	}))
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func wantStatus(t *testing.T, what string, err error, status int) {
+	t.Helper()
+	if got := internalapi.StatusOf(err); got != status {
+		t.Errorf("%s: %v (HTTP %d), want HTTP %d", what, err, got, status)
+	}
+}
+
+// Run checks target.
+func Run(t *testing.T, target Target) {
+	c := client(target, target.Token)
+	stranger := client(target, "not-the-internal-token-0123456789")
+	if target.NewUser != nil {
+		t.Run("users", func(t *testing.T) { users(t, target, c, stranger) })
+	}
+	if target.Questions {
+		t.Run("questions", func(t *testing.T) { questions(t, c, stranger) })
+	}
+	if target.History {
+		t.Run("attempts", func(t *testing.T) { attempts(t, c, stranger) })
+	}
+	if target.Sessions {
+		t.Run("sessions", func(t *testing.T) { sessions(t, c, stranger) })
+	}
+}
+
+func users(t *testing.T, target Target, c, stranger *internalapi.Client) {
+	want := target.NewUser(t)
+	got, err := c.User(ctx(t), want.ID)
+	if err != nil || got != want {
+		t.Fatalf("user: %+v %v, want %+v", got, err, want)
+	}
+	if got.Username == "" || got.Role == "" || got.Email == "" {
+		t.Errorf("user without username, email or role: %+v", got)
+	}
+	if _, err := c.User(ctx(t), uuid.NewString()); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("unknown user: %v, want ErrNotFound", err)
+	}
+	_, err = stranger.User(ctx(t), want.ID)
+	wantStatus(t, "user without the internal token", err, http.StatusUnauthorized)
+	if target.DeleteUser != nil {
+		target.DeleteUser(t, want.ID)
+		if _, err := c.User(ctx(t), want.ID); !errors.Is(err, internalapi.ErrNotFound) {
+			t.Errorf("deleted user: %v, want ErrNotFound", err)
+		}
+	}
+}
+
+func questions(t *testing.T, c, stranger *internalapi.Client) {
+	topics, err := c.Topics(ctx(t))
+	if err != nil {
+		t.Fatalf("topics: %v", err)
+	}
+	var topic, difficulty string
+	for _, tp := range topics {
+		if !slices.Contains(internalapi.Topics, tp.Slug) || tp.Name == "" {
+			t.Errorf("topic %+v: not a contract slug, or without a name", tp)
+		}
+		sum := 0
+		for _, d := range internalapi.Difficulties {
+			n, ok := tp.ByDifficulty[d]
+			if !ok {
+				t.Errorf("topic %s: by_difficulty without %s", tp.Slug, d)
+			}
+			sum += n
+			if n > 0 && topic == "" {
+				topic, difficulty = tp.Slug, d
+			}
+		}
+		if sum != tp.Count {
+			t.Errorf("topic %s: count %d, by_difficulty sums to %d", tp.Slug, tp.Count, sum)
+		}
+	}
+	if topic == "" {
+		t.Fatalf("no topic has questions: %+v", topics)
+	}
+
+	// Drawing while excluding every question drawn ends in 404.
+	var drawn []string
+	for {
+		q, err := c.RandomQuestion(ctx(t), internalapi.RandomQuery{Difficulty: difficulty, Topic: topic, Exclude: drawn})
+		if errors.Is(err, internalapi.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("random: %v", err)
+		}
+		if q.Difficulty != difficulty || !slices.Contains(q.Topics, topic) || slices.Contains(drawn, q.ID) {
+			t.Fatalf("random %s %s excluding %v: %+v", difficulty, topic, drawn, q)
+		}
+		drawn = append(drawn, q.ID)
+		if len(drawn) > 100 {
+			t.Fatalf("random keeps answering past %d excluded questions", len(drawn))
+		}
+	}
+	if len(drawn) == 0 {
+		t.Fatalf("topic %s lists %s questions, random finds none", topic, difficulty)
+	}
+
+	q, err := c.Question(ctx(t), drawn[0])
+	if err != nil || q.ID != drawn[0] || q.Title == "" || q.Slug == "" || q.Difficulty != difficulty || q.Description == "" {
+		t.Fatalf("question %s: %+v %v", drawn[0], q, err)
+	}
+	if q.InterviewerNotes == nil {
+		t.Errorf("question %s without interviewer_notes for the internal token", q.ID)
+	}
+	if bySlug, err := c.Question(ctx(t), q.Slug); err != nil || bySlug.ID != q.ID {
+		t.Errorf("question by slug %s: %+v %v", q.Slug, bySlug, err)
+	}
+	if _, err := c.Question(ctx(t), uuid.NewString()); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("unknown question: %v, want ErrNotFound", err)
+	}
+	_, err = c.RandomQuestion(ctx(t), internalapi.RandomQuery{Difficulty: "impossible"})
+	wantStatus(t, "random of an unknown difficulty", err, http.StatusBadRequest)
+	_, err = stranger.Question(ctx(t), q.ID)
+	wantStatus(t, "question without a valid token", err, http.StatusUnauthorized)
+}
+
+func attempts(t *testing.T, c, stranger *internalapi.Client) {
+	started, ended := internalapi.Times(time.Now().Add(-time.Hour), time.Now())
+	a := internalapi.Attempt{SessionID: uuid.NewString(), UserID: uuid.NewString(), PartnerID: uuid.NewString(),
+		QuestionID: uuid.NewString(), Language: "go", Code: "package main", StartedAt: started, EndedAt: ended}
+	if created, err := c.RecordAttempt(ctx(t), a); err != nil || !created {
+		t.Fatalf("record: created %v, %v", created, err)
+	}
+	if created, err := c.RecordAttempt(ctx(t), a); err != nil || created {
+		t.Fatalf("record again: created %v, %v (want 200, not created)", created, err)
+	}
+	mock := a
+	mock.QuestionID, mock.Role = uuid.NewString(), internalapi.RoleCandidate
+	if created, err := c.RecordAttempt(ctx(t), mock); err != nil || !created {
+		t.Fatalf("record a mock interview's second question: created %v, %v", created, err)
+	}
+	bad := a
+	bad.SessionID, bad.Role = uuid.NewString(), "boss"
+	_, err := c.RecordAttempt(ctx(t), bad)
+	var e *internalapi.Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest || !slices.Contains(e.FieldsRefused(), "role") || e.Permanent {
+		t.Errorf("unknown role: %v, want a retried 400 naming role", err)
+	}
+	bad = a
+	bad.SessionID, bad.Language = uuid.NewString(), "cobol"
+	if _, err := c.RecordAttempt(ctx(t), bad); !internalapi.IsPermanent(err) || internalapi.StatusOf(err) != http.StatusBadRequest {
+		t.Errorf("unknown language: %v, want a permanent 400", err)
+	}
+
+	ids, err := c.AttemptedQuestionIDs(ctx(t), a.UserID)
+	slices.Sort(ids)
+	want := []string{a.QuestionID, mock.QuestionID}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(ids, want) {
+		t.Errorf("attempted: %v %v, want %v", ids, err, want)
+	}
+	if ids, err := c.AttemptedQuestionIDs(ctx(t), uuid.NewString()); err != nil || len(ids) != 0 {
+		t.Errorf("attempted of a new user: %v %v, want none", ids, err)
+	}
+	_, err = stranger.AttemptedQuestionIDs(ctx(t), a.UserID)
+	wantStatus(t, "attempted without the internal token", err, http.StatusUnauthorized)
+}
+
+func sessions(t *testing.T, c, stranger *internalapi.Client) {
+	a, b := uuid.NewString(), uuid.NewString()
+	n := internalapi.NewSession{MatchID: uuid.NewString(), UserIDs: [2]string{a, b}, QuestionID: uuid.NewString()}
+	id, created, err := c.CreateSession(ctx(t), n)
+	if err != nil || !created || uuid.Validate(id) != nil {
+		t.Fatalf("create: %q created %v, %v", id, created, err)
+	}
+	if again, created, err := c.CreateSession(ctx(t), n); err != nil || created || again != id {
+		t.Fatalf("create again: %q created %v, %v; want %s, not created", again, created, err, id)
+	}
+	s, err := c.Session(ctx(t), id)
+	if err != nil || s.ID != id || s.UserIDs != [2]string{a, b} || s.QuestionID != n.QuestionID ||
+		s.Language != internalapi.DefaultLanguage || s.Status != internalapi.StatusActive || s.CreatedAt == "" ||
+		s.Mode != internalapi.ModePractise || s.InterviewerID != "" || s.LeftUserIDs == nil || len(s.LeftUserIDs) != 0 {
+		t.Fatalf("session: %+v %v", s, err)
+	}
+	if cur, err := c.CurrentSession(ctx(t), b); err != nil || cur.ID != id {
+		t.Errorf("current session: %+v %v, want %s", cur, err, id)
+	}
+	if _, err := c.CurrentSession(ctx(t), uuid.NewString()); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("current session of a stranger: %v, want ErrNotFound", err)
+	}
+	if _, err := c.Session(ctx(t), uuid.NewString()); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("unknown session: %v, want ErrNotFound", err)
+	}
+
+	mock := internalapi.NewSession{MatchID: uuid.NewString(), UserIDs: [2]string{uuid.NewString(), uuid.NewString()},
+		QuestionID: uuid.NewString(), Language: "java", Mode: internalapi.ModeMock}
+	mock.InterviewerID = mock.UserIDs[1]
+	mid, _, err := c.CreateSession(ctx(t), mock)
+	if err != nil {
+		t.Fatalf("create mock: %v", err)
+	}
+	if s, err := c.Session(ctx(t), mid); err != nil || s.Mode != internalapi.ModeMock || s.InterviewerID != mock.InterviewerID || s.Language != "java" {
+		t.Errorf("mock session: %+v %v", s, err)
+	}
+	for _, bad := range []internalapi.NewSession{
+		{MatchID: uuid.NewString(), UserIDs: [2]string{a, b}, QuestionID: n.QuestionID, Mode: internalapi.ModeMock},
+		{MatchID: uuid.NewString(), UserIDs: [2]string{a, b}, QuestionID: n.QuestionID, Mode: internalapi.ModeMock, InterviewerID: uuid.NewString()},
+	} {
+		_, _, err := c.CreateSession(ctx(t), bad)
+		var e *internalapi.Error
+		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || !e.Permanent || !slices.Contains(e.FieldsRefused(), "interviewer_id") {
+			t.Errorf("mock interview with interviewer %q: %v, want a permanent 400 naming interviewer_id", bad.InterviewerID, err)
+		}
+	}
+	bad := n
+	bad.MatchID, bad.Language = uuid.NewString(), "cobol"
+	if _, _, err := c.CreateSession(ctx(t), bad); !internalapi.IsPermanent(err) || !slices.Contains(fields(err), "language") {
+		t.Errorf("unknown language: %v, want a permanent 400 naming language", err)
+	}
+	_, err = stranger.Session(ctx(t), id)
+	wantStatus(t, "session without the internal token", err, http.StatusUnauthorized)
+}
+
+func fields(err error) []string {
+	var e *internalapi.Error
+	if errors.As(err, &e) {
+		return e.FieldsRefused()
+	}
+	return nil
+}
