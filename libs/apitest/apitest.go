@@ -54,7 +54,7 @@ func (r Response) Decode(t testing.TB, v any) {
 // Client is shared by every Call: generous idle connections, as tests
 // that hammer one service from many goroutines need, and a timeout so a
 // hung server fails the test rather than the run.
-var Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+var Client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 // NewRequest builds a request: body nil or "" (none), a string, []byte or
 // io.Reader (raw JSON) or a value to marshal; a JSON content type when there is a body, the bearer
