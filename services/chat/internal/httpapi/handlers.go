@@ -3,17 +3,14 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"path"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/ws"
 )
@@ -28,11 +25,8 @@ func (a *API) roomSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isUpgrade(req) {
-		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this route is a WebSocket; connect with a WebSocket client")
-	}
-	if !a.originAllowed(req) {
-		return httperr.Forbidden("WebSockets from this origin are not allowed")
+	if err := socket.Check(req, a.origins); err != nil {
+		return err
 	}
 	conn, err := a.hub.Join(ctx, p)
 	if errors.Is(err, ws.ErrClosing) {
@@ -46,12 +40,7 @@ func (a *API) roomSocket(c echo.Context) error {
 	if err != nil {
 		return httperr.Unavailable(err)
 	}
-	// The origin was checked above, so a refusal is JSON like the others.
-	opts := &websocket.AcceptOptions{InsecureSkipVerify: true}
-	if _, sub := auth.WSToken(req); sub != "" {
-		opts.Subprotocols = []string{sub}
-	}
-	sock, err := websocket.Accept(c.Response(), req, opts)
+	sock, err := socket.Accept(c.Response(), req, 0) // Serve sets the read limit
 	if err != nil {
 		a.hub.Abort(conn) // Accept has answered the client
 		return nil
@@ -62,44 +51,6 @@ func (a *API) roomSocket(c echo.Context) error {
 	}
 	a.hub.Serve(conn, sock, expires)
 	return nil
-}
-
-func isUpgrade(r *http.Request) bool {
-	for _, v := range r.Header.Values("Upgrade") {
-		for tok := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(tok), "websocket") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// originAllowed reports whether a browser on the request's Origin may open
-// a socket: the same host, or an origin in CORS_ALLOWED_ORIGINS (which
-// may use path.Match patterns). Non-browser clients send no Origin.
-func (a *API) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	for _, allowed := range a.origins {
-		target := u.Host
-		if strings.Contains(allowed, "://") {
-			target = u.Scheme + "://" + u.Host
-		}
-		if ok, _ := path.Match(strings.ToLower(allowed), strings.ToLower(target)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // history is GET /rooms/{session_id}/messages?before=<id>&limit=50.

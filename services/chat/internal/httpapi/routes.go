@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/ws"
 )
@@ -19,7 +20,7 @@ const Prefix = "/chat-service-api"
 type API struct {
 	chat    *chat.Service
 	hub     *ws.Hub
-	origins []string
+	origins socket.Origins
 }
 
 // Options configure Register.

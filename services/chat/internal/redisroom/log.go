@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
 
@@ -184,12 +185,7 @@ func streamMessages(room string, xs []redis.XMessage) []chat.Message {
 		if err != nil {
 			continue
 		}
-		f := make(map[string]string, len(x.Values))
-		for k, v := range x.Values {
-			s, _ := v.(string)
-			f[k] = s
-		}
-		out = append(out, entryMessage(room, id, f))
+		out = append(out, entryMessage(room, id, redisgroup.Fields(x)))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/peerprep/peerprep/libs/quota"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/libs/validation"
 	"github.com/peerprep/peerprep/libs/wsclose"
 
@@ -43,7 +44,7 @@ func (c *Conn) enqueue(frame []byte) {
 	case <-c.done:
 	case c.send <- frame:
 	default:
-		c.close(websocket.StatusPolicyViolation, "too slow to keep up")
+		c.close(socket.TooSlow, socket.TooSlowReason)
 	}
 }
 
@@ -61,6 +62,20 @@ func (c *Conn) close(code websocket.StatusCode, reason string) {
 			go func() { _ = ws.Close(code, reason) }()
 		}
 	})
+}
+
+// Close asks the socket to close with code (socket.Set).
+func (c *Conn) Close(code websocket.StatusCode, reason string) { c.close(code, reason) }
+
+// CloseNow drops the socket without a closing handshake (socket.Set).
+func (c *Conn) CloseNow() {
+	c.close(websocket.StatusGoingAway, "")
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil {
+		_ = ws.CloseNow()
+	}
 }
 
 // Abort releases a socket whose upgrade failed.
@@ -89,11 +104,8 @@ func (h *Hub) Serve(c *Conn, ws *websocket.Conn, expires time.Time) {
 		return
 	default:
 	}
-	h.mu.RLock()
-	closing := h.closing
-	h.mu.RUnlock()
-	if closing {
-		c.close(websocket.StatusServiceRestart, "server restarting")
+	if h.conns.Closing() {
+		c.close(socket.Restart, socket.RestartReason)
 	}
 	// The request's context ends with the hijack; the socket has its own.
 	// Reading goes on after close() until the closing handshake ends it, so

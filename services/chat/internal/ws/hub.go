@@ -12,9 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/peerprep/peerprep/libs/quota"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	"github.com/peerprep/peerprep/services/chat/internal/redisroom"
 )
@@ -80,12 +79,11 @@ type Hub struct {
 	// presence writes of one room happen in order.
 	stripes [64]sync.Mutex
 
-	mu      sync.RWMutex
-	rooms   map[string]*room
-	conns   map[*Conn]struct{}
-	dirty   map[pair]struct{} // presence counts to write again
-	closing bool
-	wg      sync.WaitGroup // running sockets
+	conns socket.Set[*Conn] // running sockets
+
+	mu    sync.RWMutex
+	rooms map[string]*room
+	dirty map[pair]struct{} // presence counts to write again
 }
 
 type pair struct{ room, user string }
@@ -100,11 +98,7 @@ type room struct {
 }
 
 // Conns is how many sockets this replica holds.
-func (h *Hub) Conns() int {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return len(h.conns)
-}
+func (h *Hub) Conns() int { return h.conns.Len() }
 
 // NewHub returns a Hub.
 func NewHub(o Options) *Hub {
@@ -132,7 +126,7 @@ func NewHub(o Options) *Hub {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{o: o, log: o.Logger, rooms: map[string]*room{}, conns: map[*Conn]struct{}{}, dirty: map[pair]struct{}{}}
+	return &Hub{o: o, log: o.Logger, rooms: map[string]*room{}, dirty: map[pair]struct{}{}}
 }
 
 func (h *Hub) stripe(room string) *sync.Mutex {
@@ -177,13 +171,10 @@ func (h *Hub) join(ctx context.Context, c *Conn) error {
 	s.Lock()
 	defer s.Unlock()
 
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
+	if h.conns.Closing() {
 		return ErrClosing
 	}
-	r := h.rooms[p.RoomID]
-	h.mu.Unlock()
+	r := h.room(p.RoomID)
 	if r == nil {
 		// The stream's tail before subscribing: anything published between
 		// the two shows up as a gap on the first message and is filled.
@@ -211,25 +202,17 @@ func (h *Hub) join(ctx context.Context, c *Conn) error {
 	r.users[p.UserID]++
 	n := r.users[p.UserID]
 	r.mu.Unlock()
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
+	if !h.conns.Add(c) {
 		h.release(c)
 		return ErrClosing
 	}
-	h.conns[c] = struct{}{}
-	h.wg.Add(1)
-	h.mu.Unlock()
 
 	present, err := h.o.Presence.Set(ctx, p.RoomID, p.UserID, n)
 	if err != nil {
 		// Without Redis the socket could neither send nor be counted:
 		// refuse it (503) so the client retries.
-		h.mu.Lock()
-		delete(h.conns, c)
-		h.mu.Unlock()
 		h.release(c)
-		h.wg.Done()
+		h.conns.Remove(c)
 		return err
 	}
 	// Tell the newcomer who else is here; later changes arrive as events.
@@ -247,10 +230,7 @@ func (h *Hub) leave(c *Conn) {
 	s := h.stripe(c.p.RoomID)
 	s.Lock()
 	defer s.Unlock()
-	defer h.wg.Done()
-	h.mu.Lock()
-	delete(h.conns, c)
-	h.mu.Unlock()
+	defer h.conns.Remove(c)
 	h.release(c)
 	h.releaseSlot(c)
 }
@@ -444,24 +424,7 @@ func (h *Hub) rewrite(ctx context.Context, k pair) {
 // Close closes every socket with 1012 (service restart) so clients
 // reconnect to another replica, waits for them to be released (or ctx),
 // and takes no new ones. srv.OnShutdown calls it.
-func (h *Hub) Close(ctx context.Context) {
-	h.mu.Lock()
-	h.closing = true
-	conns := make([]*Conn, 0, len(h.conns))
-	for c := range h.conns {
-		conns = append(conns, c)
-	}
-	h.mu.Unlock()
-	for _, c := range conns {
-		c.close(websocket.StatusServiceRestart, "server restarting")
-	}
-	done := make(chan struct{})
-	go func() { h.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
+func (h *Hub) Close(ctx context.Context) { h.conns.Close(ctx) }
 
 // Leave forgets this replica's presence entirely (after Close).
 func (h *Hub) Leave(ctx context.Context) error {

@@ -6,14 +6,12 @@ import "github.com/coder/websocket"
 // reason (a revoked session: 4401, refresh and reconnect). It returns how
 // many it closed.
 func (h *Hub) CloseUser(userID string, code websocket.StatusCode, reason string) int {
-	h.mu.RLock()
 	var conns []*Conn
-	for c := range h.conns {
+	for _, c := range h.conns.All() {
 		if c.p.UserID == userID {
 			conns = append(conns, c)
 		}
 	}
-	h.mu.RUnlock()
 	for _, c := range conns {
 		c.close(code, reason)
 	}

@@ -120,16 +120,14 @@ func TestUpdateRateIsPerUserAcrossReplicas(t *testing.T) {
 	if err := p.ws.Write(ctx, websocket.MessageBinary, yproto.Update([]byte{2, 0})); err != nil {
 		t.Fatal(err)
 	}
-	// Only a 4429 would mean a's bucket held b back. A fresh socket is
-	// occasionally dropped with 1000 or 1002 here (about 1 run in 10 under
-	// load, not yet explained; see the closing note of issue 17), which is
-	// not what this test is about, so it is logged rather than failed on.
+	// The partner's socket stays open. A fresh socket was once dropped
+	// with 1000 or 1002 here (about 1 run in 10 under load): the first
+	// bytes of its first frame, read ahead by the HTTP server with the
+	// handshake, were lost in the corked hijack (fixed in
+	// libs/socket.CorkWriter, tested there).
 	select {
 	case code := <-p.closed:
-		if code == wsclose.RateLimited {
-			t.Fatalf("the partner was refused with %d by a's bucket", code)
-		}
-		t.Logf("the partner's socket closed with %d (unexplained drop, not a refusal)", code)
+		t.Fatalf("the partner's socket closed with %d; want it open", code)
 	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 )
 
@@ -35,6 +36,7 @@ type PersisterOptions struct {
 // more (the registry). Then it trims what is stored and old enough.
 type Persister struct {
 	rdb      *redis.Client
+	group    redisgroup.Group
 	keys     Keys
 	consumer string
 	sink     Sink
@@ -58,7 +60,7 @@ func NewPersister(rdb *redis.Client, keys Keys, consumer string, sink Sink, host
 	if o.KeepFor <= 0 {
 		o.KeepFor = time.Minute
 	}
-	return &Persister{rdb: rdb, keys: keys, consumer: consumer, sink: sink, hosted: hosted, log: log, o: o}
+	return &Persister{rdb: rdb, group: redisgroup.New(rdb, Group), keys: keys, consumer: consumer, sink: sink, hosted: hosted, log: log, o: o}
 }
 
 // Run persists until ctx is done, then stores what this replica read and
@@ -139,7 +141,7 @@ func full(got map[string][]redis.XMessage) bool {
 
 func (p *Persister) readGroup(ctx context.Context, sids []string, from string, create bool) (map[string][]redis.XMessage, error) {
 	res, err := p.xreadgroup(ctx, sids, from)
-	if isNoGroup(err) {
+	if redisgroup.IsNoGroup(err) {
 		// A stream does not exist: Redis lost it, or the session ended and
 		// it was deleted. Streams of hosted sessions are recreated with
 		// their group (an append would do the same); otherwise the streams
@@ -152,7 +154,7 @@ func (p *Persister) readGroup(ctx context.Context, sids []string, from string, c
 			res, err = nil, nil
 			for _, sid := range sids {
 				one, oerr := p.xreadgroup(ctx, []string{sid}, from)
-				if oerr != nil && !isNoGroup(oerr) {
+				if oerr != nil && !redisgroup.IsNoGroup(oerr) {
 					err = oerr
 				}
 				res = append(res, one...)
@@ -172,38 +174,19 @@ func (p *Persister) readGroup(ctx context.Context, sids []string, from string, c
 }
 
 func (p *Persister) xreadgroup(ctx context.Context, sids []string, from string) ([]redis.XStream, error) {
-	streams := make([]string, 0, 2*len(sids))
-	for _, sid := range sids {
-		streams = append(streams, p.keys.Doc(sid))
+	streams := make([]string, len(sids))
+	for i, sid := range sids {
+		streams[i] = p.keys.Doc(sid)
 	}
-	for range sids {
-		streams = append(streams, from)
-	}
-	res, err := p.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: Group, Consumer: p.consumer, Streams: streams, Count: entryBatch, Block: -1,
-	}).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	return res, err
+	return p.group.Read(ctx, p.consumer, from, entryBatch, -1, streams...)
 }
 
-func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOGROUP") }
-
 func (p *Persister) ensureGroups(ctx context.Context, sids []string) error {
-	cmds, _ := p.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for _, sid := range sids {
-			pl.XGroupCreateMkStream(ctx, p.keys.Doc(sid), Group, "0")
-			pl.PExpire(ctx, p.keys.Doc(sid), streamTTL)
-		}
-		return nil
-	})
-	for _, c := range cmds {
-		if err := c.Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-			return fmt.Errorf("create consumer groups: %w", err)
-		}
+	streams := make([]string, len(sids))
+	for i, sid := range sids {
+		streams[i] = p.keys.Doc(sid)
 	}
-	return nil
+	return p.group.EnsureTTL(ctx, streamTTL, streams...)
 }
 
 // store persists the entries and acknowledges them; entries that are not
@@ -249,28 +232,13 @@ func (p *Persister) store(ctx context.Context, got map[string][]redis.XMessage) 
 // stream (a dead replica's, or ones this replica failed to store) and
 // persists them.
 func (p *Persister) claim(ctx context.Context, sid string, idle time.Duration) error {
-	start := "0-0"
-	for round := 0; round < maxRounds; round++ {
-		msgs, next, err := p.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: p.keys.Doc(sid), Group: Group, Consumer: p.consumer, MinIdle: idle, Start: start, Count: entryBatch,
-		}).Result()
-		if isNoGroup(err) || errors.Is(err, redis.Nil) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("autoclaim: %w", err)
-		}
-		if len(msgs) > 0 {
-			if err := p.store(ctx, map[string][]redis.XMessage{sid: msgs}); err != nil {
-				return err
-			}
-		}
-		if next == "0-0" || next == "" {
-			return nil
-		}
-		start = next
+	err := p.group.Claim(ctx, p.keys.Doc(sid), p.consumer, idle, entryBatch, maxRounds, func(msgs []redis.XMessage) error {
+		return p.store(ctx, map[string][]redis.XMessage{sid: msgs})
+	})
+	if redisgroup.IsNoGroup(err) {
+		return nil
 	}
-	return nil
+	return err
 }
 
 // PersistSession stores the new entries of one session's stream now, e.g.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 )
 
@@ -142,7 +143,7 @@ func (r *Reader) runShard(ctx context.Context, sh *shard) {
 			if failures == 1 || failures%50 == 0 {
 				r.log.Warn("reading document streams failed", "error", err.Error(), "failures", failures)
 			}
-			sleep(ctx, min(time.Duration(failures)*50*time.Millisecond, time.Second))
+			redisgroup.Sleep(ctx, min(time.Duration(failures)*50*time.Millisecond, time.Second))
 			continue
 		}
 		failures = 0
@@ -186,14 +187,5 @@ func (r *Reader) runShard(ctx context.Context, sh *shard) {
 				r.deliver(owner, fresh)
 			}
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

@@ -3,8 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,6 +10,7 @@ import (
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
@@ -109,14 +108,8 @@ func (a *API) socket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isUpgrade(req) {
-		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this endpoint speaks WebSocket")
-	}
-	if req.Header.Get("Sec-WebSocket-Version") != "13" || req.Header.Get("Sec-WebSocket-Key") == "" {
-		return httperr.BadRequest("a WebSocket handshake needs Sec-WebSocket-Version 13 and a Sec-WebSocket-Key")
-	}
-	if !a.originAllowed(req) {
-		return httperr.Forbidden("this origin may not open the editor")
+	if err := socket.Check(req, a.origins); err != nil {
+		return err
 	}
 	var expires time.Time
 	if exp := auth.ClaimsFrom(c).ExpiresAt; exp != nil {
@@ -134,35 +127,6 @@ func (a *API) socket(c echo.Context) error {
 	if err != nil {
 		return httperr.Unavailable(err)
 	}
-	_, subprotocol := auth.WSToken(req)
-	conn.Serve(c.Response(), req, subprotocol)
+	conn.Serve(c.Response(), req)
 	return nil
-}
-
-func isUpgrade(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
-		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
-}
-
-// originAllowed is the browser origin check, done here so a refusal is a
-// JSON error: no Origin (not a browser), the service's own host, or one of
-// the configured CORS origins' hosts.
-func (a *API) originAllowed(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
-	}
-	u, err := url.Parse(o)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	for _, h := range a.origins {
-		if strings.EqualFold(u.Host, h) {
-			return true
-		}
-	}
-	return false
 }

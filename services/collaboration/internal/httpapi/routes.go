@@ -4,12 +4,11 @@
 package httpapi
 
 import (
-	"net/url"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/collaboration/internal/interview"
 	"github.com/peerprep/peerprep/services/collaboration/internal/room"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -33,12 +32,12 @@ type Options struct {
 type API struct {
 	sessions *session.Service
 	hub      *room.Hub
-	origins  []string // hosts besides our own that may open sockets from a browser
+	origins  socket.Origins // besides our own host, who may open sockets from a browser
 }
 
 // Register mounts every route.
 func Register(e *echo.Echo, o Options) {
-	a := &API{sessions: o.Sessions, hub: o.Hub, origins: originHosts(o.CORSOrigins)}
+	a := &API{sessions: o.Sessions, hub: o.Hub, origins: o.CORSOrigins}
 	g := e.Group(Prefix)
 
 	internal := auth.InternalOnly(o.InternalToken)
@@ -56,15 +55,4 @@ func Register(e *echo.Echo, o Options) {
 
 	RegisterInterview(e, o.Interviews, o.Verifier)
 	RegisterSessionQuestion(e, o.Sessions, o.Interviews, o.Questions, o.Verifier)
-}
-
-// originHosts turns CORS origins ("https://app.example.com") into hosts.
-func originHosts(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		}
-	}
-	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/peerprep/peerprep/libs/quota"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
@@ -107,11 +108,10 @@ type Hub struct {
 	reader *docstream.Reader
 	seq    atomic.Uint64
 
-	mu      sync.Mutex
-	rooms   map[string]*room
-	closing bool
-	conns   sync.WaitGroup
-	joined  atomic.Int64 // sockets joined to a session
+	conns socket.Set[*Conn] // sockets joined to a session
+
+	mu    sync.Mutex
+	rooms map[string]*room
 }
 
 // NewHub returns a Hub; Run must be running for sockets to work.
@@ -259,37 +259,13 @@ func (h *Hub) UserLeft(ctx context.Context, sid, user string) {
 
 // Shutdown closes every socket with 1012 (service restart) so clients
 // reconnect to another replica, and waits for them to finish.
-func (h *Hub) Shutdown(ctx context.Context) {
-	h.mu.Lock()
-	h.closing = true
-	rooms := make([]*room, 0, len(h.rooms))
-	for _, r := range h.rooms {
-		rooms = append(rooms, r)
-	}
-	h.mu.Unlock()
-	for _, r := range rooms {
-		r.closeAll(websocket.StatusServiceRestart, "service restart")
-	}
-	done := make(chan struct{})
-	go func() { h.conns.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		for _, r := range rooms {
-			r.mu.Lock()
-			for c := range r.conns {
-				c.closeNow()
-			}
-			r.mu.Unlock()
-		}
-	}
-}
+func (h *Hub) Shutdown(ctx context.Context) { h.conns.Close(ctx) }
 
 // acquire returns the session's room, creating it (following its stream
 // and signals) when this replica has none.
 func (h *Hub) acquire(ctx context.Context, sid string) (*room, error) {
 	h.mu.Lock()
-	if h.closing {
+	if h.conns.Closing() {
 		h.mu.Unlock()
 		return nil, ErrClosing
 	}
@@ -377,7 +353,7 @@ func (h *Hub) deliver(owner any, entries []docstream.Entry) {
 }
 
 // Conns is the number of sockets joined to a session on this replica.
-func (h *Hub) Conns() int { return int(h.joined.Load()) }
+func (h *Hub) Conns() int { return h.conns.Len() }
 
 // signal receives a signal for a session.
 func (h *Hub) signal(sid string, sig docstream.Signal) {

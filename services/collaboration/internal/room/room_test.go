@@ -98,7 +98,7 @@ func newHarness(t *testing.T, o Options) *harness {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		c.Serve(w, r, "")
+		c.Serve(w, r)
 	}))
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

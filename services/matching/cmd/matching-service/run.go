@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
@@ -58,7 +57,7 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 		Topics:   remote.NewTopics(internalapi.New(s.Discovery), time.Minute, nil, log),
 		Sessions: remote.NewSessions(internalapi.New(s.Discovery)),
 	})
-	hub := ws.NewHub(ws.Options{Store: store, Log: log, OriginPatterns: originPatterns(cfg.CORSOrigins)})
+	hub := ws.NewHub(ws.Options{Store: store, Log: log, Origins: cfg.CORSOrigins})
 	s.Revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
 	})
@@ -118,18 +117,6 @@ func emitQueueDepth(ctx context.Context, emf *metrics.Emitter, store *redisq.Sto
 	for _, d := range match.Difficulties {
 		_ = emf.Emit(metrics.QueueDepth, float64(by[d]), d)
 	}
-}
-
-// originPatterns turns CORS_ALLOWED_ORIGINS into the host patterns the
-// WebSocket handshake accepts besides the same origin.
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			out = append(out, u.Host)
-		}
-	}
-	return out
 }
 
 func randomHex(n int) string {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -127,7 +128,7 @@ func (w *Worker) read(ctx, jobCtx context.Context) {
 			if err != nil {
 				w.log.Warn("reading match jobs failed", "error", err.Error())
 			}
-			sleep(ctx, backoff)
+			redisgroup.Sleep(ctx, backoff)
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
@@ -253,7 +254,7 @@ func (w *Worker) process(ctx context.Context, j Job) bool {
 		if left := time.Until(deadline); !permanent && left > 0 {
 			wait := min(backoff, left)
 			log.Warn("match setup failed; retrying", "error", err.Error(), "attempt", attempt, "retry_in", wait.String())
-			sleep(ctx, wait)
+			redisgroup.Sleep(ctx, wait)
 			backoff = min(2*backoff, time.Second)
 			continue
 		}
@@ -384,13 +385,4 @@ func (w *Worker) chooseQuestion(ctx context.Context, m *Match) error {
 	}
 	m.QuestionID = recorded
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

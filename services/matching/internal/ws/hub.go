@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +21,8 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/redisgroup"
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
@@ -42,12 +42,12 @@ type Store interface {
 
 // Options configure a Hub. Zero values take the defaults named.
 type Options struct {
-	Store          Store
-	Log            *slog.Logger
-	OriginPatterns []string      // browser origins allowed besides the same origin
-	PingEvery      time.Duration // default 25s (the ALB idle timeout is 60 s)
-	WriteTimeout   time.Duration // per message, default 5s
-	SendQueue      int           // events waiting per socket before it counts as slow; default 32
+	Store        Store
+	Log          *slog.Logger
+	Origins      socket.Origins // browser origins allowed besides the same origin (CORS_ALLOWED_ORIGINS)
+	PingEvery    time.Duration  // default 25s (the ALB idle timeout is 60 s)
+	WriteTimeout time.Duration  // per message, default 5s
+	SendQueue    int            // events waiting per socket before it counts as slow; default 32
 }
 
 // Hub holds this replica's sockets.
@@ -55,11 +55,10 @@ type Hub struct {
 	o   Options
 	log *slog.Logger
 
-	mu     sync.RWMutex
-	users  map[string]map[*conn]struct{}
-	closed bool
-	conns  sync.WaitGroup
-	count  atomic.Int64
+	conns socket.Set[*conn]
+
+	mu    sync.RWMutex
+	users map[string]map[*conn]struct{} // conns by user
 	// ready is closed once Run knows where the events stream ends: a
 	// socket registered before then could miss the events in between.
 	ready chan struct{}
@@ -83,7 +82,7 @@ func NewHub(o Options) *Hub {
 }
 
 // Conns is the number of open sockets.
-func (h *Hub) Conns() int64 { return h.count.Load() }
+func (h *Hub) Conns() int64 { return int64(h.conns.Len()) }
 
 // note is one thing for a socket's writer to consider sending.
 type note struct {
@@ -120,6 +119,17 @@ func (c *conn) push(n note) {
 	}
 }
 
+// Close closes the socket with code; it returns at once (socket.Set).
+func (c *conn) Close(code websocket.StatusCode, reason string) {
+	go func() {
+		_ = c.ws.Close(code, reason)
+		c.cancel()
+	}()
+}
+
+// CloseNow drops the socket (socket.Set).
+func (c *conn) CloseNow() { _ = c.ws.CloseNow() }
+
 func (c *conn) lastState() (match.Ticket, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -127,46 +137,33 @@ func (c *conn) lastState() (match.Ticket, bool) {
 }
 
 func (h *Hub) add(c *conn) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
+	if !h.conns.Add(c) {
 		return false
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	set := h.users[c.user]
 	if set == nil {
 		set = map[*conn]struct{}{}
 		h.users[c.user] = set
 	}
 	set[c] = struct{}{}
-	h.conns.Add(1)
-	h.count.Add(1)
 	return true
 }
 
 func (h *Hub) remove(c *conn) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if set := h.users[c.user]; set != nil {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.users, c.user)
 		}
 	}
-	h.count.Add(-1)
-	h.conns.Done()
+	h.mu.Unlock()
+	h.conns.Remove(c)
 }
 
-func (h *Hub) all() []*conn {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	out := make([]*conn, 0, h.count.Load())
-	for _, set := range h.users {
-		for c := range set {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (h *Hub) all() []*conn { return h.conns.All() }
 
 // deliver hands a ticket state to every socket of its user here.
 func (h *Hub) deliver(t match.Ticket) {
@@ -184,10 +181,7 @@ func (h *Hub) Handle(c echo.Context) error {
 	if claims == nil {
 		return httperr.Unauthenticated("a valid access token is required")
 	}
-	h.mu.RLock()
-	closed := h.closed
-	h.mu.RUnlock()
-	if closed {
+	if h.conns.Closing() {
 		return httperr.Unavailable(errors.New("shutting down"))
 	}
 	select {
@@ -197,20 +191,14 @@ func (h *Hub) Handle(c echo.Context) error {
 	case <-c.Request().Context().Done():
 		return c.Request().Context().Err()
 	}
-	if r := c.Request(); !headerHas(r.Header, "Connection", "upgrade") || !headerHas(r.Header, "Upgrade", "websocket") {
-		// Accept would answer in plain text; keep the JSON error shape.
-		return httperr.New(http.StatusUpgradeRequired, "upgrade_required", "this route speaks WebSocket only")
+	if err := socket.Check(c.Request(), h.o.Origins); err != nil {
+		return err
 	}
-	opts := &websocket.AcceptOptions{OriginPatterns: h.o.OriginPatterns, CompressionMode: websocket.CompressionDisabled}
-	if _, sub := auth.WSToken(c.Request()); sub != "" {
-		opts.Subprotocols = []string{sub}
-	}
-	wsc, err := websocket.Accept(c.Response(), c.Request(), opts)
+	wsc, err := socket.Accept(c.Response(), c.Request(), 4096)
 	if err != nil {
 		return nil // Accept answered the handshake already
 	}
 	c.Response().Status = 101 // for the access log
-	wsc.SetReadLimit(4096)
 	// The socket outlives this handler: once hijacked, returning frees the
 	// request, the router's context and the handler's deep stack, which is
 	// most of an idle socket's memory.
@@ -221,7 +209,7 @@ func (h *Hub) Handle(c echo.Context) error {
 	}
 	if !h.add(cn) {
 		cancel()
-		_ = wsc.Close(websocket.StatusServiceRestart, "server restarting")
+		_ = wsc.Close(socket.Restart, socket.RestartReason)
 		return nil
 	}
 	go h.serve(ctx, cn)
@@ -250,7 +238,7 @@ func (h *Hub) serve(ctx context.Context, cn *conn) {
 	expired := h.write(ctx, cn)
 	switch {
 	case cn.slow.Load():
-		_ = cn.ws.Close(websocket.StatusTryAgainLater, "too slow")
+		_ = cn.ws.Close(socket.TooSlow, socket.TooSlowReason)
 		return
 	case expired:
 		_ = cn.ws.Close(wsclose.TokenExpired, wsclose.TokenExpiredReason)
@@ -354,7 +342,7 @@ func (h *Hub) Run(ctx context.Context) {
 			break
 		}
 		h.log.Warn("reading the events stream failed", "error", err.Error())
-		sleep(ctx, time.Second)
+		redisgroup.Sleep(ctx, time.Second)
 	}
 	close(h.ready)
 	backoff, failing := 50*time.Millisecond, false
@@ -368,7 +356,7 @@ func (h *Hub) Run(ctx context.Context) {
 				h.log.Warn("reading the events stream failed", "error", err.Error())
 			}
 			failing = true
-			sleep(ctx, backoff)
+			redisgroup.Sleep(ctx, backoff)
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
@@ -439,50 +427,7 @@ func (h *Hub) Refresh(ctx context.Context) {
 // Shutdown closes every socket with 1012 (service restart) so clients
 // reconnect to another replica, and waits for them or ctx.
 func (h *Hub) Shutdown(ctx context.Context) {
-	h.mu.Lock()
-	h.closed = true
-	h.mu.Unlock()
-	conns := h.all()
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = c.ws.Close(websocket.StatusServiceRestart, "server restarting")
-			c.cancel()
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); h.conns.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		for _, c := range conns {
-			_ = c.ws.CloseNow()
-		}
-	}
-	if len(conns) > 0 {
-		h.log.Info("closed sockets for shutdown", "sockets", len(conns))
-	}
-}
-
-// headerHas reports whether a comma-separated header lists token.
-func headerHas(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for p := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(p), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+	if n := h.conns.Close(ctx); n > 0 {
+		h.log.Info("closed sockets for shutdown", "sockets", n)
 	}
 }

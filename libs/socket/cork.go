@@ -1,4 +1,4 @@
-package room
+package socket
 
 import (
 	"bufio"
@@ -13,21 +13,27 @@ import (
 // corkFlushAt bounds what a corked connection buffers before writing.
 const corkFlushAt = 64 << 10
 
-// corkConn lets a batch of WebSocket messages leave in a few writes. The
-// WebSocket library flushes after every message; while corked, those
-// flushes collect here and go out together on Uncork (or every 64 KiB).
-// Joining a document of thousands of updates is then a handful of system
-// calls instead of one per update.
-type corkConn struct {
+// Cork lets a batch of WebSocket messages leave in a few writes: the
+// connection under a socket accepted through a CorkWriter. The WebSocket
+// library flushes after every message; while corked, those flushes
+// collect here and go out together on Uncork (or every 64 KiB). Joining a
+// document of thousands of updates is then a handful of system calls
+// instead of one per update.
+type Cork struct {
 	net.Conn
 	timeout time.Duration
+	r       io.Reader // what the client sent: bytes read with the handshake, then the connection
 
 	mu     sync.Mutex
 	corked int
 	buf    []byte
 }
 
-func (c *corkConn) Write(p []byte) (int, error) {
+// Read reads what the client sent, starting with any bytes the HTTP
+// server read ahead with the handshake.
+func (c *Cork) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func (c *Cork) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.corked == 0 {
@@ -43,14 +49,14 @@ func (c *corkConn) Write(p []byte) (int, error) {
 }
 
 // Cork starts collecting writes; calls nest.
-func (c *corkConn) Cork() {
+func (c *Cork) Cork() {
 	c.mu.Lock()
 	c.corked++
 	c.mu.Unlock()
 }
 
 // Uncork ends one Cork and, at the outermost, writes what was collected.
-func (c *corkConn) Uncork() error {
+func (c *Cork) Uncork() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.corked > 0 {
@@ -66,7 +72,7 @@ func (c *corkConn) Uncork() error {
 	return err
 }
 
-func (c *corkConn) flushLocked() error {
+func (c *Cork) flushLocked() error {
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	_, err := c.Conn.Write(c.buf)
 	_ = c.Conn.SetWriteDeadline(time.Time{})
@@ -78,7 +84,7 @@ func (c *corkConn) flushLocked() error {
 // straight to the connection, corked. Only safe while nothing else writes
 // to the socket (before the connection is handed to its writers): the
 // WebSocket library keeps no state about frames it did not write.
-func (c *corkConn) WriteMessages(msgs [][]byte) error {
+func (c *Cork) WriteMessages(msgs [][]byte) error {
 	c.Cork()
 	c.mu.Lock()
 	var err error
@@ -111,15 +117,25 @@ func appendFrameHeader(b []byte, n int) []byte {
 	}
 }
 
-// hijackWriter hands the WebSocket library a corkConn instead of the raw
-// connection when it hijacks the request.
-type hijackWriter struct {
+// CorkWriter hands the WebSocket library a Cork instead of the raw
+// connection when Accept hijacks the request: pass it to Accept, then
+// take the Cork.
+type CorkWriter struct {
 	http.ResponseWriter
-	timeout time.Duration
-	cork    *corkConn
+	timeout time.Duration // per flush of corked writes
+	cork    *Cork
 }
 
-func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+// NewCorkWriter wraps w; timeout bounds each flush of corked writes.
+func NewCorkWriter(w http.ResponseWriter, timeout time.Duration) *CorkWriter {
+	return &CorkWriter{ResponseWriter: w, timeout: timeout}
+}
+
+// Cork is the connection of the accepted socket (nil before Accept).
+func (w *CorkWriter) Cork() *Cork { return w.cork }
+
+// Hijack implements http.Hijacker.
+func (w *CorkWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -128,13 +144,22 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = nc.Close()
 		return nil, nil, err
 	}
-	w.cork = &corkConn{Conn: nc, timeout: w.timeout}
+	// Bytes the HTTP server read ahead (a client's first frame, sent as
+	// soon as it saw the handshake response) are read through the Cork
+	// itself: the WebSocket library keeps only what the returned reader
+	// has buffered and reads the rest from the returned connection, so
+	// bytes left inside the reader's source would be lost — the frame's
+	// start gone, the socket closed with 1002 or 1000.
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	w.cork = &Cork{Conn: nc, timeout: w.timeout, r: nc}
+	if len(pending) > 0 {
+		w.cork.r = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), nc)
+	}
 	// Smaller buffers than net/http's 4 KiB: a socket is mostly idle, and
 	// reads or writes larger than a buffer bypass it anyway (writes are
 	// collected by the cork).
-	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	rd := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(pending)), w.cork), 1<<10)
-	return w.cork, bufio.NewReadWriter(rd, bufio.NewWriterSize(w.cork, 1<<10)), nil
+	return w.cork, bufio.NewReadWriter(bufio.NewReaderSize(w.cork, 1<<10), bufio.NewWriterSize(w.cork, 1<<10)), nil
 }
 
-func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Unwrap gives http.ResponseController the wrapped writer.
+func (w *CorkWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
