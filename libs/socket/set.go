@@ -7,9 +7,10 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Conn is a socket a Set holds: Close closes it with a close frame (and
-// may return before the closing handshake ends), CloseNow drops it.
-type Conn interface {
+// Closer is a socket a Set holds (a Conn, or a service's type around
+// one): Close closes it with a close frame (and may return before the
+// closing handshake ends), CloseNow drops it.
+type Closer interface {
 	comparable
 	Close(code websocket.StatusCode, reason string)
 	CloseNow()
@@ -18,7 +19,7 @@ type Conn interface {
 // Set is the sockets a replica holds. On shutdown Close closes every one
 // with Restart (1012), so clients reconnect to another replica, and waits
 // for them to be removed; once closing it takes no new ones.
-type Set[C Conn] struct {
+type Set[C Closer] struct {
 	mu      sync.Mutex
 	conns   map[C]struct{}
 	closing bool

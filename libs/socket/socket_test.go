@@ -47,25 +47,22 @@ func TestOriginsAllowed(t *testing.T) {
 	}
 }
 
-// conn is a served socket as a Set holds it.
-type conn struct{ ws *websocket.Conn }
-
-func (c *conn) Close(code websocket.StatusCode, reason string) {
-	go func() { _ = c.ws.Close(code, reason) }()
-}
-func (c *conn) CloseNow() { _ = c.ws.CloseNow() }
-
 // server is an echo server with one socket route that uses the edge the
-// way the services do: Check, Accept, a Set, and a bounded send queue
-// that closes a slow client with TooSlow.
+// way the services do: Check, Accept, a Set, and a Conn with a bounded
+// send queue that closes a slow client with TooSlow.
 type server struct {
 	*httptest.Server
-	set   socket.Set[*conn]
+	set   socket.Set[*socket.Conn]
 	flood chan struct{} // closed: the server floods every socket
+	opts  socket.ConnOptions
 }
 
 func newServer(t *testing.T) *server {
-	s := &server{flood: make(chan struct{})}
+	return newServerWith(t, socket.ConnOptions{MaxQueue: 4})
+}
+
+func newServerWith(t *testing.T, o socket.ConnOptions) *server {
+	s := &server{flood: make(chan struct{}), opts: o}
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		var he *httperr.Error
@@ -83,45 +80,29 @@ func newServer(t *testing.T) *server {
 		if err != nil {
 			return nil
 		}
-		cn := &conn{ws: ws}
+		cn := socket.NewConn(s.opts)
 		if !s.set.Add(cn) {
 			_ = ws.Close(socket.Restart, socket.RestartReason)
 			return nil
 		}
 		defer s.set.Remove(cn)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		go func() {
-			defer cancel()
-			for {
-				if _, _, err := ws.Read(ctx); err != nil {
-					return
-				}
-			}
-		}()
-		select {
-		case <-ctx.Done():
+		if !cn.Start(ws, nil) {
 			return nil
-		case <-s.flood:
 		}
-		// A queue of 4 frames that a client which never reads fills.
-		q := make(chan []byte, 4)
 		go func() {
-			for m := range q {
-				if ws.Write(ctx, websocket.MessageText, m) != nil {
-					return
-				}
+			select {
+			case <-cn.Done():
+				return
+			case <-s.flood:
+			}
+			// A queue of 4 frames that a client which never reads fills.
+			big := []byte(strings.Repeat("x", 64<<10))
+			for cn.Send(big) {
 			}
 		}()
-		big := []byte(strings.Repeat("x", 64<<10))
 		for {
-			select {
-			case q <- big:
-			case <-ctx.Done():
-				return nil
-			default:
-				_ = ws.Close(socket.TooSlow, socket.TooSlowReason)
-				<-ctx.Done()
+			if _, _, err := ws.Read(context.Background()); err != nil {
+				cn.CloseNow()
 				return nil
 			}
 		}

@@ -3,7 +3,6 @@ package ws
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -13,74 +12,35 @@ import (
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/libs/validation"
-	"github.com/peerprep/peerprep/libs/wsclose"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
 
 // Conn is one participant's socket.
 type Conn struct {
+	*socket.Conn
 	h    *Hub
 	p    chat.Participant
-	send chan []byte
-	done chan struct{} // closed when the socket is to close
-	slot quota.Slot    // one of the user's sockets in the room
-
-	mu        sync.Mutex
-	ws        *websocket.Conn
-	closeCode websocket.StatusCode
-	closeWhy  string
-	once      sync.Once
+	slot quota.Slot // one of the user's sockets in the room
 }
 
 func newConn(h *Hub, p chat.Participant) *Conn {
-	return &Conn{h: h, p: p, send: make(chan []byte, h.o.QueueSize), done: make(chan struct{})}
+	return &Conn{h: h, p: p, Conn: socket.NewConn(socket.ConnOptions{
+		MaxQueue:     h.o.QueueSize,
+		WriteTimeout: h.o.WriteTimeout,
+		PingEvery:    h.o.PingInterval,
+		PingTimeout:  h.o.WriteTimeout + 5*time.Second,
+	})}
 }
 
 // enqueue queues a frame without blocking; a socket whose queue is full is
-// too slow to keep up and is dropped rather than holding up the room.
-func (c *Conn) enqueue(frame []byte) {
-	select {
-	case <-c.done:
-	case c.send <- frame:
-	default:
-		c.close(socket.TooSlow, socket.TooSlowReason)
-	}
-}
-
-// close asks the socket to close with code (once).
-func (c *Conn) close(code websocket.StatusCode, reason string) {
-	c.once.Do(func() {
-		c.mu.Lock()
-		c.closeCode, c.closeWhy = code, reason
-		ws := c.ws
-		c.mu.Unlock()
-		close(c.done)
-		if ws != nil {
-			// Close does the closing handshake (bounded by the library), so it
-			// runs apart from whoever asked.
-			go func() { _ = ws.Close(code, reason) }()
-		}
-	})
-}
-
-// Close asks the socket to close with code (socket.Set).
-func (c *Conn) Close(code websocket.StatusCode, reason string) { c.close(code, reason) }
-
-// CloseNow drops the socket without a closing handshake (socket.Set).
-func (c *Conn) CloseNow() {
-	c.close(websocket.StatusGoingAway, "")
-	c.mu.Lock()
-	ws := c.ws
-	c.mu.Unlock()
-	if ws != nil {
-		_ = ws.CloseNow()
-	}
-}
+// too slow to keep up and is dropped (socket.TooSlow) rather than holding
+// up the room.
+func (c *Conn) enqueue(frame []byte) { c.Send(frame) }
 
 // Abort releases a socket whose upgrade failed.
 func (h *Hub) Abort(c *Conn) {
-	c.close(websocket.StatusInternalError, "")
+	c.Close(websocket.StatusInternalError, "")
 	h.leave(c)
 }
 
@@ -90,68 +50,22 @@ func (h *Hub) Abort(c *Conn) {
 func (h *Hub) Serve(c *Conn, ws *websocket.Conn, expires time.Time) {
 	defer h.leave(c)
 	ws.SetReadLimit(h.o.ReadLimit)
-	c.mu.Lock()
-	c.ws = ws
-	c.mu.Unlock()
-	stop := wsclose.AtExpiry(expires, func() { c.close(wsclose.TokenExpired, wsclose.TokenExpiredReason) })
-	defer stop()
-	select {
-	case <-c.done: // closed before the upgrade finished (shutdown, too slow)
-		c.mu.Lock()
-		code, why := c.closeCode, c.closeWhy
-		c.mu.Unlock()
-		_ = ws.Close(code, why)
-		return
-	default:
-	}
+	c.ExpireAt(expires)
 	if h.conns.Closing() {
-		c.close(socket.Restart, socket.RestartReason)
+		c.Close(socket.Restart, socket.RestartReason)
+	}
+	// Closed before the upgrade finished (shutdown, too slow): Start closes
+	// ws with that code.
+	if !c.Start(ws, nil) {
+		return
 	}
 	// The request's context ends with the hijack; the socket has its own.
-	// Reading goes on after close() until the closing handshake ends it, so
+	// Reading goes on after a close until the closing handshake ends it, so
 	// the client sees the close code.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop(ctx, ws)
-	}()
 	c.readLoop(ctx, ws)
-	c.close(websocket.StatusNormalClosure, "")
-	cancel()
-	<-writerDone
-}
-
-func (c *Conn) writeLoop(ctx context.Context, ws *websocket.Conn) {
-	ping := time.NewTicker(c.h.o.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.done:
-			return
-		case frame := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout)
-			err := ws.Write(wctx, websocket.MessageText, frame)
-			cancel()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "write failed")
-				_ = ws.CloseNow()
-				return
-			}
-		case <-ping.C:
-			go func() {
-				pctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout+5*time.Second)
-				defer cancel()
-				if err := ws.Ping(pctx); err != nil && ctx.Err() == nil {
-					c.close(websocket.StatusGoingAway, "no pong")
-					_ = ws.CloseNow()
-				}
-			}()
-		}
-	}
+	c.Close(websocket.StatusNormalClosure, "")
 }
 
 func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) {
@@ -161,14 +75,12 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) {
 		if err != nil {
 			return
 		}
-		select {
-		case <-c.done:
+		if c.Closed() {
 			continue // closing: nothing more is accepted; reading ends with the handshake
-		default:
 		}
 		if typ == websocket.MessageText && !utf8.Valid(data) {
 			// RFC 6455 §8.1: a text frame must be UTF-8.
-			c.close(websocket.StatusInvalidFramePayloadData, "text frames must be UTF-8")
+			c.Close(websocket.StatusInvalidFramePayloadData, "text frames must be UTF-8")
 			continue
 		}
 		if !frames.Allow() {

@@ -47,16 +47,12 @@ func (f *fakePresence) Leave(context.Context) error             { return nil }
 
 func drain(c *Conn) []map[string]any {
 	var out []map[string]any
-	for {
-		select {
-		case b := <-c.send:
-			var m map[string]any
-			_ = json.Unmarshal(b, &m)
-			out = append(out, m)
-		default:
-			return out
-		}
+	for _, b := range c.TakeQueued() {
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		out = append(out, m)
 	}
+	return out
 }
 
 func msg(ms uint64, text string) chat.Message {
@@ -125,12 +121,12 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 		drain(fast)
 	}
 	select {
-	case <-slow.done:
+	case <-slow.Done():
 	default:
 		t.Fatal("slow socket still open")
 	}
 	select {
-	case <-fast.done:
+	case <-fast.Done():
 		t.Fatal("fast socket closed")
 	default:
 	}

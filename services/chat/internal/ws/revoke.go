@@ -13,7 +13,7 @@ func (h *Hub) CloseUser(userID string, code websocket.StatusCode, reason string)
 		}
 	}
 	for _, c := range conns {
-		c.close(code, reason)
+		c.Close(code, reason)
 	}
 	return len(conns)
 }

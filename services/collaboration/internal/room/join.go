@@ -10,11 +10,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/socket"
-	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	"github.com/peerprep/peerprep/services/collaboration/internal/docstream"
 	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
@@ -42,13 +40,10 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 		h.releaseSlot(slot)
 		return nil, err
 	}
-	c := &Conn{id: h.nextID(), user: user, room: r, hub: h, slot: slot,
-		awLimit: rate.NewLimiter(rate.Limit(h.o.AwarenessPerSec), 2*int(h.o.AwarenessPerSec))}
-	c.stopTimer = wsclose.AtExpiry(expires, func() {
-		c.closeWith(wsclose.TokenExpired, wsclose.TokenExpiredReason)
-	})
+	c := h.newConn(user, r, slot)
+	c.ExpireAt(expires)
 	if !h.conns.Add(c) {
-		c.stopTimer()
+		c.CloseNow()
 		h.release(r)
 		h.releaseSlot(slot)
 		return nil, ErrClosing
@@ -56,7 +51,7 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()
-		c.stopTimer()
+		c.CloseNow()
 		h.conns.Remove(c)
 		h.release(r)
 		h.releaseSlot(slot)
@@ -111,9 +106,7 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 
 // Abort gives up a joined socket that was never upgraded.
 func (c *Conn) Abort() {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
+	c.CloseNow()
 	c.leave()
 }
 
@@ -141,73 +134,29 @@ func (c *Conn) start(ws *websocket.Conn, cork *socket.Cork) bool {
 	// readLoop enforces ReadLimit with a close code the client can tell
 	// apart; the library's own limit (1009) is only a backstop.
 	ws.SetReadLimit(c.hub.o.ReadLimit + 1)
-	c.mu.Lock()
-	c.cork = cork
-	closed, code, text := c.closed, c.closeCode, c.closeText // ended or shutting down while joining
-	c.mu.Unlock()
-	if closed {
-		_ = ws.Close(code, text)
-		c.leave()
-		return false
-	}
-	// c.ws is still unset: nothing else writes to the socket while the
-	// document goes out (a close meanwhile is only recorded).
-	if err := c.sendDocument(ws); err != nil {
-		_ = ws.CloseNow()
-		c.leave()
-		return false
-	}
-	c.mu.Lock()
-	c.ws = ws
-	if c.closed {
-		code, text := c.closeCode, c.closeText
-		c.mu.Unlock()
-		_ = ws.Close(code, text)
-		c.leave()
-		return false
-	}
-	c.ready = true
-	c.lastWrite = time.Now()
-	c.timer = time.AfterFunc(c.hub.o.PingEvery/2, c.tick)
-	if len(c.queue) > 0 && !c.writing {
-		c.writing = true
-		go c.drain()
-	}
-	c.mu.Unlock()
-	c.publish(context.Background(), docstream.Signal{Kind: docstream.SigQuery, Origin: c.id}) // partners: send your cursors
-	return true
-}
-
-// sendDocument writes the join messages in as few writes as possible: the
-// stored updates, an empty step 2 (the client is synced), and the step 1
-// that makes the client send back its whole document.
-func (c *Conn) sendDocument(ws *websocket.Conn) error {
-	start, n := time.Now(), len(c.initial)
+	// The join messages go out first, in as few writes as possible: the
+	// stored updates, an empty step 2 (the client is synced), and the step
+	// 1 that makes the client send back its whole document. Nothing else
+	// writes to the socket meanwhile (a close is only recorded).
+	begin, n := time.Now(), len(c.initial)
 	msgs := append(c.initial, yproto.Step2Empty, yproto.Step1Empty)
 	c.initial = nil
 	c.mu.Lock()
 	c.fullReq = &fullStateRequest{cover: doc.Coverage{MaxSeq: c.joinMaxSeq, UpTo: c.startID}}
 	c.mu.Unlock()
-	var err error
-	if c.cork != nil {
-		err = c.cork.WriteMessages(msgs)
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), max(c.hub.o.WriteTimeout, 30*time.Second))
-		defer cancel()
-		for _, m := range msgs {
-			if err = ws.Write(ctx, websocket.MessageBinary, m); err != nil {
-				break
-			}
-		}
+	if !c.Start(ws, cork, msgs...) { // ended or shutting down while joining, or the write failed
+		c.leave()
+		return false
 	}
-	c.hub.o.Log.Debug("document sent", "session_id", c.room.sid, "messages", n+2, "duration_ms", time.Since(start).Milliseconds())
-	return err
+	c.hub.o.Log.Debug("document sent", "session_id", c.room.sid, "messages", n+2, "duration_ms", time.Since(begin).Milliseconds())
+	c.publish(context.Background(), docstream.Signal{Kind: docstream.SigQuery, Origin: c.id}) // partners: send your cursors
+	return true
 }
 
 // leave takes the socket out of its room and tells the partners its
 // awareness states are gone.
 func (c *Conn) leave() {
-	c.closeWith(websocket.StatusNormalClosure, "")
+	c.Close(websocket.StatusNormalClosure, "")
 	r := c.room
 	r.mu.Lock()
 	delete(r.conns, c)

@@ -34,25 +34,25 @@ func (c *Conn) readLoop(ws *websocket.Conn) {
 			return
 		}
 		if int64(len(data)) > c.hub.o.ReadLimit {
-			c.closeWith(wsclose.TooLarge, fmt.Sprintf("a change larger than %d KiB", c.hub.o.ReadLimit>>10))
+			c.Close(wsclose.TooLarge, fmt.Sprintf("a change larger than %d KiB", c.hub.o.ReadLimit>>10))
 			return
 		}
 		if typ != websocket.MessageBinary {
-			c.closeWith(websocket.StatusUnsupportedData, "binary messages only")
+			c.Close(websocket.StatusUnsupportedData, "binary messages only")
 			return
 		}
-		if c.isClosed() {
+		if c.Closed() {
 			continue // refused or closing: nothing more is taken; reading ends with the handshake
 		}
 		msgs, perr := yproto.Parse(data)
 		for _, m := range msgs {
-			if c.isClosed() {
+			if c.Closed() {
 				break
 			}
 			c.handle(ctx, m)
 		}
 		if perr != nil {
-			c.closeWith(websocket.StatusInvalidFramePayloadData, "malformed message")
+			c.Close(websocket.StatusInvalidFramePayloadData, "malformed message")
 			return
 		}
 	}
@@ -98,16 +98,16 @@ func (c *Conn) append(ctx context.Context, u []byte, full bool) (docstream.Appen
 	case err == nil:
 	case errors.Is(err, docstream.ErrDocTooLarge):
 		c.hub.o.Log.Info("update refused: document at its size limit", "session_id", c.room.sid, "bytes", len(u), "stored", a.Stored)
-		c.closeWith(wsclose.TooLarge, fmt.Sprintf("the shared document is at its %d KiB limit", c.hub.o.Streams.Limits().DocBytes>>10))
+		c.Close(wsclose.TooLarge, fmt.Sprintf("the shared document is at its %d KiB limit", c.hub.o.Streams.Limits().DocBytes>>10))
 	case errors.As(err, &rl):
 		c.hub.o.Log.Info("update refused: too many updates", "session_id", c.room.sid, "retry_after_ms", rl.RetryAfter.Milliseconds())
-		c.closeWith(wsclose.RateLimited, wsclose.RetryReason(rl.RetryAfter))
+		c.Close(wsclose.RateLimited, wsclose.RetryReason(rl.RetryAfter))
 	default:
 		if register {
 			c.room.forgetRegistration()
 		}
 		c.hub.o.Log.Warn("storing an update failed; dropping the socket so the client resyncs", "session_id", c.room.sid, "error", err.Error())
-		c.closeWith(websocket.StatusTryAgainLater, "storage unavailable")
+		c.Close(websocket.StatusTryAgainLater, "storage unavailable")
 	}
 	return a, nonce, err
 }
@@ -230,9 +230,9 @@ func (c *Conn) takeFullReq() *fullStateRequest {
 func (c *Conn) askFullState(cover doc.Coverage, owned bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.ready || c.closed || c.fullReq != nil {
+	if !c.Started() || c.fullReq != nil {
 		return false
 	}
 	c.fullReq = &fullStateRequest{cover: cover, owned: owned}
-	return c.enqueueLocked(yproto.Step1Empty)
+	return c.Send(yproto.Step1Empty)
 }

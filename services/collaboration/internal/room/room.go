@@ -200,7 +200,7 @@ func (r *room) closeAll(code websocket.StatusCode, reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for c := range r.conns {
-		c.closeWith(code, reason)
+		c.Close(code, reason)
 	}
 }
 
@@ -209,7 +209,7 @@ func (r *room) closeUser(user string, code websocket.StatusCode, reason string) 
 	defer r.mu.Unlock()
 	for c := range r.conns {
 		if c.user == user {
-			c.closeWith(code, reason)
+			c.Close(code, reason)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -23,7 +22,6 @@ import (
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/libs/socket"
-	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -91,44 +89,28 @@ type note struct {
 	pong   bool
 }
 
+// conn is one socket of a user. Notes are turned into messages as they
+// are queued (next), under mu, so the queue holds them in the order the
+// socket's states are decided.
 type conn struct {
-	ws     *websocket.Conn
-	user   string
-	ch     chan note
-	cancel context.CancelFunc
-	slow   atomic.Bool
-	// expires is when the access token the socket opened with expires; the
-	// socket is closed then (checked at each ping) so the client comes back
-	// with a fresh token.
-	expires time.Time
+	*socket.Conn
+	user string
 
 	mu      sync.Mutex
-	last    match.Ticket // the last state sent
+	last    match.Ticket // the last state queued
 	hasLast bool
 }
 
+// push queues what n means for the socket, if anything. A client that does
+// not keep up is dropped (socket.TooSlow) rather than let it hold up
+// anyone else; it reconnects and gets the current state.
 func (c *conn) push(n note) {
-	select {
-	case c.ch <- n:
-	default:
-		// A client that does not keep up is dropped rather than let it hold
-		// up anyone else; it reconnects and gets the current state.
-		if c.slow.CompareAndSwap(false, true) {
-			c.cancel()
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if msg := c.next(n); msg != nil {
+		c.Send(msg)
 	}
 }
-
-// Close closes the socket with code; it returns at once (socket.Set).
-func (c *conn) Close(code websocket.StatusCode, reason string) {
-	go func() {
-		_ = c.ws.Close(code, reason)
-		c.cancel()
-	}()
-}
-
-// CloseNow drops the socket (socket.Set).
-func (c *conn) CloseNow() { _ = c.ws.CloseNow() }
 
 func (c *conn) lastState() (match.Ticket, bool) {
 	c.mu.Lock()
@@ -202,57 +184,55 @@ func (h *Hub) Handle(c echo.Context) error {
 	// The socket outlives this handler: once hijacked, returning frees the
 	// request, the router's context and the handler's deep stack, which is
 	// most of an idle socket's memory.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
-	cn := &conn{ws: wsc, user: claims.UserID(), ch: make(chan note, h.o.SendQueue), cancel: cancel}
-	if claims.ExpiresAt != nil {
-		cn.expires = claims.ExpiresAt.Time
-	}
+	cn := &conn{user: claims.UserID(), Conn: socket.NewConn(socket.ConnOptions{
+		MaxQueue:     h.o.SendQueue,
+		WriteTimeout: h.o.WriteTimeout,
+		PingEvery:    h.o.PingEvery,
+		PingTimeout:  2 * h.o.WriteTimeout,
+	})}
 	if !h.add(cn) {
-		cancel()
 		_ = wsc.Close(socket.Restart, socket.RestartReason)
 		return nil
 	}
-	go h.serve(ctx, cn)
+	if claims.ExpiresAt != nil {
+		cn.ExpireAt(claims.ExpiresAt.Time)
+	}
+	go h.serve(cn, wsc)
 	return nil
 }
 
 // serve runs one socket until either side closes it.
-func (h *Hub) serve(ctx context.Context, cn *conn) {
+func (h *Hub) serve(cn *conn, ws *websocket.Conn) {
 	defer h.remove(cn)
-	defer cn.cancel()
-	go h.read(ctx, cn)
+	if !cn.Start(ws, nil) {
+		return // closed meanwhile (shutdown): Start closed ws with its code
+	}
+	go h.sendCurrent(cn)
+	h.read(cn, ws)
+	cn.CloseNow()
+}
 
-	// Registered first, then the state read: an event racing the read is
-	// queued and sent after it, or dropped as older.
-	sctx, scancel := context.WithTimeout(ctx, 3*time.Second)
-	t, err := h.o.Store.Current(sctx, cn.user)
-	scancel()
+// sendCurrent sends a new socket its user's current state. Registered
+// first, then the state read: an event racing the read is sent before it,
+// and the state read is then dropped as older, or after it.
+func (h *Hub) sendCurrent(cn *conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	t, err := h.o.Store.Current(ctx, cn.user)
+	cancel()
 	switch {
 	case err == nil:
 		cn.push(note{ticket: &t})
 	case !errors.Is(err, match.ErrNotFound):
 		h.log.Warn("reading the current ticket for a new socket failed", "error", err.Error())
-		_ = cn.ws.Close(websocket.StatusTryAgainLater, "try again")
-		return
+		cn.Close(websocket.StatusTryAgainLater, "try again")
 	}
-	expired := h.write(ctx, cn)
-	switch {
-	case cn.slow.Load():
-		_ = cn.ws.Close(socket.TooSlow, socket.TooSlowReason)
-		return
-	case expired:
-		_ = cn.ws.Close(wsclose.TokenExpired, wsclose.TokenExpiredReason)
-		return
-	}
-	_ = cn.ws.CloseNow()
 }
 
 // read consumes what the client sends: pings are answered, the rest is
-// ignored. It ends the socket when the client goes away.
-func (h *Hub) read(ctx context.Context, c *conn) {
-	defer c.cancel()
+// ignored. It returns when the socket is closed (by either side).
+func (h *Hub) read(c *conn, ws *websocket.Conn) {
 	for {
-		_, data, err := c.ws.Read(ctx)
+		_, data, err := ws.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -262,48 +242,12 @@ func (h *Hub) read(ctx context.Context, c *conn) {
 	}
 }
 
-// write sends c's notes in order and pings the client, until ctx is done
-// or (reported) the socket's access token expired.
-func (h *Hub) write(ctx context.Context, c *conn) (expired bool) {
-	ping := time.NewTicker(h.o.PingEvery)
-	defer ping.Stop()
-	expiry := make(chan struct{})
-	defer wsclose.AtExpiry(c.expires, func() { close(expiry) })()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-expiry:
-			return true
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, 2*h.o.WriteTimeout)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				return false
-			}
-		case n := <-c.ch:
-			msg := c.next(n)
-			if msg == nil {
-				continue
-			}
-			wctx, cancel := context.WithTimeout(ctx, h.o.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				return false
-			}
-		}
-	}
-}
-
 const lostReason = "your ticket was lost when the matching service restarted; please queue again"
 
 // next decides what n means for this socket: the encoded message to send,
-// or nil when the socket already has that state or a newer one.
+// or nil when the socket already has that state or a newer one. c.mu is
+// held.
 func (c *conn) next(n note) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var t match.Ticket
 	switch {
 	case n.pong:

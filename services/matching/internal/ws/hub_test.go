@@ -1,11 +1,11 @@
 package ws
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/socket"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -72,17 +72,16 @@ func TestSocketNeverGoesBack(t *testing.T) {
 
 func TestSlowSocketIsDropped(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &conn{ch: make(chan note, 2), cancel: cancel}
+	c := &conn{Conn: socket.NewConn(socket.ConnOptions{MaxQueue: 2})}
 	for range 3 {
 		c.push(note{pong: true})
 	}
 	select {
-	case <-ctx.Done():
+	case <-c.Done():
 	case <-time.After(time.Second):
 		t.Fatal("a socket with a full queue was kept")
 	}
-	if !c.slow.Load() {
+	if code, _ := c.CloseStatus(); code != socket.TooSlow {
 		t.Fatal("not marked slow")
 	}
 }

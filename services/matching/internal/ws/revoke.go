@@ -12,9 +12,6 @@ func (h *Hub) CloseUser(user string, code websocket.StatusCode, reason string) {
 	}
 	h.mu.RUnlock()
 	for _, c := range conns {
-		go func() {
-			_ = c.ws.Close(code, reason)
-			c.cancel()
-		}()
+		c.Close(code, reason)
 	}
 }
