@@ -10,6 +10,8 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import { runInvite } from './invite.mjs'
+import { runMock } from './mock.mjs'
 import { runPages } from './pages.mjs'
 
 const BASE = (process.env.PEERPREP_E2E_URL ?? '').replace(/\/+$/, '')
@@ -446,7 +448,12 @@ async function main() {
       await ctx.close()
     })
 
+    await runMock({ browser, step, shot, api, until, T, newPerson })
+
+    await runInvite({ browser, step, shot, api, T, newPerson })
+
     await runPages({ browser, BASE, CONTROL, step, skip, shot, api, until, T, newPerson, SHOTS })
+
 
     await step('no Content-Security-Policy violation and no page error anywhere', async () => assertClean())
   } finally {

@@ -15,6 +15,7 @@ import (
 	"github.com/peerprep/peerprep/libs/service"
 	"github.com/peerprep/peerprep/services/matching/internal/config"
 	"github.com/peerprep/peerprep/services/matching/internal/httpapi"
+	"github.com/peerprep/peerprep/services/matching/internal/invite"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 	"github.com/peerprep/peerprep/services/matching/internal/redisq"
 	"github.com/peerprep/peerprep/services/matching/internal/remote"
@@ -52,11 +53,8 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 			log.Warn("cancelling a deleted account's ticket failed", "user_id", r.UserID, "error", err.Error())
 		}
 	})
-	tickets := match.NewService(match.Deps{
-		Store: store, Log: log,
-		Topics:   remote.NewTopics(internalapi.New(s.Discovery), time.Minute, nil, log),
-		Sessions: remote.NewSessions(internalapi.New(s.Discovery)),
-	})
+	topics, sessions := remote.NewTopics(internalapi.New(s.Discovery), time.Minute, nil, log), remote.NewSessions(internalapi.New(s.Discovery))
+	tickets := match.NewService(match.Deps{Store: store, Log: log, Topics: topics, Sessions: sessions})
 	hub := ws.NewHub(ws.Options{Store: store, Log: log, Origins: cfg.CORSOrigins})
 	s.Revoked.OnRevoke(func(r revocation.Revocation) {
 		hub.CloseUser(r.UserID, revocation.CloseCode, revocation.CloseReason)
@@ -65,6 +63,11 @@ func wire(ctx context.Context, s *service.Service[config.Config]) error {
 	httpapi.Register(s.Echo, httpapi.Options{
 		Tickets: tickets, Verifier: s.Verifier, Socket: hub.Handle,
 		TicketLimit: quota.NewBucket(s.Redis, cfg.RedisKeyPrefix+"matching:tickets:", perMinute/60, perMinute),
+		Invites: invite.NewService(invite.Deps{
+			Store: store, Topics: topics, Sessions: sessions, Directory: remote.NewDirectory(internalapi.New(s.Discovery)), Log: log,
+			TTL: cfg.InviteTTL, SetupWait: cfg.SetupTimeout + 5*time.Second,
+		}),
+		InviteLimit: quota.NewBucket(s.Redis, cfg.RedisKeyPrefix+"matching:invites:", float64(cfg.InvitesPerHour)/3600, float64(cfg.InvitesPerHour)),
 	})
 	s.OnShutdown(hub.Shutdown)
 

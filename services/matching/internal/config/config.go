@@ -24,6 +24,11 @@ type Config struct {
 	// a burst and then per minute (TICKETS_PER_MINUTE, default 10; 100
 	// create/cancel cycles took 2.2 s before).
 	TicketsPerMinute int
+	// InviteTTL: how long an invite may be accepted (INVITE_TTL, default 24h).
+	InviteTTL time.Duration
+	// InvitesPerHour: invites one user may create, across replicas, in a
+	// burst and then per hour (INVITES_PER_HOUR, default 20).
+	InvitesPerHour int
 }
 
 // Load reads the configuration through getenv.
@@ -50,6 +55,19 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("TICKETS_PER_MINUTE must be a number of at least 1, got %q", v))
 		}
 		c.TicketsPerMinute = n
+	}
+	c.InviteTTL, err = config.Duration(getenv, "INVITE_TTL", 24*time.Hour)
+	errs = append(errs, err)
+	if err == nil && c.InviteTTL <= 0 {
+		errs = append(errs, errors.New("INVITE_TTL must be positive"))
+	}
+	c.InvitesPerHour = 20
+	if v := getenv("INVITES_PER_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("INVITES_PER_HOUR must be a number of at least 1, got %q", v))
+		}
+		c.InvitesPerHour = n
 	}
 	return c, errors.Join(errs...)
 }

@@ -9,12 +9,15 @@ import (
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/server"
+	"github.com/peerprep/peerprep/services/matching/internal/invite"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
 type api struct {
-	tickets *match.Service
-	limit   Limiter
+	tickets     *match.Service
+	limit       Limiter
+	invites     *invite.Service
+	inviteLimit Limiter
 }
 
 // requireUser lets through only callers whose token names a user (a UUID).

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/peerprep/peerprep/libs/auth"
+	"github.com/peerprep/peerprep/services/matching/internal/invite"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -25,6 +26,9 @@ type Options struct {
 	// Tickets limits how often a user may ask for a ticket, across
 	// replicas (a quota.Bucket); nil means no limit.
 	TicketLimit Limiter
+	// Invites, when set, serves /invites; InviteLimit limits their creation.
+	Invites     *invite.Service
+	InviteLimit Limiter
 }
 
 // Limiter takes cost from key's allowance; a positive wait means refused.
@@ -34,12 +38,18 @@ type Limiter interface {
 
 // Register mounts every route. All of them need a user's access token.
 func Register(e *echo.Echo, o Options) {
-	a := &api{tickets: o.Tickets, limit: o.TicketLimit}
+	a := &api{tickets: o.Tickets, limit: o.TicketLimit, invites: o.Invites, inviteLimit: o.InviteLimit}
 	g := e.Group(Prefix)
 	user := auth.Authenticate(o.Verifier)
 	g.POST("/tickets", a.create, user, requireUser)
 	g.GET("/tickets/current", a.current, user, requireUser)
 	g.DELETE("/tickets/current", a.cancel, user, requireUser)
+	if o.Invites != nil {
+		g.POST("/invites", a.createInvite, user, requireUser)
+		g.GET("/invites/:code", a.getInvite, user, requireUser)
+		g.DELETE("/invites/:code", a.cancelInvite, user, requireUser)
+		g.POST("/invites/:code/accept", a.acceptInvite, user, requireUser)
+	}
 	// The token is checked before the upgrade, so a refusal is a JSON error.
 	g.GET("/ws", o.Socket, auth.AuthenticateWS(o.Verifier), requireUser)
 }

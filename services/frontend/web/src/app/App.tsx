@@ -22,6 +22,8 @@ const SessionPage = lazy(() => import('../features/session/SessionPage'))
 const SummaryPage = lazy(() => import('../features/session/SummaryPage'))
 const HistoryPage = lazy(() => import('../features/history/HistoryPage'))
 const AttemptPage = lazy(() => import('../features/history/AttemptPage'))
+const InvitePage = lazy(() => import('../features/invite/InvitePage'))
+const AcceptInvitePage = lazy(() => import('../features/invite/AcceptInvitePage'))
 
 function page(el: React.ReactNode) {
   return (
@@ -49,6 +51,8 @@ export function App() {
             <Route path="/sign-up" element={<SignUpPage />} />
             <Route path="/" element={page(<DashboardPage />)} />
             <Route path="/match" element={page(<FindMatchPage />)} />
+            <Route path="/invite" element={page(<InvitePage />)} />
+            <Route path="/invite/:code" element={page(<AcceptInvitePage />)} />
             <Route path="/questions" element={page(<QuestionBankPage />)} />
             <Route path="/questions/:slug" element={page(<QuestionPage />)} />
             <Route path="/profile" element={page(<ProfilePage />)} />

@@ -28,6 +28,7 @@ const empty: QuestionInput = {
   constraints: [],
   hints: [],
   starter_code: {},
+  interviewer_notes: [],
 }
 
 function toInput(q: Question): QuestionInput {
@@ -40,6 +41,7 @@ function toInput(q: Question): QuestionInput {
     constraints: q.constraints,
     hints: q.hints,
     starter_code: q.starter_code ?? {},
+    interviewer_notes: q.interviewer_notes,
   }
 }
 
@@ -65,7 +67,7 @@ export function groupErrors(e: unknown): Record<string, string[]> {
   return out
 }
 
-function QuestionEditorPage() {
+export function QuestionEditorPage() {
   const { id } = useParams()
   const isNew = id === undefined
   const navigate = useNavigate()
@@ -79,6 +81,7 @@ function QuestionEditorPage() {
   const [saved, setSaved] = useState(false)
   const [constraints, setConstraints] = useState('')
   const [hints, setHints] = useState('')
+  const [notes, setNotes] = useState('')
 
   useEffect(() => {
     document.title = `${isNew ? 'New question' : 'Edit question'} · Admin · PeerPrep`
@@ -89,6 +92,7 @@ function QuestionEditorPage() {
     setForm(input)
     setConstraints(input.constraints.join('\n'))
     setHints(input.hints.join('\n'))
+    setNotes((input.interviewer_notes ?? []).join('\n'))
     setEtag(v.etag)
     setConflict(false)
     setError(null)
@@ -143,6 +147,8 @@ function QuestionEditorPage() {
       title: form.title.trim(),
       constraints: lines(constraints),
       hints: lines(hints),
+      // Absent when the read did not carry the field and the box stays empty: the PUT then keeps the stored notes.
+      interviewer_notes: form.interviewer_notes === undefined && notes.trim() === '' ? undefined : lines(notes),
       examples: form.examples.filter((x) => x.input || x.output || x.explanation),
       starter_code: Object.fromEntries(Object.entries(form.starter_code).filter(([, code]) => code.trim() !== '')),
     }
@@ -166,7 +172,7 @@ function QuestionEditorPage() {
     }
   }
 
-  const unplaced = Object.keys(errs).filter((k) => !['title', 'difficulty', 'topics', 'description', 'examples', 'constraints', 'hints', 'starter_code'].includes(k))
+  const unplaced = Object.keys(errs).filter((k) => !['title', 'difficulty', 'topics', 'description', 'examples', 'constraints', 'hints', 'interviewer_notes', 'starter_code'].includes(k))
 
   return (
     <main id="main" className="page">
@@ -263,6 +269,14 @@ function QuestionEditorPage() {
           </fieldset>
           <TextAreaField label="Constraints, one per line" rows={4} value={constraints} onChange={(e) => setConstraints(e.target.value)} error={msg('constraints')} />
           <TextAreaField label="Hints, one per line" rows={3} value={hints} onChange={(e) => setHints(e.target.value)} error={msg('hints')} />
+          <TextAreaField
+            label="Interviewer notes, one per line"
+            hint="What the interviewer of a mock interview should ask or look for. Only admins and the interviewer see them."
+            rows={3}
+            value={notes}
+            onChange={(e) => setNotes(e.target.value)}
+            error={msg('interviewer_notes')}
+          />
           <fieldset className="choice-group stack">
             <legend>Starter code</legend>
             {LANGUAGES.map((l) => (

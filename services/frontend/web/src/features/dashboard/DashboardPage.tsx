@@ -62,6 +62,9 @@ export default function DashboardPage() {
             or <Link to="/questions">browse the question bank</Link>.
           </p>
         )}
+        <p>
+          Or <Link to="/invite">invite a friend</Link> to a private session.
+        </p>
       </section>
 
       {stats.error != null ? (

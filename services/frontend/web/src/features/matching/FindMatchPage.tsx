@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { useNavigate, useSearchParams } from 'react-router'
+import { Link, useNavigate, useSearchParams } from 'react-router'
 import { api, type User } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { useQuery } from '../../api/query'
@@ -159,7 +159,9 @@ export default function FindMatchPage() {
           )}
           {state.phase === 'error' && <ErrorMessage error={state.error} title="Could not join the queue" onRetry={() => retry(state.criteria)} />}
           <PendingFeedbackBanner />
-          <p>Pick what you want to practise. You will be paired with someone who picked the same topic.</p>
+          <p>
+            Pick what you want to practise. You will be paired with someone who picked the same topic. Or <Link to="/invite">invite a friend</Link>.
+          </p>
           {topics.error != null ? (
             <ErrorMessage error={topics.error} onRetry={() => void topics.reload()} title="Could not load the topics" />
           ) : topics.loading && !topics.data ? (

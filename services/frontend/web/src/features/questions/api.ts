@@ -47,6 +47,8 @@ export interface Question {
   constraints: string[]
   hints: string[]
   starter_code: Record<string, string>
+  /** Admins' reads only: what the interviewer of a mock interview should ask or look for. */
+  interviewer_notes?: string[]
 }
 
 export const fetchTopics = () => api.get<Topic[]>('/question-service-api/topics')
