@@ -15,7 +15,10 @@ const maxExclude = 200
 // SecondQuestion picks the question of a mock interview's second phase the
 // way matching-service picks the first: a random question of the first's
 // difficulty and topic that neither user attempted, else any other of that
-// difficulty and topic, else the first question again.
+// difficulty and topic; then the same for the first's other topics, then
+// for any topic of that difficulty; the first question again only when it
+// is the only one of its difficulty. (A second phase on the question just
+// solved would be no interview at all.)
 func (c *Client) SecondQuestion(ctx context.Context, first string, users [2]string) (string, error) {
 	meta, err := c.question(ctx, first)
 	if err != nil {
@@ -24,22 +27,21 @@ func (c *Client) SecondQuestion(ctx context.Context, first string, users [2]stri
 	if meta.Difficulty == "" {
 		return "", fmt.Errorf("%w: question %s without a difficulty", ErrUnavailable, first)
 	}
-	topic := ""
-	if len(meta.Topics) > 0 {
-		topic = meta.Topics[0]
-	}
+	topics := append(slices.Clone(meta.Topics), "") // "" is any topic
 	exclude := []string{first}
 	for _, u := range users {
 		// Best effort: without history the choice only avoids the first question.
 		exclude = append(exclude, c.attempted(ctx, u)...)
 	}
-	for _, ex := range [][]string{exclude, {first}} {
-		id, err := c.random(ctx, meta.Difficulty, topic, ex)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return "", err
+	for _, topic := range topics {
+		for _, ex := range [][]string{exclude, {first}} {
+			id, err := c.random(ctx, meta.Difficulty, topic, ex)
+			if err == nil {
+				return id, nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return "", err
+			}
 		}
 	}
 	return first, nil

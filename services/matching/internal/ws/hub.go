@@ -176,14 +176,9 @@ func (h *Hub) Handle(c echo.Context) error {
 	if err := socket.Check(c.Request(), h.o.Origins); err != nil {
 		return err
 	}
-	wsc, err := socket.Accept(c.Response(), c.Request(), 4096)
-	if err != nil {
-		return nil // Accept answered the handshake already
-	}
-	c.Response().Status = 101 // for the access log
-	// The socket outlives this handler: once hijacked, returning frees the
-	// request, the router's context and the handler's deep stack, which is
-	// most of an idle socket's memory.
+	// Registered before the handshake completes: a revocation heard
+	// between the client's handshake and the registration would otherwise
+	// miss this socket (a close before Start is applied by Start).
 	cn := &conn{user: claims.UserID(), Conn: socket.NewConn(socket.ConnOptions{
 		MaxQueue:     h.o.SendQueue,
 		WriteTimeout: h.o.WriteTimeout,
@@ -191,9 +186,17 @@ func (h *Hub) Handle(c echo.Context) error {
 		PingTimeout:  2 * h.o.WriteTimeout,
 	})}
 	if !h.add(cn) {
-		_ = wsc.Close(socket.Restart, socket.RestartReason)
-		return nil
+		return httperr.Unavailable(errors.New("shutting down"))
 	}
+	wsc, err := socket.Accept(c.Response(), c.Request(), 4096)
+	if err != nil {
+		h.remove(cn)
+		return nil // Accept answered the handshake already
+	}
+	c.Response().Status = 101 // for the access log
+	// The socket outlives this handler: once hijacked, returning frees the
+	// request, the router's context and the handler's deep stack, which is
+	// most of an idle socket's memory.
 	if claims.ExpiresAt != nil {
 		cn.ExpireAt(claims.ExpiresAt.Time)
 	}
