@@ -49,10 +49,10 @@ func (e *Env) Test(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		results = append(results, e.runModule(ctx, m, env, []step{
-			{"go vet", []string{"vet", "./..."}},
-			{"go test", testArgs},
-		}))
+		results = append(results, e.runModule(ctx, m, env, append(testPrepare[m.Dir],
+			step{"go vet", []string{"vet", "./..."}},
+			step{"go test", testArgs},
+		)))
 	}
 	// The web app's unit tests (Vitest); its browser tests run with the
 	// journey, against the same platform.
@@ -71,6 +71,15 @@ func (e *Env) Test(ctx context.Context) error {
 		return errors.Join(err, e2eErr)
 	}
 	return err
+}
+
+// testPrepare are the steps a module needs before its tests: what they
+// load that the repository does not hold. Each is cheap when already done.
+var testPrepare = map[string][]step{
+	// The sandbox's interpreters: CPython for WASI by npm ci from the
+	// lockfile (skipped when installed), the goja runner by go build for
+	// wasip1 (skipped when up to date).
+	"services/execution": {{"prepare runtimes", []string{"run", "./runtimes/prepare"}}},
 }
 
 type step struct {

@@ -1,7 +1,10 @@
 package devenv
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,6 +55,33 @@ func TestSummarize(t *testing.T) {
 	for _, want := range []string{"example.com/root  ", "example.com/root/libs", "FAIL", "(go test failed)", "(no packages)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestTestPrepare: every module's preparing step names a module of the
+// workspace and a package that is there.
+func TestTestPrepare(t *testing.T) {
+	t.Parallel()
+	root, err := FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := Modules(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir, steps := range testPrepare {
+		if !slices.ContainsFunc(mods, func(m Module) bool { return m.Dir == dir }) {
+			t.Errorf("testPrepare: %s is not a module of go.work", dir)
+		}
+		for _, s := range steps {
+			if len(s.args) < 2 || s.args[0] != "run" {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(root, dir, filepath.FromSlash(s.args[1]), "main.go")); err != nil {
+				t.Errorf("testPrepare %s: %q: %v", dir, s.name, err)
+			}
 		}
 	}
 }
