@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
-// FieldError names one field that failed validation.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// FieldError names one field that failed validation; it is the domain's
+// validation.FieldError, so details pass through unconverted.
+type FieldError = validation.FieldError
 
 // Error is an error meant for the API caller. Message must never carry
 // internal error text; wrap the cause in Err for the log instead.
@@ -24,7 +24,11 @@ type Error struct {
 	Message    string
 	Details    []FieldError
 	RetryAfter time.Duration // sets Retry-After when > 0 (429, 503)
-	Err        error         // cause, logged, never sent
+	// Extra are body fields written beside "error" and "request_id", such
+	// as the ticket a 409 is about. They must not be named error or
+	// request_id.
+	Extra map[string]any
+	Err   error // cause, logged, never sent
 }
 
 func (e *Error) Error() string {
@@ -53,6 +57,21 @@ func Validation(details ...FieldError) *Error {
 	return e
 }
 
+// FromValidation is the 400 validation_failed of a domain's validation
+// error.
+func FromValidation(ve *validation.Error) *Error {
+	return Validation(ve.Fields...)
+}
+
+// With returns e with the extra body field key set to value.
+func (e *Error) With(key string, value any) *Error {
+	if e.Extra == nil {
+		e.Extra = map[string]any{}
+	}
+	e.Extra[key] = value
+	return e
+}
+
 // Unauthenticated is a 401.
 func Unauthenticated(message string) *Error {
 	return New(http.StatusUnauthorized, "unauthenticated", message)
@@ -71,6 +90,11 @@ func NotFound(message string) *Error {
 // Conflict is a 409.
 func Conflict(message string) *Error {
 	return New(http.StatusConflict, "conflict", message)
+}
+
+// Gone is a 410: the thing existed but is over for good (an ended session).
+func Gone(message string) *Error {
+	return New(http.StatusGone, "gone", message)
 }
 
 // RateLimited is a 429 with Retry-After.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/libs/redistest"
 )
@@ -153,16 +154,6 @@ func (s *sink) values() []string {
 	return slices.Clone(s.got)
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 5s", what)
-}
-
 // A Worker handles what a dead consumer read and what is new, deleting
 // each once handled; after Redis lost its data (FLUSHALL on a private
 // server) it creates the group again and goes on.
@@ -189,17 +180,17 @@ func TestWorkerClaimsAndRecreatesTheGroupAfterAFlush(t *testing.T) {
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond }}
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
-	eventually(t, "both handled", func() bool { return len(s.values()) == 2 })
+	apitest.Eventually(t, 5*time.Second, "both handled", func() bool { return len(s.values()) == 2 })
 	if got := s.values(); !slices.Equal(got, []string{"new", "read by the dead"}) {
 		t.Fatalf("handled %v", got)
 	}
-	eventually(t, "stream emptied", func() bool { return rdb.XLen(ctx, "s").Val() == 0 })
+	apitest.Eventually(t, 5*time.Second, "stream emptied", func() bool { return rdb.XLen(ctx, "s").Val() == 0 })
 
 	if err := rdb.FlushAll(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
 	add(t, rdb, "s", "after the flush") // a writer recreates the stream, without the group
-	eventually(t, "handled after the flush", func() bool { return len(s.values()) == 3 })
+	apitest.Eventually(t, 5*time.Second, "handled after the flush", func() bool { return len(s.values()) == 3 })
 	cancel()
 	<-done
 }
@@ -222,15 +213,15 @@ func TestWorkerRetriesUntilTheHandlerWorks(t *testing.T) {
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	add(t, rdb, stream, "patience")
-	eventually(t, "a failure", func() bool { mu.Lock(); defer mu.Unlock(); return failures > 0 })
+	apitest.Eventually(t, 5*time.Second, "a failure", func() bool { mu.Lock(); defer mu.Unlock(); return failures > 0 })
 	if p := rdb.XPending(ctx, stream, "g").Val(); p.Count != 1 {
 		t.Fatalf("%d pending while failing, want 1", p.Count)
 	}
 	s.mu.Lock()
 	s.fail = nil
 	s.mu.Unlock()
-	eventually(t, "handled after recovery", func() bool { return len(s.values()) == 1 })
-	eventually(t, "acknowledged", func() bool { return rdb.XPending(ctx, stream, "g").Val().Count == 0 })
+	apitest.Eventually(t, 5*time.Second, "handled after recovery", func() bool { return len(s.values()) == 1 })
+	apitest.Eventually(t, 5*time.Second, "acknowledged", func() bool { return rdb.XPending(ctx, stream, "g").Val().Count == 0 })
 	if n := rdb.XLen(ctx, stream).Val(); n != 1 {
 		t.Fatalf("entry deleted without Delete: %d left", n)
 	}

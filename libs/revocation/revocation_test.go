@@ -8,19 +8,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redistest"
 )
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 func startSet(t *testing.T, rdb *redis.Client, prefix string) *Set {
 	t.Helper()
@@ -82,12 +72,12 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]*Set{"a": a, "b": b} {
-		eventually(t, name+" refuses u1's token", func() bool { return s.Revoked("u1", "s1", issued) })
+		apitest.Eventually(t, 5*time.Second, name+" refuses u1's token", func() bool { return s.Revoked("u1", "s1", issued) })
 	}
 	if a.Revoked("u2", "s1", issued) || a.Revoked("u1", "s1", time.Now().Add(2*time.Second)) {
 		t.Fatal("revoked another user, or a token issued after the revocation")
 	}
-	eventually(t, "hooks ran", func() bool {
+	apitest.Eventually(t, 5*time.Second, "hooks ran", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return heard["a:u1"] == 1 && heard["b:u1"] == 1
@@ -116,7 +106,7 @@ func TestReconnectPrimesWhatWasMissed(t *testing.T) {
 	if err := NewPublisher(pubc, "p:").Revoke(context.Background(), Revocation{UserID: "u9"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the missed revocation applies after the reconnect", func() bool { return s.Revoked("u9", "", issued) })
+	apitest.Eventually(t, 5*time.Second, "the missed revocation applies after the reconnect", func() bool { return s.Revoked("u9", "", issued) })
 	if !s.Connected() {
 		t.Fatal("not connected again")
 	}

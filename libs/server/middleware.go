@@ -15,6 +15,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/requestid"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // requestID takes a safe X-Request-ID from the caller or makes one, echoes it
@@ -194,10 +195,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(e.Status)
 		return
 	}
-	_ = c.JSON(e.Status, errorBody{
+	body := errorBody{
 		Error:     errorDetail{Code: e.Code, Message: e.Message, Details: e.Details},
 		RequestID: c.Response().Header().Get(requestid.Header),
-	})
+	}
+	if len(e.Extra) == 0 {
+		_ = c.JSON(e.Status, body)
+		return
+	}
+	m := make(map[string]any, len(e.Extra)+2)
+	for k, v := range e.Extra {
+		m[k] = v
+	}
+	m["error"], m["request_id"] = body.Error, body.RequestID
+	_ = c.JSON(e.Status, m)
 }
 
 func (s *Server) toAPIError(err error) *httperr.Error {
@@ -209,6 +220,10 @@ func (s *Server) toAPIError(err error) *httperr.Error {
 		if m := s.opts.MapError(err); m != nil {
 			return m
 		}
+	}
+	var ve *validation.Error
+	if errors.As(err, &ve) {
+		return httperr.FromValidation(ve)
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

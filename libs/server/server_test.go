@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 type signup struct {
@@ -69,6 +71,12 @@ func newTestServer(t *testing.T, change ...func(*Options)) (*Server, *syncBuf) {
 	g.GET("/internal-error", func(echo.Context) error { return errors.New("pq: relation users does not exist") })
 	g.GET("/missing", func(echo.Context) error { return errDomainMissing })
 	g.GET("/limited", func(echo.Context) error { return httperr.RateLimited(1500 * time.Millisecond) })
+	g.GET("/invalid", func(echo.Context) error {
+		return fmt.Errorf("create thing: %w", validation.Field("size", "must be positive"))
+	})
+	g.GET("/conflict", func(echo.Context) error {
+		return httperr.Conflict("you already have one").With("thing", map[string]string{"id": "t1"})
+	})
 	return s, logs
 }
 
@@ -126,6 +134,8 @@ func TestErrorShapes(t *testing.T) {
 		{"internal error text is not sent", "GET", "/test-service-api/internal-error", "", "", 500, "internal", ""},
 		{"domain error is mapped", "GET", "/test-service-api/missing", "", "", 404, "not_found", ""},
 		{"rate limit sets Retry-After", "GET", "/test-service-api/limited", "", "", 429, "rate_limited", ""},
+		{"a domain's validation error names the field", "GET", "/test-service-api/invalid", "", "", 400, "validation_failed", "size"},
+		{"an error with extra fields keeps the shared shape", "GET", "/test-service-api/conflict", "", "", 409, "conflict", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +164,15 @@ func TestErrorShapes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("extra fields sit beside the error", func(t *testing.T) {
+		rec, _ := do(t, s.Echo, "GET", "/test-service-api/conflict", "", "")
+		var body struct {
+			Thing struct{ ID string } `json:"thing"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Thing.ID != "t1" {
+			t.Fatalf("body %s", rec.Body)
+		}
+	})
 	t.Run("panic is logged with its cause", func(t *testing.T) {
 		do(t, s.Echo, "GET", "/test-service-api/panic", "", "")
 		if !strings.Contains(logs.String(), `"msg":"panic"`) {

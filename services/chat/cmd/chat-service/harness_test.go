@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/internalapi/fake"
@@ -251,19 +252,9 @@ func (cl *client) quiet(typ string, d time.Duration) {
 // getJSON GETs url with a bearer token and decodes the JSON answer.
 func getJSON(t testing.TB, url, token string, out any) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatalf("GET %s: %d, undecodable body: %v", url, resp.StatusCode, err)
-	}
-	return resp.StatusCode
+	r := apitest.Call(t, http.MethodGet, url, token, nil)
+	r.Decode(t, out)
+	return r.Status
 }
 
 type historyPage struct {
@@ -279,15 +270,4 @@ func history(t testing.TB, base, room, token, query string) historyPage {
 		t.Fatalf("history %s: %d", query, code)
 	}
 	return p
-}
-
-// eventually retries cond until it holds or 10 s pass.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 10s", what)
 }

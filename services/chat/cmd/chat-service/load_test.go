@@ -20,6 +20,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 	pgstore "github.com/peerprep/peerprep/services/chat/internal/postgres"
@@ -227,7 +228,7 @@ func TestLoadDelivery(t *testing.T) {
 
 	// Every acknowledged message (its echo arrived) reaches PostgreSQL.
 	db := w.db()
-	eventually(t, "every acknowledged message persisted", func() bool {
+	apitest.Eventually(t, 10*time.Second, "every acknowledged message persisted", func() bool {
 		var got int64
 		_ = db.QueryRow(context.Background(), `SELECT count(*) FROM messages`).Scan(&got)
 		return got >= int64(len(echo))

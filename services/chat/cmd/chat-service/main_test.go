@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/libs/wsclose"
@@ -111,7 +112,7 @@ func TestTwoReplicasExchangeMessagesInOneOrder(t *testing.T) {
 	}
 	// And once persisted, PostgreSQL holds each message once.
 	db := w.db()
-	eventually(t, "all messages persisted", func() bool {
+	apitest.Eventually(t, 10*time.Second, "all messages persisted", func() bool {
 		var n int
 		_ = db.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE room_id = $1`, room).Scan(&n)
 		return n == 2*each
@@ -155,7 +156,7 @@ func TestResentClientIDIsDeliveredAndStoredOnce(t *testing.T) {
 		t.Fatalf("bob received client ids %v", got)
 	}
 	db := w.db()
-	eventually(t, "both messages persisted", func() bool {
+	apitest.Eventually(t, 10*time.Second, "both messages persisted", func() bool {
 		var n int
 		_ = db.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE room_id = $1`, room).Scan(&n)
 		return n == 2
@@ -200,12 +201,12 @@ func TestAcknowledgedMessageSurvivesReplicaDeath(t *testing.T) {
 
 	b := w.start("CHAT_PERSIST_CLAIM_IDLE", "300ms")
 	db := w.db()
-	eventually(t, "B persisted A's message", func() bool {
+	apitest.Eventually(t, 10*time.Second, "B persisted A's message", func() bool {
 		var n int
 		_ = db.QueryRow(ctx, `SELECT count(*) FROM messages WHERE room_id = $1`, room).Scan(&n)
 		return n == 1
 	})
-	eventually(t, "the claimed entry is acknowledged", func() bool {
+	apitest.Eventually(t, 10*time.Second, "the claimed entry is acknowledged", func() bool {
 		p, err := w.rdb.XPending(ctx, keys.Persist(), redisroom.PersistGroup).Result()
 		return err == nil && p.Count == 0
 	})
@@ -267,7 +268,7 @@ func TestSocketRefusedBeforeUpgrade(t *testing.T) {
 		{"a non-participant is 404", room, "?token=" + mallory, 404, "not_found"},
 		{"an unknown session is 404", uuid.NewString(), "?token=" + aliceTok, 404, "not_found"},
 		{"a malformed session id is 404", "not-a-uuid", "?token=" + aliceTok, 404, "not_found"},
-		{"an ended session is 409", ended, "?token=" + aliceTok, 409, "conflict"},
+		{"an ended session is 410", ended, "?token=" + aliceTok, 410, "gone"},
 		{"a deleted account is 401", ghostRoom, "?token=" + strangerTok, 401, "unauthenticated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -601,7 +602,7 @@ func TestRedisOutage(t *testing.T) {
 			return got == n
 		}
 	}
-	eventually(t, "first message persisted", stored(1))
+	apitest.Eventually(t, 10*time.Second, "first message persisted", stored(1))
 
 	srv.Stop()
 	cid := uuid.NewString()
@@ -623,7 +624,7 @@ func TestRedisOutage(t *testing.T) {
 
 	srv.Restart(t) // empty
 	var ack frame
-	eventually(t, "resend accepted", func() bool {
+	apitest.Eventually(t, 10*time.Second, "resend accepted", func() bool {
 		ca.send(cid, "during")
 		ack = ca.next(func(f frame) bool { return f.ClientID == cid })
 		return ack.Type == "message"
@@ -637,7 +638,7 @@ func TestRedisOutage(t *testing.T) {
 	if !before.Less(after) {
 		t.Fatalf("%s is not after %s", ack.ID, first.ID)
 	}
-	eventually(t, "resent message persisted", stored(2))
+	apitest.Eventually(t, 10*time.Second, "resent message persisted", stored(2))
 }
 
 // TestSocketClosesWhenTheTokenExpires: a socket ends with 4401 at its

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // MaxTextRunes is the longest message text, in characters.
@@ -116,38 +118,30 @@ func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("chat: rate limited, retry after %s", e.RetryAfter)
 }
 
-// ValidationError names an invalid part of a message.
-type ValidationError struct {
-	Field   string
-	Message string
-}
-
-func (e *ValidationError) Error() string { return e.Field + " " + e.Message }
-
 // ValidateText checks a message text: 1 to 2000 characters, not blank, no
 // control characters except newline and tab.
 func ValidateText(text string) error {
 	if text == "" {
-		return &ValidationError{Field: "text", Message: "must not be empty"}
+		return validation.Field("text", "must not be empty")
 	}
 	if !utf8.ValidString(text) {
-		return &ValidationError{Field: "text", Message: "must be valid UTF-8"}
+		return validation.Field("text", "must be valid UTF-8")
 	}
 	n, blank := 0, true
 	for _, r := range text {
 		n++
 		if n > MaxTextRunes {
-			return &ValidationError{Field: "text", Message: fmt.Sprintf("must be at most %d characters", MaxTextRunes)}
+			return validation.Field("text", fmt.Sprintf("must be at most %d characters", MaxTextRunes))
 		}
 		if r != '\n' && r != '\t' && unicode.IsControl(r) {
-			return &ValidationError{Field: "text", Message: "must not contain control characters other than newline and tab"}
+			return validation.Field("text", "must not contain control characters other than newline and tab")
 		}
 		if !unicode.IsSpace(r) {
 			blank = false
 		}
 	}
 	if blank {
-		return &ValidationError{Field: "text", Message: "must not be blank"}
+		return validation.Field("text", "must not be blank")
 	}
 	return nil
 }
@@ -156,7 +150,7 @@ func ValidateText(text string) error {
 // form. It returns the id in lower case.
 func ValidateClientID(id string) (string, error) {
 	if !IsUUID(id) {
-		return "", &ValidationError{Field: "client_id", Message: "must be a UUID"}
+		return "", validation.Field("client_id", "must be a UUID")
 	}
 	return strings.ToLower(id), nil
 }

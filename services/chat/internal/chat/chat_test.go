@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func TestValidateText(t *testing.T) {
@@ -29,8 +31,8 @@ func TestValidateText(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			err := ValidateText(tc.text)
-			var ve *ValidationError
-			if (err == nil) != tc.ok || (err != nil && (!errors.As(err, &ve) || ve.Field != "text")) {
+			var ve *validation.Error
+			if (err == nil) != tc.ok || (err != nil && (!errors.As(err, &ve) || ve.Fields[0].Field != "text")) {
 				t.Fatalf("ValidateText = %v, want ok=%v", err, tc.ok)
 			}
 		})

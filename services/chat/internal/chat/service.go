@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Sessions looks up collaboration sessions. It returns ErrNotFound for an
@@ -180,7 +182,7 @@ type Page struct {
 // unreachable the durable store alone answers.
 func (s *Service) History(ctx context.Context, room, user string, before *ID, limit int) (Page, error) {
 	if limit < 1 || limit > MaxPageSize {
-		return Page{}, &ValidationError{Field: "limit", Message: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}
+		return Page{}, validation.Field("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
 	}
 	sess, err := s.session(ctx, room, user)
 	if err != nil {

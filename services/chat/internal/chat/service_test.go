@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 type fakeSessions map[string]Session
@@ -257,7 +259,7 @@ func TestHistory(t *testing.T) {
 	t.Run("limits outside 1..100 are invalid", func(t *testing.T) {
 		t.Parallel()
 		for _, l := range []int{0, 101, -1} {
-			var ve *ValidationError
+			var ve *validation.Error
 			if _, err := s.History(ctx, room, bob, nil, l); !errors.As(err, &ve) {
 				t.Fatalf("limit %d: %v", l, err)
 			}

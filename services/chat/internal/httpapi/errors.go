@@ -10,15 +10,12 @@ import (
 
 // MapError turns chat-service's domain errors into API errors.
 func MapError(err error) *httperr.Error {
-	var ve *chat.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		return httperr.Validation(httperr.FieldError{Field: ve.Field, Message: ve.Message})
 	case errors.Is(err, chat.ErrNotFound):
 		// Unknown session and someone else's session look the same.
 		return httperr.NotFound("no such chat room")
 	case errors.Is(err, chat.ErrEnded):
-		return httperr.Conflict("the session has ended; its chat can be read but not joined")
+		return httperr.Gone("the session has ended; its chat can be read but not joined")
 	case errors.Is(err, chat.ErrUnknownUser):
 		return httperr.Unauthenticated("the account of this access token no longer exists")
 	case errors.Is(err, chat.ErrUnavailable), errors.Is(err, ws.ErrClosing):

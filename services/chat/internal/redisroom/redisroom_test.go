@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
@@ -172,16 +173,6 @@ func (f *fakeSink) texts() []string {
 	return out
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("%s: not within 5s", what)
-}
-
 // TestPersisterClaimsWhatADeadConsumerRead: a message read by a consumer
 // that died before storing it is claimed after ClaimIdle and stored; the
 // persist stream ends empty.
@@ -206,11 +197,11 @@ func TestPersisterClaimsWhatADeadConsumerRead(t *testing.T) {
 	p := NewPersister(rdb, keys, "alive", sink, 200*time.Millisecond, quiet)
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
-	waitFor(t, "both stored", func() bool { return len(sink.texts()) == 2 })
+	apitest.Eventually(t, 5*time.Second, "both stored", func() bool { return len(sink.texts()) == 2 })
 	if got := sink.texts(); got[0] != "never read" || got[1] != "read by the dead" {
 		t.Fatalf("stored %v", got)
 	}
-	waitFor(t, "persist stream emptied", func() bool { return rdb.XLen(ctx, keys.Persist()).Val() == 0 })
+	apitest.Eventually(t, 5*time.Second, "persist stream emptied", func() bool { return rdb.XLen(ctx, keys.Persist()).Val() == 0 })
 	cancel()
 	<-done
 }
@@ -230,14 +221,14 @@ func TestPersisterRetriesUntilTheStoreWorks(t *testing.T) {
 	go func() { p.Run(ctx); close(done) }()
 	room, user := uuid.NewString(), uuid.NewString()
 	appendNew(t, l, newMessage(room, user, "patience"))
-	waitFor(t, "a failed attempt", func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return sink.calls > 0 })
+	apitest.Eventually(t, 5*time.Second, "a failed attempt", func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return sink.calls > 0 })
 	if n := rdb.XLen(ctx, keys.Persist()).Val(); n != 1 {
 		t.Fatalf("persist stream holds %d while failing", n)
 	}
 	sink.mu.Lock()
 	sink.fail = nil
 	sink.mu.Unlock()
-	waitFor(t, "stored after recovery", func() bool { return len(sink.texts()) == 1 })
+	apitest.Eventually(t, 5*time.Second, "stored after recovery", func() bool { return len(sink.texts()) == 1 })
 	cancel()
 	<-done
 }
@@ -315,7 +306,7 @@ func TestBusDeliversMessagesAndPresence(t *testing.T) {
 	if _, err := pr.Set(ctx, room, user, 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "three events", func() bool { return len(evs.list()) == 3 })
+	apitest.Eventually(t, 5*time.Second, "three events", func() bool { return len(evs.list()) == 3 })
 	got := evs.list()
 	if got[0].Kind != EventMessage || got[0].Message.ID != m1.ID || !got[0].Prev.IsZero() || got[0].Message.Text != "one" ||
 		!got[0].Message.SentAt.Equal(m1.SentAt) || got[0].Message.Username != "alice" {
@@ -347,7 +338,7 @@ func TestBusResubscribesAfterRedisRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Restart(t)
-	waitFor(t, "resubscribed", func() bool {
+	apitest.Eventually(t, 5*time.Second, "resubscribed", func() bool {
 		for _, ev := range evs.list() {
 			if ev.Kind == EventResubscribed && ev.Room == room {
 				return true
@@ -357,7 +348,7 @@ func TestBusResubscribesAfterRedisRestarts(t *testing.T) {
 	})
 	l := NewLog(rdb, keys, DefaultLimits)
 	appendNew(t, l, newMessage(room, uuid.NewString(), "after the restart"))
-	waitFor(t, "delivered after the restart", func() bool {
+	apitest.Eventually(t, 5*time.Second, "delivered after the restart", func() bool {
 		evs := evs.list()
 		return evs[len(evs)-1].Kind == EventMessage
 	})
@@ -405,7 +396,7 @@ func TestPresence(t *testing.T) {
 	if n, err := a.Reap(ctx); err != nil || n != 1 {
 		t.Fatalf("Reap = %d %v", n, err)
 	}
-	waitFor(t, "four events", func() bool { return len(evs.list()) >= 4 })
+	apitest.Eventually(t, 5*time.Second, "four events", func() bool { return len(evs.list()) >= 4 })
 	var got []string
 	for _, ev := range evs.list() {
 		who := "alice"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/quota"
 	"github.com/peerprep/peerprep/libs/socket"
+	"github.com/peerprep/peerprep/libs/validation"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
@@ -109,7 +110,7 @@ func (c *Conn) accept(ctx context.Context, f ClientFrame) {
 	m, dup, err := c.h.o.Sender.Send(sctx, c.p, f.ClientID, f.Text)
 	var (
 		rl *chat.RateLimitedError
-		ve *chat.ValidationError
+		ve *validation.Error
 	)
 	switch {
 	case err == nil && dup:

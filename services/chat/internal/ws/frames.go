@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/validation"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
 )
 
@@ -71,9 +72,9 @@ func ParseClientFrame(data []byte) (ClientFrame, *FrameError) {
 }
 
 func validationError(err error, clientID string) *FrameError {
-	var ve *chat.ValidationError
+	var ve *validation.Error
 	if errors.As(err, &ve) {
-		return &FrameError{Code: CodeValidationFailed, Message: ve.Field + " " + ve.Message, ClientID: clientID}
+		return &FrameError{Code: CodeValidationFailed, Message: ve.Error(), ClientID: clientID}
 	}
 	return &FrameError{Code: CodeValidationFailed, Message: "the message is invalid", ClientID: clientID}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/pgtest"
@@ -209,44 +209,9 @@ func waitLive(t testing.TB, base string) {
 
 const api = "/collaboration-service-api"
 
-type response struct {
-	Status int
-	Body   map[string]any
-	Raw    string
-}
+type response = apitest.Response
 
-func (r response) errCode() string {
-	if e, ok := r.Body["error"].(map[string]any); ok {
-		c, _ := e["code"].(string)
-		return c
-	}
-	return ""
-}
-
-func call(t testing.TB, method, url, token string, body any) response {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{Status: resp.StatusCode, Raw: string(raw)}
-	_ = json.Unmarshal(raw, &r.Body)
-	return r
-}
+var call = apitest.Call
 
 // createSession asks for the session of a new match between two new users.
 func createSession(t testing.TB, base string) (sid, a, b string) {
@@ -259,18 +224,6 @@ func createSession(t testing.TB, base string) (sid, a, b string) {
 		t.Fatalf("create session: %d %s", r.Status, r.Raw)
 	}
 	return r.Body["session_id"].(string), a, b
-}
-
-// eventually retries check until it returns nil or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, check func() error) {
-	t.Helper()
-	var err error
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		if err = check(); err == nil {
-			return
-		}
-	}
-	t.Fatalf("after %s: %v", timeout, err)
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -142,7 +142,7 @@ func TestInterviewAcrossReplicas(t *testing.T) {
 	if m := sock.next(t, 3*time.Second); m["status"] != "over" {
 		t.Fatalf("end message: %v", m)
 	}
-	if v := call(t, "POST", r2.URL+path+"/swap", e.token(ann), nil); v.Status != 409 || v.errCode() != "interview_over" {
+	if v := call(t, "POST", r2.URL+path+"/swap", e.token(ann), nil); v.Status != 409 || v.ErrCode() != "interview_over" {
 		t.Fatalf("swap after the end: %d %s", v.Status, v.Raw)
 	}
 
@@ -152,7 +152,7 @@ func TestInterviewAcrossReplicas(t *testing.T) {
 	}
 	practise := call(t, "POST", r1.URL+api+"/internal/sessions", internalToken, map[string]any{
 		"match_id": uuid.NewString(), "user_ids": []string{ann, ben}, "question_id": uuid.NewString()})
-	if s := call(t, "GET", r1.URL+api+"/sessions/"+practise.Body["session_id"].(string)+"/interview", e.token(ann), nil); s.Status != 404 || s.errCode() != "not_found" {
+	if s := call(t, "GET", r1.URL+api+"/sessions/"+practise.Body["session_id"].(string)+"/interview", e.token(ann), nil); s.Status != 404 || s.ErrCode() != "not_found" {
 		t.Fatalf("practise session: %d %s", s.Status, s.Raw)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
 	"github.com/peerprep/peerprep/services/collaboration/internal/yproto"
@@ -457,7 +458,7 @@ func TestLoadJoinLargeDocument(t *testing.T) {
 	// document, which then replaces the 50,000 updates.
 	nodeJoin("50,000 stored updates", 48000)
 	var rows int
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		if err := db.QueryRow(context.Background(), `SELECT count(*) FROM doc_updates WHERE session_id = $1`, sid).Scan(&rows); err != nil {
 			return err
 		}
@@ -486,7 +487,7 @@ func TestLoadJoinLargeDocument(t *testing.T) {
 	t.Logf("typed %d keystrokes through the service in %s", n, time.Since(t0).Round(time.Millisecond))
 	// Both stay a little while, as people do: the last full-state requests
 	// are answered and the covered updates deleted.
-	eventually(t, 60*time.Second, func() error {
+	apitest.EventuallyNil(t, 60*time.Second, func() error {
 		if err := db.QueryRow(context.Background(), `SELECT count(*) FROM doc_updates WHERE session_id = $1`, sid).Scan(&rows); err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ func TestMockInterviewSessionKeepsModeAndInterviewer(t *testing.T) {
 			req := map[string]any{"match_id": uuid.NewString(), "user_ids": []string{a, b}, "question_id": q, "mode": "mock", "interviewer_id": a}
 			tc.mut(req)
 			res := call(t, "POST", r1.URL+api+"/internal/sessions", internalToken, req)
-			if res.Status != 400 || res.errCode() != "validation_failed" || !strings.Contains(res.Raw, `"field":"`+tc.field+`"`) {
+			if res.Status != 400 || res.ErrCode() != "validation_failed" || !strings.Contains(res.Raw, `"field":"`+tc.field+`"`) {
 				t.Fatalf("got %d %s, want 400 naming %s", res.Status, res.Raw, tc.field)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/internalapi"
 )
@@ -21,7 +22,7 @@ func TestNoShowTellsTheJoinerOnAnotherReplica(t *testing.T) {
 	c := internalapi.New(discovery.New(discovery.Options{Getenv: func(string) string { return r1.URL }, InternalToken: internalToken}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	eventually(t, 5*time.Second, func() error {
+	apitest.EventuallyNil(t, 5*time.Second, func() error {
 		s, err := c.Session(ctx, sid)
 		if err != nil || len(s.JoinedUserIDs) != 1 || s.JoinedUserIDs[0] != a {
 			return errorf("joined: %+v %v", s.JoinedUserIDs, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/servicetest"
 	"github.com/peerprep/peerprep/libs/wsclose"
@@ -145,7 +146,7 @@ func TestRealClientPastingTooMuchStops(t *testing.T) {
 	ca.typeText("def f():\n", 0)
 	cb.waitText(-1, "def f():")
 	ca.do("paste", map[string]any{"size": 300 << 10})
-	eventually(t, 5*time.Second, func() error {
+	apitest.EventuallyNil(t, 5*time.Second, func() error {
 		if codes := ca.closeCodes(); !slices.Equal(codes, []int{wsclose.TooLarge, wsclose.TooLarge}) {
 			return errorf("close codes %v, want 4413 then closed for good", codes)
 		}
@@ -180,7 +181,7 @@ func TestSocketsPerUserAcrossReplicas(t *testing.T) {
 	}
 	e.dial(r2.URL, sid, b) // the partner has places of their own
 	_ = open[0].ws.Close(websocket.StatusNormalClosure, "")
-	eventually(t, 5*time.Second, func() error {
+	apitest.EventuallyNil(t, 5*time.Second, func() error {
 		ws, err := dialWS(r2.URL, sid, e.token(a), "")
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/internalapi/fake"
 )
@@ -112,7 +113,7 @@ func TestSwappedInterviewRecordsBothQuestions(t *testing.T) {
 		sid + "/" + ann + "/" + q2: {"candidate", "second()", "go"},
 		sid + "/" + ben + "/" + q2: {"interviewer", "second()", "go"},
 	}
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		got, _ := hist.Attempts()
 		if len(got) != len(want) {
 			return fmt.Errorf("%d attempts recorded, want %d: %v", len(got), len(want), got)

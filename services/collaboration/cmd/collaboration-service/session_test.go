@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 )
 
@@ -118,7 +119,7 @@ func TestCreateSessionIsIdempotent(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := call(t, "POST", r.URL+api+"/internal/sessions", tc.token, tc.body)
-			if res.Status != tc.status || res.errCode() != tc.code {
+			if res.Status != tc.status || res.ErrCode() != tc.code {
 				t.Fatalf("got %d %s, want %d %s", res.Status, res.Raw, tc.status, tc.code)
 			}
 			if tc.field != "" && !strings.Contains(res.Raw, `"field":"`+tc.field+`"`) {
@@ -168,7 +169,7 @@ func TestSessionIsVisibleToItsParticipantsOnly(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := call(t, "GET", r.URL+api+tc.path, tc.token, nil)
-			if res.Status != tc.status || res.errCode() == "" {
+			if res.Status != tc.status || res.ErrCode() == "" {
 				t.Fatalf("got %d %s, want %d with an error body", res.Status, res.Raw, tc.status)
 			}
 		})
@@ -294,7 +295,7 @@ func TestLeaveByBothEndsSessionAndRecordsHistoryOnce(t *testing.T) {
 	for _, bad := range []map[string]any{
 		{"code": "x", "language": "cobol"}, {"language": "go"}, {"code": strings.Repeat("x", 100<<10+1), "language": "go"},
 	} {
-		if res := call(t, "PUT", r1.URL+api+"/sessions/"+sid+"/snapshot", e.token(a), bad); res.Status < 400 || res.Status > 413 || res.errCode() == "" {
+		if res := call(t, "PUT", r1.URL+api+"/sessions/"+sid+"/snapshot", e.token(a), bad); res.Status < 400 || res.Status > 413 || res.ErrCode() == "" {
 			t.Fatalf("bad snapshot accepted: %d %s", res.Status, res.Raw)
 		}
 	}
@@ -333,7 +334,7 @@ func TestLeaveByBothEndsSessionAndRecordsHistoryOnce(t *testing.T) {
 		t.Fatalf("b's socket closed with %d, want 4410", code)
 	}
 
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		got, posts := e.history.Attempts()
 		if len(got) != 2 || posts != 2 {
 			return fmt.Errorf("history has %d attempts from %d posts", len(got), posts)
@@ -387,7 +388,7 @@ func TestBothLeavingAtOnceEndsOnce(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		got, posts := e.history.Attempts()
 		if len(got) != 2*n || posts != 2*n {
 			return fmt.Errorf("history has %d attempts from %d posts, want %d", len(got), posts, 2*n)
@@ -409,7 +410,7 @@ func TestIdleSessionEnds(t *testing.T) {
 	idle, _, _ := createSession(t, r2.URL)
 	sock := e.dial(r1.URL, busy, a)
 
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		if s := call(t, "GET", r2.URL+api+"/internal/sessions/"+idle, internalToken, nil); s.Body["status"] != "ended" {
 			return fmt.Errorf("idle session is %v", s.Body["status"])
 		}
@@ -420,13 +421,13 @@ func TestIdleSessionEnds(t *testing.T) {
 		t.Fatalf("a session with a socket open ended: %s", s.Raw)
 	}
 	_ = sock.ws.Close(websocket.StatusNormalClosure, "")
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		if s := call(t, "GET", r1.URL+api+"/internal/sessions/"+busy, internalToken, nil); s.Body["status"] != "ended" {
 			return fmt.Errorf("session left idle is %v", s.Body["status"])
 		}
 		return nil
 	})
-	eventually(t, 15*time.Second, func() error {
+	apitest.EventuallyNil(t, 15*time.Second, func() error {
 		got, posts := e.history.Attempts()
 		if len(got) != 4 || posts != 5 { // 2 sessions × 2 participants, plus the failed post
 			return fmt.Errorf("history has %d attempts from %d posts", len(got), posts)

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/apitest"
 )
 
 // TestConcurrentEditsConvergeAcrossReplicas: two stock yjs + y-websocket
@@ -47,14 +49,14 @@ func TestConcurrentEditsConvergeAcrossReplicas(t *testing.T) {
 
 	// The shared language lives in the document too.
 	ca.do("setLanguage", map[string]any{"language": "go"})
-	eventually(t, 5*time.Second, func() error {
+	apitest.EventuallyNil(t, 5*time.Second, func() error {
 		if l := cb.do("language", nil)["language"]; l != "go" {
 			return errorf("language on b = %v", l)
 		}
 		return nil
 	})
 	// Awareness (names, cursors) reaches the partner.
-	eventually(t, 5*time.Second, func() error {
+	apitest.EventuallyNil(t, 5*time.Second, func() error {
 		if p := cb.do("peers", nil)["peers"].([]any); len(p) != 1 || p[0] != "ada" {
 			return errorf("b sees peers %v", p)
 		}
@@ -72,7 +74,7 @@ func TestConcurrentEditsConvergeAcrossReplicas(t *testing.T) {
 	// left, the partner's with 4410; y-websocket then stops reconnecting.
 	closedWith := func(c *yclient, code int) {
 		t.Helper()
-		eventually(t, 5*time.Second, func() error {
+		apitest.EventuallyNil(t, 5*time.Second, func() error {
 			if codes := c.closeCodes(); !slices.Contains(codes, code) {
 				return errorf("%s saw close codes %v, want %d", c.name, codes, code)
 			}
@@ -226,7 +228,7 @@ func TestDocumentIsCompacted(t *testing.T) {
 	ca.waitText(len(want))
 
 	db := openDB(t, e.vars["DATABASE_URL"])
-	eventually(t, 10*time.Second, func() error {
+	apitest.EventuallyNil(t, 10*time.Second, func() error {
 		var rows int
 		if err := db.QueryRow(t.Context(), `SELECT count(*) FROM doc_updates WHERE session_id = $1`, sid).Scan(&rows); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
 )
@@ -66,16 +67,6 @@ func appendN(t *testing.T, s *Streams, sid string, n int, tag string) []doc.Stre
 		ids = append(ids, a.ID)
 	}
 	return ids
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestAppendAndRange(t *testing.T) {
@@ -154,7 +145,7 @@ func TestReaderRelaysNewEntriesInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendN(t, s, sid, 5, "new")
-	waitFor(t, "5 entries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 5 })
+	apitest.Eventually(t, 10*time.Second, "5 entries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 5 })
 	mu.Lock()
 	if fmt.Sprint(got) != "[new000 new001 new002 new003 new004]" || owners[owner] != 5 {
 		t.Fatalf("got %v (owners %v)", got, owners)
@@ -169,7 +160,7 @@ func TestReaderRelaysNewEntriesInOrder(t *testing.T) {
 	}
 	r.Remove(sid, owner)
 	appendN(t, s, sid, 1, "later")
-	waitFor(t, "the new owner's entry", func() bool { mu.Lock(); defer mu.Unlock(); return owners[next] == 1 })
+	apitest.Eventually(t, 10*time.Second, "the new owner's entry", func() bool { mu.Lock(); defer mu.Unlock(); return owners[next] == 1 })
 
 	r.Remove(sid, next)
 	appendN(t, s, sid, 1, "unfollowed")
@@ -210,8 +201,8 @@ func TestPersisterStoresHostedSessionsOnce(t *testing.T) {
 	run(t, newPersister(rdb, s, "a", snk, []string{sid}))
 	run(t, newPersister(rdb, s, "b", snk, []string{sid}))
 	appendN(t, s, sid, 50, "x")
-	waitFor(t, "50 stored updates", func() bool { return len(snk.data()) == 50 })
-	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+	apitest.Eventually(t, 10*time.Second, "50 stored updates", func() bool { return len(snk.data()) == 50 })
+	apitest.Eventually(t, 10*time.Second, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
 }
 
 // TestPersisterTakesOverADeadReplicasEntries: a replica read entries and
@@ -231,8 +222,8 @@ func TestPersisterTakesOverADeadReplicasEntries(t *testing.T) {
 	}
 	snk := &sink{rows: map[string]doc.Update{}}
 	run(t, newPersister(rdb, s, "alive", snk, []string{sid}))
-	waitFor(t, "the dead replica's entries stored", func() bool { return len(snk.data()) == 20 })
-	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+	apitest.Eventually(t, 10*time.Second, "the dead replica's entries stored", func() bool { return len(snk.data()) == 20 })
+	apitest.Eventually(t, 10*time.Second, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
 }
 
 // TestPersisterStoresSessionsNobodyHosts: entries of a session whose
@@ -245,7 +236,7 @@ func TestPersisterStoresSessionsNobodyHosts(t *testing.T) {
 	rdb.ZAdd(context.Background(), s.Keys().Registry(), redis.Z{Score: float64(time.Now().Add(-3 * time.Second).UnixMilli()), Member: sid})
 	snk := &sink{rows: map[string]doc.Update{}}
 	run(t, newPersister(rdb, s, "sweeper", snk, nil))
-	waitFor(t, "orphaned entries stored", func() bool { return len(snk.data()) == 10 })
+	apitest.Eventually(t, 10*time.Second, "orphaned entries stored", func() bool { return len(snk.data()) == 10 })
 }
 
 // TestPersisterRetriesWhenTheDatabaseFails: entries are not acknowledged
@@ -263,8 +254,8 @@ func TestPersisterRetriesWhenTheDatabaseFails(t *testing.T) {
 	snk.mu.Lock()
 	snk.fail = false
 	snk.mu.Unlock()
-	waitFor(t, "stored after recovery", func() bool { return len(snk.data()) == 5 })
-	waitFor(t, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
+	apitest.Eventually(t, 10*time.Second, "stored after recovery", func() bool { return len(snk.data()) == 5 })
+	apitest.Eventually(t, 10*time.Second, "acknowledgements", func() bool { return pending(t, rdb, s, sid) == 0 })
 }
 
 func TestFlushStoresEverythingAndDeletesTheStream(t *testing.T) {

@@ -14,22 +14,15 @@ func MapError(err error) *httperr.Error {
 	if e := mapInterviewError(err); e != nil {
 		return e
 	}
-	var ve *session.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		details := make([]httperr.FieldError, len(ve.Fields))
-		for i, f := range ve.Fields {
-			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-		}
-		return httperr.Validation(details...)
 	case errors.Is(err, session.ErrNotFound):
 		return httperr.NotFound("session not found")
 	case errors.Is(err, session.ErrNotParticipant):
 		return httperr.Forbidden("you are not a participant of this session")
 	case errors.Is(err, session.ErrEnded):
-		return httperr.New(http.StatusGone, "gone", "the session has ended")
+		return httperr.Gone("the session has ended")
 	case errors.Is(err, session.ErrLeft):
-		return httperr.New(http.StatusGone, "gone", "you left this session")
+		return httperr.Gone("you left this session")
 	case errors.Is(err, session.ErrJoined):
 		return httperr.Conflict("the participant joined the session, or it ended otherwise")
 	case errors.Is(err, session.ErrMatchConflict):

@@ -119,38 +119,27 @@ func (s *Store) SaveSnapshot(ctx context.Context, id, user string, snap session.
 	return n > 0, nil
 }
 
-// Leave implements session.Store. The row lock orders two participants
+// Update implements session.Store. The row lock orders two participants
 // leaving at once: the second sees the first's departure and ends it.
-func (s *Store) Leave(ctx context.Context, id, user string) (out session.Session, ended bool, err error) {
+func (s *Store) Update(ctx context.Context, id string, fn func(*session.Session) error) (out session.Session, err error) {
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		cur, err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return err
 		}
-		if !cur.Participant(user) {
-			return session.ErrNotFound
-		}
-		if cur.Status != session.StatusActive || cur.HasLeft(user) {
-			out = cur
-			return nil
-		}
-		out, err = scanSession(tx.QueryRow(ctx, `UPDATE sessions SET
-				left_a_at = CASE WHEN user_a = $2 THEN now() ELSE left_a_at END,
-				left_b_at = CASE WHEN user_b = $2 THEN now() ELSE left_b_at END,
-				status = CASE WHEN (user_a = $2 OR left_a_at IS NOT NULL) AND (user_b = $2 OR left_b_at IS NOT NULL)
-					THEN 'ended' ELSE status END
-			WHERE id = $1 RETURNING `+sessionColumns, id, user))
-		if err != nil {
+		was := cur.Status
+		if err := fn(&cur); err != nil {
 			return err
 		}
-		if out.Status == session.StatusEnded {
-			ended = true
-			out, err = scanSession(tx.QueryRow(ctx, `UPDATE sessions SET ended_at = now(), end_reason = 'left',
-				history_next_try_at = now() WHERE id = $1 RETURNING `+sessionColumns, id))
-		}
+		endsNow := was != session.StatusEnded && cur.Status == session.StatusEnded
+		out, err = scanSession(tx.QueryRow(ctx, `UPDATE sessions SET status = $2, end_reason = NULLIF($3, ''),
+				ended_at = $4, left_a_at = $5, left_b_at = $6,
+				history_next_try_at = CASE WHEN $7 THEN now() ELSE history_next_try_at END
+			WHERE id = $1 RETURNING `+sessionColumns,
+			id, cur.Status, cur.EndReason, cur.EndedAt, cur.LeftAt[0], cur.LeftAt[1], endsNow))
 		return err
 	})
-	return out, ended, err
+	return out, err
 }
 
 // MarkJoined implements session.Store: the first time only.

@@ -205,7 +205,7 @@ func TestHistoryIsClaimedByOneReplica(t *testing.T) {
 		t.Fatalf("an active session was claimable: %v", err)
 	}
 	for _, u := range sess.UserIDs {
-		if _, _, err := s.Leave(ctx, sess.ID, u); err != nil {
+		if _, _, err := leave(ctx, s, sess.ID, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -235,30 +235,40 @@ func TestHistoryIsClaimedByOneReplica(t *testing.T) {
 	}
 }
 
+// leave is session.Service's use of Update.
+func leave(ctx context.Context, s *Store, id, user string) (session.Session, bool, error) {
+	var ended bool
+	out, err := s.Update(ctx, id, func(sess *session.Session) (err error) {
+		ended, err = sess.Leave(user, time.Now().UTC())
+		return err
+	})
+	return out, ended, err
+}
+
 func TestLeaveEndsWhenBothHaveLeft(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
 	sess := newSession(t, s)
 	a, b := sess.UserIDs[0], sess.UserIDs[1]
-	if _, _, err := s.Leave(ctx, sess.ID, uuid.NewString()); !errors.Is(err, session.ErrNotFound) {
+	if _, _, err := leave(ctx, s, sess.ID, uuid.NewString()); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("a stranger left: %v", err)
 	}
-	out, ended, err := s.Leave(ctx, sess.ID, a)
+	out, ended, err := leave(ctx, s, sess.ID, a)
 	if err != nil || ended || !out.HasLeft(a) || out.HasLeft(b) || out.Status != session.StatusActive {
 		t.Fatalf("first leave: %+v %v %v", out, ended, err)
 	}
-	if _, ended, _ := s.Leave(ctx, sess.ID, a); ended {
+	if _, ended, _ := leave(ctx, s, sess.ID, a); ended {
 		t.Fatal("leaving twice ended the session")
 	}
 	if _, err := s.Current(ctx, a); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("current of a participant who left: %v", err)
 	}
-	out, ended, err = s.Leave(ctx, sess.ID, b)
+	out, ended, err = leave(ctx, s, sess.ID, b)
 	if err != nil || !ended || out.Status != session.StatusEnded || out.EndedAt == nil || out.EndReason != session.EndLeft {
 		t.Fatalf("second leave: %+v %v %v", out, ended, err)
 	}
-	if _, ended, _ := s.Leave(ctx, sess.ID, b); ended {
+	if _, ended, _ := leave(ctx, s, sess.ID, b); ended {
 		t.Fatal("ended twice")
 	}
 	var due bool

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/wsclose"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
@@ -241,7 +242,7 @@ func TestFullStateReplacesWhatItCovers(t *testing.T) {
 	a := h.connect(t, "ada")
 	a.synced()
 	a.send(yproto.Step2([]byte("ada-full-state")))
-	waitFor(t, "the join compaction", func() bool { return len(h.docs.compactions()) == 1 })
+	apitest.Eventually(t, 5*time.Second, "the join compaction", func() bool { return len(h.docs.compactions()) == 1 })
 	first := h.docs.compactions()[0]
 	if string(first.snap.Data) != "ada-full-state" || first.cover.MaxSeq != 7 || !first.cover.UpTo.IsZero() {
 		t.Fatalf("join compaction %+v", first)
@@ -257,7 +258,7 @@ func TestFullStateReplacesWhatItCovers(t *testing.T) {
 	}
 	last, _ := h.strm.LastID(context.Background(), h.sid)
 	a.send(yproto.Step2([]byte("ada-full-state-2")))
-	waitFor(t, "the in-session compaction", func() bool { return len(h.docs.compactions()) == 2 })
+	apitest.Eventually(t, 5*time.Second, "the in-session compaction", func() bool { return len(h.docs.compactions()) == 2 })
 	second := h.docs.compactions()[1]
 	if string(second.snap.Data) != "ada-full-state-2" || second.cover.MaxSeq != 7 || last.Less(second.cover.UpTo) ||
 		second.cover.UpTo.IsZero() || !last.Less(second.snap.Stream) {
@@ -367,7 +368,7 @@ func TestSlowClientIsDropped(t *testing.T) {
 		t.Fatalf("slow client closed with %d", code)
 	}
 	// The fast one is still served.
-	waitFor(t, "the slow socket to leave", func() bool {
+	apitest.Eventually(t, 5*time.Second, "the slow socket to leave", func() bool {
 		r := h.hub.room(h.sid)
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -391,16 +392,6 @@ func TestIdleSocketsGetKeepalives(t *testing.T) {
 	if err != nil || !bytes.Equal(b, yproto.KeepAlive) {
 		t.Fatalf("got %v %v, want a keepalive", b, err)
 	}
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 // TestQuotaRefusalsCloseTheSocket: an update over the document's cap or

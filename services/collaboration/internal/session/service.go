@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Store keeps sessions. Every state change it makes is a single conditional
@@ -22,10 +24,11 @@ type Store interface {
 	// SaveSnapshot stores the plain text when the session is active and
 	// user a participant who has not left; it reports whether it did.
 	SaveSnapshot(ctx context.Context, id, user string, s Snapshot) (bool, error)
-	// Leave marks user as gone and ends the session when both are; ended
-	// reports whether this call ended it. ErrNotFound when id is unknown or
-	// user not a participant.
-	Leave(ctx context.Context, id, user string) (_ Session, ended bool, _ error)
+	// Update locks session id (ErrNotFound when unknown), lets fn change
+	// its status, end and departures, and writes them in one transaction;
+	// an error from fn writes nothing. A session fn ends is due for its
+	// history record at once. It returns the session as written.
+	Update(ctx context.Context, id string, fn func(*Session) error) (Session, error)
 	// MarkJoined notes that user opened the active session's socket (the
 	// first time counts).
 	MarkJoined(ctx context.Context, id, user string) error
@@ -225,7 +228,11 @@ func (s *Service) Leave(ctx context.Context, id, user string) (Session, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return Session{}, ErrNotFound
 	}
-	sess, ended, err := s.store.Leave(ctx, id, user)
+	var ended bool
+	sess, err := s.store.Update(ctx, id, func(sess *Session) (err error) {
+		ended, err = sess.Leave(user, time.Now().UTC())
+		return err
+	})
 	if err != nil {
 		return Session{}, err
 	}
@@ -256,12 +263,12 @@ func (s *Service) NoShow(ctx context.Context, id string, absent []string) (Sessi
 		return Session{}, err
 	}
 	if len(absent) == 0 || len(absent) > 2 {
-		return Session{}, &ValidationError{Fields: []FieldError{{"absent_user_ids", "must name one or both participants"}}}
+		return Session{}, validation.Field("absent_user_ids", "must name one or both participants")
 	}
 	for i, u := range absent {
 		id, err := uuid.Parse(u)
 		if err != nil || !cur.Participant(id.String()) {
-			return Session{}, &ValidationError{Fields: []FieldError{{fmt.Sprintf("absent_user_ids[%d]", i), "must be a participant"}}}
+			return Session{}, validation.Field(fmt.Sprintf("absent_user_ids[%d]", i), "must be a participant")
 		}
 		absent[i] = id.String()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Statuses of a session.
@@ -62,20 +63,6 @@ var (
 	ErrJoined       = errors.New("the participant joined the session, or it ended otherwise")
 	ErrCodeTooLarge = fmt.Errorf("code is larger than %d bytes", MaxCodeBytes)
 )
-
-// FieldError names one invalid input field.
-type FieldError struct{ Field, Message string }
-
-// ValidationError lists the invalid fields of an input.
-type ValidationError struct{ Fields []FieldError }
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
 
 // Session is one shared editing session between two users.
 type Session struct {
@@ -137,6 +124,26 @@ func (s Session) Joined() []string {
 	return out
 }
 
+// Leave records that user left at now, and ends the session (reason
+// EndLeft) when the partner has left too; ended reports whether this call
+// ended it. Leaving twice, or leaving a session that is no longer active,
+// changes nothing. A non-participant is ErrNotFound, as an unknown session is.
+func (s *Session) Leave(user string, now time.Time) (ended bool, err error) {
+	i := s.index(user)
+	switch {
+	case i < 0:
+		return false, ErrNotFound
+	case s.Status != StatusActive || s.LeftAt[i] != nil:
+		return false, nil
+	}
+	s.LeftAt[i] = &now
+	if s.LeftAt[1-i] == nil {
+		return false, nil
+	}
+	s.Status, s.EndReason, s.EndedAt = StatusEnded, EndLeft, &now
+	return true, nil
+}
+
 // Partner returns the other participant.
 func (s Session) Partner(user string) string {
 	if s.UserIDs[0] == user {
@@ -167,56 +174,53 @@ type NewSession struct {
 
 // validate checks n and normalises ids and the language.
 func (n *NewSession) validate() error {
-	var bad []FieldError
+	var bad validation.Error
 	if n.MatchID == "" {
-		bad = append(bad, FieldError{"match_id", "is required"})
+		bad.Add("match_id", "is required")
 	} else if len(n.MatchID) > MaxMatchIDLength || !utf8.ValidString(n.MatchID) || strings.ContainsFunc(n.MatchID, isControl) {
-		bad = append(bad, FieldError{"match_id", fmt.Sprintf("must be at most %d printable characters", MaxMatchIDLength)})
+		bad.Add("match_id", fmt.Sprintf("must be at most %d printable characters", MaxMatchIDLength))
 	}
 	if len(n.UserIDs) != 2 {
-		bad = append(bad, FieldError{"user_ids", "must hold exactly two user ids"})
+		bad.Add("user_ids", "must hold exactly two user ids")
 	} else {
 		for i, u := range n.UserIDs {
 			id, err := uuid.Parse(u)
 			if err != nil {
-				bad = append(bad, FieldError{fmt.Sprintf("user_ids[%d]", i), "must be a UUID"})
+				bad.Add(fmt.Sprintf("user_ids[%d]", i), "must be a UUID")
 				continue
 			}
 			n.UserIDs[i] = id.String()
 		}
-		if len(bad) == 0 && n.UserIDs[0] == n.UserIDs[1] {
-			bad = append(bad, FieldError{"user_ids", "must be two different users"})
+		if len(bad.Fields) == 0 && n.UserIDs[0] == n.UserIDs[1] {
+			bad.Add("user_ids", "must be two different users")
 		}
 	}
 	if id, err := uuid.Parse(n.QuestionID); err != nil {
-		bad = append(bad, FieldError{"question_id", "must be a UUID"})
+		bad.Add("question_id", "must be a UUID")
 	} else {
 		n.QuestionID = id.String()
 	}
 	if n.Language == "" {
 		n.Language = DefaultLanguage
 	} else if !ValidLanguage(n.Language) {
-		bad = append(bad, FieldError{"language", "must be one of: " + strings.Join(Languages, ", ")})
+		bad.Add("language", "must be one of: "+strings.Join(Languages, ", "))
 	}
 	switch n.Mode {
 	case "", ModePractise:
 		n.Mode = ModePractise
 		if n.InterviewerID != "" {
-			bad = append(bad, FieldError{"interviewer_id", "applies to mock interviews only"})
+			bad.Add("interviewer_id", "applies to mock interviews only")
 		}
 	case ModeMock:
 		if id, err := uuid.Parse(n.InterviewerID); err != nil || !slices.Contains(n.UserIDs, id.String()) {
-			bad = append(bad, FieldError{"interviewer_id", "must be one of user_ids in a mock interview"})
+			bad.Add("interviewer_id", "must be one of user_ids in a mock interview")
 		} else {
 			n.InterviewerID = id.String()
 		}
 	default:
-		bad = append(bad, FieldError{"mode", "must be one of: practise, mock"})
+		bad.Add("mode", "must be one of: practise, mock")
 	}
-	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
-	}
-	return nil
+	return bad.OrNil()
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -238,7 +242,7 @@ func (s Snapshot) validate() error {
 		return ErrCodeTooLarge
 	}
 	if !ValidLanguage(s.Language) {
-		return &ValidationError{Fields: []FieldError{{"language", "must be one of: " + strings.Join(Languages, ", ")}}}
+		return validation.Field("language", "must be one of: "+strings.Join(Languages, ", "))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 const (
@@ -47,7 +49,7 @@ func TestNewSessionValidation(t *testing.T) {
 				}
 				return
 			}
-			var ve *ValidationError
+			var ve *validation.Error
 			if !errors.As(err, &ve) {
 				t.Fatalf("err = %v", err)
 			}
@@ -70,7 +72,7 @@ func TestSnapshotValidation(t *testing.T) {
 	if err := (Snapshot{Code: strings.Repeat("x", MaxCodeBytes+1), Language: "cpp"}).validate(); !errors.Is(err, ErrCodeTooLarge) {
 		t.Fatalf("oversized code: %v", err)
 	}
-	var ve *ValidationError
+	var ve *validation.Error
 	if err := (Snapshot{Language: "rust"}).validate(); !errors.As(err, &ve) {
 		t.Fatalf("unknown language: %v", err)
 	}
@@ -108,7 +110,7 @@ func FuzzNewSession(f *testing.F) {
 	f.Fuzz(func(t *testing.T, match, a, b, q, lang string) {
 		in := NewSession{MatchID: match, UserIDs: []string{a, b}, QuestionID: q, Language: lang}
 		if err := in.validate(); err != nil {
-			var ve *ValidationError
+			var ve *validation.Error
 			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
 				t.Fatalf("unexpected error %v", err)
 			}

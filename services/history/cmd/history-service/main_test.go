@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/internalapi/fake"
@@ -58,25 +59,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 	call := func(method, path, token string, body any) (int, []byte) {
 		t.Helper()
-		var r io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			r = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, svc.URL+path, r)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		r := apitest.Call(t, method, svc.URL+path, token, body)
+		return r.Status, []byte(r.Raw)
 	}
 
 	if code, body := call("GET", "/history-service-api/health/ready", "", nil); code != 200 || !strings.Contains(string(body), `"database":"ok"`) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // MaxCodeBytes is the largest final code an attempt keeps (100 KiB of UTF-8).
@@ -36,36 +37,6 @@ var (
 	ErrQuestionNotFound = errors.New("question not found")
 	ErrUserNotFound     = errors.New("user not found")
 )
-
-// FieldError names one invalid input field by its API name.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-// ValidationError lists every invalid field of an input.
-type ValidationError struct{ Fields []FieldError }
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "invalid: " + strings.Join(parts, "; ")
-}
-
-// Add records one invalid field.
-func (e *ValidationError) Add(field, message string) {
-	e.Fields = append(e.Fields, FieldError{field, message})
-}
-
-// OrNil returns e when it holds a field, else nil.
-func (e *ValidationError) OrNil() error {
-	if len(e.Fields) == 0 {
-		return nil
-	}
-	return e
-}
 
 // SnapshotStatus says whether an attempt's question snapshot is known.
 type SnapshotStatus string
@@ -142,12 +113,12 @@ type NewAttempt struct {
 
 // Validate checks n against the rules of an attempt at time now. Code over
 // MaxCodeBytes is ErrCodeTooLarge (the API answers 413); every other
-// problem is a *ValidationError naming the fields.
+// problem is a *validation.Error naming the fields.
 func (n NewAttempt) Validate(now time.Time) error {
 	if len(n.Code) > MaxCodeBytes {
 		return ErrCodeTooLarge
 	}
-	var v ValidationError
+	var v validation.Error
 	for _, id := range []struct {
 		field string
 		id    uuid.UUID

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func validNew(now time.Time) NewAttempt {
@@ -58,9 +60,9 @@ func TestNewAttemptValidate(t *testing.T) {
 				}
 				return
 			}
-			var ve *ValidationError
+			var ve *validation.Error
 			if !errors.As(err, &ve) {
-				t.Fatalf("err = %v, want a ValidationError", err)
+				t.Fatalf("err = %v, want a validation error", err)
 			}
 			got := map[string]bool{}
 			for _, f := range ve.Fields {
@@ -132,7 +134,7 @@ func TestListQueryValidate(t *testing.T) {
 				}
 				return
 			}
-			var ve *ValidationError
+			var ve *validation.Error
 			if !errors.As(err, &ve) || ve.Fields[0].Field != tc.field {
 				t.Fatalf("err = %v, want field %s", err, tc.field)
 			}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Store keeps attempts. Implementations map "no such row" to ErrNotFound.
@@ -206,7 +208,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {
 
 // Validate checks the parts of q a caller chose.
 func (q ListQuery) Validate() error {
-	var v ValidationError
+	var v validation.Error
 	if q.Limit < 1 || q.Limit > MaxLimit {
 		v.Add("limit", fmt.Sprintf("must be between 1 and %d", MaxLimit))
 	}

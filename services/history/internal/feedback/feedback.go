@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/validation"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 )
 
@@ -71,10 +72,10 @@ type Input struct {
 	Comment string
 }
 
-// Validate checks in and returns a *attempt.ValidationError naming each
+// Validate checks in and returns a *validation.Error naming each
 // bad field by its API name.
 func (in Input) Validate() error {
-	var v attempt.ValidationError
+	var v validation.Error
 	for _, r := range []struct {
 		field string
 		n     int

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/peerprep/peerprep/services/history/internal/attempt"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func TestInputValidate(t *testing.T) {
@@ -31,7 +31,7 @@ func TestInputValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			err := tc.in.Validate()
-			var ve *attempt.ValidationError
+			var ve *validation.Error
 			if tc.fields == nil {
 				if err != nil {
 					t.Fatalf("got %v, want valid", err)

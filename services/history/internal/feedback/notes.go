@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/peerprep/peerprep/services/history/internal/attempt"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // MaxNotesChars bounds a participant's private notes, in characters.
@@ -48,7 +48,7 @@ func NewNotesService(store NotesStore, sessions Sessions, o Options) *NotesServi
 // participants may keep notes on it, during the session or after.
 func (s *NotesService) Save(ctx context.Context, user, sessionID uuid.UUID, text string) (Notes, error) {
 	text = strings.ReplaceAll(text, "\x00", "\uFFFD")
-	var v attempt.ValidationError
+	var v validation.Error
 	if !utf8.ValidString(text) {
 		v.Add("notes", "must be valid UTF-8")
 	} else if utf8.RuneCountInString(text) > MaxNotesChars {

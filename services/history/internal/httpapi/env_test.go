@@ -1,18 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/internalapi"
@@ -139,8 +136,7 @@ func (r response) fields() []string {
 	return f
 }
 
-// do sends a request; token "" sends none. A body that is not an io.Reader
-// or string is sent as JSON.
+// do sends a request (see apitest.NewRequest); token "" sends none.
 func (e *env) do(method, path, token string, body any) response {
 	e.t.Helper()
 	return e.send(e.t, method, path, token, body)
@@ -149,30 +145,11 @@ func (e *env) do(method, path, token string, body any) response {
 // send is do reporting to t (inside a fuzz target, the target's t).
 func (e *env) send(t testing.TB, method, path, token string, body any) response {
 	t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case io.Reader:
-		r = b
-	default:
-		js, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(js)
+	if s, ok := body.(string); ok {
+		body = []byte(s) // sent as it is, even when empty
 	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	out := response{Code: rec.Code, Body: rec.Body.Bytes()}
+	r := apitest.Serve(t, e.h, method, path, token, body)
+	out := response{Code: r.Status, Body: []byte(r.Raw)}
 	var eb struct {
 		Error json.RawMessage `json:"error"`
 	}

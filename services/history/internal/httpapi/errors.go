@@ -16,14 +16,7 @@ func MapError(err error) *httperr.Error {
 	if e := mapFeedbackError(err); e != nil {
 		return e
 	}
-	var ve *attempt.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		details := make([]httperr.FieldError, len(ve.Fields))
-		for i, f := range ve.Fields {
-			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-		}
-		return httperr.Validation(details...)
 	case errors.Is(err, attempt.ErrUnknownTimeZone):
 		return httperr.Validation(tzFieldError)
 	case errors.Is(err, attempt.ErrNotFound):

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/internalapi/fake"
 	"github.com/peerprep/peerprep/libs/redistest"
@@ -117,63 +116,9 @@ func (e *env) user(t testing.TB) user {
 	return user{ID: id, Token: tok}
 }
 
-type response struct {
-	Code   int
-	Body   map[string]any
-	Raw    string
-	Header http.Header
-}
+type response = apitest.Response
 
-func (r response) str(path ...string) string {
-	var cur any = r.Body
-	for _, p := range path {
-		m, _ := cur.(map[string]any)
-		cur = m[p]
-	}
-	s, _ := cur.(string)
-	return s
-}
-
-func (r response) errCode() string { return r.str("error", "code") }
-
-var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-
-// call sends method to base+prefix+path with token; body nil, a string
-// (raw JSON) or a value.
-func call(t testing.TB, method, url, token string, body any, hdr ...string) response {
-	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{Code: resp.StatusCode, Raw: string(raw), Header: resp.Header}
-	_ = json.Unmarshal(raw, &r.Body)
-	return r
-}
+var call = apitest.Call
 
 func queue(t testing.TB, base string, u user, difficulty, topic, language string) response {
 	t.Helper()
@@ -187,10 +132,10 @@ func queue(t testing.TB, base string, u user, difficulty, topic, language string
 func mustQueue(t testing.TB, base string, u user, difficulty, topic, language string) string {
 	t.Helper()
 	r := queue(t, base, u, difficulty, topic, language)
-	if r.Code != http.StatusAccepted || r.str("status") != "queued" || r.str("ticket_id") == "" {
-		t.Fatalf("queue: %d %s", r.Code, r.Raw)
+	if r.Status != http.StatusAccepted || r.Str("status") != "queued" || r.Str("ticket_id") == "" {
+		t.Fatalf("queue: %d %s", r.Status, r.Raw)
 	}
-	return r.str("ticket_id")
+	return r.Str("ticket_id")
 }
 
 // event is one WebSocket message.
@@ -302,15 +247,6 @@ func (s *socket) closeCode(t testing.TB, d time.Duration) websocket.StatusCode {
 			}
 		case <-time.After(d):
 			t.Fatal("socket not closed")
-		}
-	}
-}
-
-func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(d); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }

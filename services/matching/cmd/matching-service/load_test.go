@@ -118,8 +118,8 @@ func TestLoad(t *testing.T) {
 			c.posted = time.Now()
 			r := queue(t, reps[c.rep].url, c.u, d, tp, l)
 			postLat[i] = time.Since(c.posted)
-			if r.Code != 202 {
-				t.Errorf("queue: %d %s", r.Code, r.Raw)
+			if r.Status != 202 {
+				t.Errorf("queue: %d %s", r.Status, r.Raw)
 			}
 		}()
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/metrics"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
@@ -53,12 +54,12 @@ func TestMatchAcrossReplicas(t *testing.T) {
 	}
 
 	cur := call(t, http.MethodGet, b.URL+prefix+"/tickets/current", alice.Token, nil)
-	if cur.Code != 200 || cur.str("status") != "matched" || cur.str("match", "session_id") != ma.SessionID || cur.str("match", "partner", "username") != fake.Username(bob.ID) {
-		t.Fatalf("current: %d %s", cur.Code, cur.Raw)
+	if cur.Status != 200 || cur.Str("status") != "matched" || cur.Str("match", "session_id") != ma.SessionID || cur.Str("match", "partner", "username") != fake.Username(bob.ID) {
+		t.Fatalf("current: %d %s", cur.Status, cur.Raw)
 	}
 	del := call(t, http.MethodDelete, a.URL+prefix+"/tickets/current", bob.Token, nil)
-	if del.Code != http.StatusConflict || del.errCode() != "conflict" || del.str("match", "match_id") != ma.MatchID || del.str("ticket", "status") != "matched" {
-		t.Fatalf("cancel after match: %d %s", del.Code, del.Raw)
+	if del.Status != http.StatusConflict || del.ErrCode() != "conflict" || del.Str("match", "match_id") != ma.MatchID || del.Str("ticket", "status") != "matched" {
+		t.Fatalf("cancel after match: %d %s", del.Status, del.Raw)
 	}
 	// A reload, to either replica, gets the match first.
 	for _, base := range []string{a.URL, b.URL} {
@@ -70,8 +71,8 @@ func TestMatchAcrossReplicas(t *testing.T) {
 	// While in the session the user is sent back to it; once they left it
 	// they may queue again.
 	again := call(t, http.MethodPost, b.URL+prefix+"/tickets", alice.Token, map[string]any{"difficulty": "hard", "topic": "graphs"})
-	if again.Code != http.StatusConflict || again.errCode() != "in_session" || again.str("session_id") != ma.SessionID {
-		t.Fatalf("a new ticket in a session: %d %s", again.Code, again.Raw)
+	if again.Status != http.StatusConflict || again.ErrCode() != "in_session" || again.Str("session_id") != ma.SessionID {
+		t.Fatalf("a new ticket in a session: %d %s", again.Status, again.Raw)
 	}
 	e.deps.Leave(alice.ID)
 	mustQueue(t, b.URL, alice, "hard", "graphs", "")
@@ -125,11 +126,11 @@ func TestReplicaStoppedDuringSetup(t *testing.T) {
 	users := [2]user{alice, bob}
 	mustQueue(t, reps[0].in.URL, alice, "medium", "graphs", "")
 	mustQueue(t, reps[1].in.URL, bob, "medium", "graphs", "go")
-	eventually(t, 5*time.Second, "the first session request", hung.Load)
+	apitest.Eventually(t, 5*time.Second, "the first session request", hung.Load)
 
 	// Which replica holds the job? The consumer named in the pending entry.
 	var owner string
-	eventually(t, 5*time.Second, "a pending job", func() bool {
+	apitest.Eventually(t, 5*time.Second, "a pending job", func() bool {
 		p, err := e.rdb.XPendingExt(t.Context(), &redis.XPendingExtArgs{Stream: e.store.Key("jobs"), Group: "setup", Start: "-", End: "+", Count: 10}).Result()
 		if err != nil || len(p) != 1 {
 			return false
@@ -191,7 +192,7 @@ func TestSetupGivesUp(t *testing.T) {
 	if fa.Reason == "" || fb.Reason != fa.Reason || time.Since(start) < 900*time.Millisecond {
 		t.Fatalf("failed %+v / %+v after %v", fa, fb, time.Since(start))
 	}
-	if r := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", bob.Token, nil); r.str("status") != "failed" || r.str("reason") != fa.Reason {
+	if r := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", bob.Token, nil); r.Str("status") != "failed" || r.Str("reason") != fa.Reason {
 		t.Fatalf("current: %s", r.Raw)
 	}
 	if e.deps.Calls("collaboration-service") < 3 {
@@ -230,24 +231,24 @@ func TestTicketLifecycle(t *testing.T) {
 		}
 	}
 	dup := queue(t, in.URL, alice, "hard", "graphs", "")
-	if dup.Code != http.StatusConflict || dup.str("ticket", "ticket_id") != id || dup.str("ticket", "status") != "queued" {
-		t.Fatalf("second ticket: %d %s", dup.Code, dup.Raw)
+	if dup.Status != http.StatusConflict || dup.Str("ticket", "ticket_id") != id || dup.Str("ticket", "status") != "queued" {
+		t.Fatalf("second ticket: %d %s", dup.Status, dup.Raw)
 	}
-	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.str("status") != "queued" ||
-		cur.str("criteria", "language") != "java" || cur.str("expires_at") == "" {
+	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.Str("status") != "queued" ||
+		cur.Str("criteria", "language") != "java" || cur.Str("expires_at") == "" {
 		t.Fatalf("current: %s", cur.Raw)
 	}
 	// Closing a socket does not cancel the ticket.
 	_ = tab2.c.Close(websocket.StatusNormalClosure, "reload")
 	del := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil)
-	if del.Code != 200 || del.str("status") != "cancelled" || del.str("ticket_id") != id {
-		t.Fatalf("cancel: %d %s", del.Code, del.Raw)
+	if del.Status != 200 || del.Str("status") != "cancelled" || del.Str("ticket_id") != id {
+		t.Fatalf("cancel: %d %s", del.Status, del.Raw)
 	}
 	if ev := tab1.next(t, 2*time.Second); ev.Type != "cancelled" || ev.TicketID != id {
 		t.Fatalf("cancel event %+v", ev)
 	}
-	if again := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); again.Code != 200 || again.str("status") != "cancelled" {
-		t.Fatalf("cancel twice: %d %s", again.Code, again.Raw)
+	if again := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); again.Status != 200 || again.Str("status") != "cancelled" {
+		t.Fatalf("cancel twice: %d %s", again.Status, again.Raw)
 	}
 
 	id2 := mustQueue(t, in.URL, alice, "easy", "strings", "")
@@ -257,8 +258,8 @@ func TestTicketLifecycle(t *testing.T) {
 	if ev := tab1.next(t, 3*time.Second); ev.Type != "timeout" || ev.TicketID != id2 {
 		t.Fatalf("timeout event %+v", ev)
 	}
-	if d := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); d.Code != http.StatusConflict || d.str("ticket", "status") != "timeout" {
-		t.Fatalf("cancel after timeout: %d %s", d.Code, d.Raw)
+	if d := call(t, http.MethodDelete, in.URL+prefix+"/tickets/current", alice.Token, nil); d.Status != http.StatusConflict || d.Str("ticket", "status") != "timeout" {
+		t.Fatalf("cancel after timeout: %d %s", d.Status, d.Raw)
 	}
 	if ev := dial(t, in.URL, alice).next(t, 2*time.Second); ev.Type != "timeout" || ev.TicketID != id2 {
 		t.Fatalf("reconnect: %+v", ev)
@@ -288,7 +289,7 @@ func TestRelaxIsAnnounced(t *testing.T) {
 	if ev := sock.next(t, 3*time.Second); ev.Type != "queued" || ev.TicketID != id || !ev.Relaxed {
 		t.Fatalf("relax event %+v", ev)
 	}
-	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.Body["relaxed"] != true || cur.str("status") != "queued" {
+	if cur := call(t, http.MethodGet, in.URL+prefix+"/tickets/current", alice.Token, nil); cur.Body["relaxed"] != true || cur.Str("status") != "queued" {
 		t.Fatalf("current: %s", cur.Raw)
 	}
 }
@@ -315,8 +316,8 @@ func TestRedisDataLoss(t *testing.T) {
 			t.Fatalf("lost ticket event %+v", f)
 		}
 	}
-	eventually(t, 5*time.Second, "the ticket to be gone", func() bool {
-		return call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil).Code == http.StatusNotFound
+	apitest.Eventually(t, 5*time.Second, "the ticket to be gone", func() bool {
+		return call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil).Status == http.StatusNotFound
 	})
 	mustQueue(t, a.URL, alice, "medium", "heaps", "")
 	mustQueue(t, b.URL, bob, "medium", "heaps", "")
@@ -324,7 +325,7 @@ func TestRedisDataLoss(t *testing.T) {
 		t.Fatalf("after restart: %+v", m)
 	}
 	for _, in := range []string{a.URL, b.URL} {
-		if r := call(t, http.MethodGet, in+"/health/ready", "", nil); r.Code != 200 {
+		if r := call(t, http.MethodGet, in+"/health/ready", "", nil); r.Status != 200 {
 			t.Fatalf("ready: %s", r.Raw)
 		}
 	}
@@ -352,8 +353,8 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 		} {
 			t.Run(rt.method+" "+rt.path+" refuses "+tc.name, func(t *testing.T) {
 				r := call(t, rt.method, in.URL+prefix+rt.path, tc.token, nil)
-				if r.Code != http.StatusUnauthorized || r.errCode() != "unauthenticated" {
-					t.Fatalf("%d %s", r.Code, r.Raw)
+				if r.Status != http.StatusUnauthorized || r.ErrCode() != "unauthenticated" {
+					t.Fatalf("%d %s", r.Status, r.Raw)
 				}
 			})
 		}
@@ -384,8 +385,8 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 	} {
 		t.Run("POST /tickets refuses "+tc.name, func(t *testing.T) {
 			r := post(tc.body)
-			if r.Code != tc.code || r.errCode() != tc.errCode {
-				t.Fatalf("%d %s", r.Code, r.Raw)
+			if r.Status != tc.code || r.ErrCode() != tc.errCode {
+				t.Fatalf("%d %s", r.Status, r.Raw)
 			}
 			var body struct {
 				Error struct {
@@ -404,27 +405,27 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 	}
 	t.Run("POST /tickets refuses a body that is not JSON", func(t *testing.T) {
 		r := call(t, http.MethodPost, in.URL+prefix+"/tickets", u.Token, nil)
-		if r.Code != http.StatusUnsupportedMediaType {
-			t.Fatalf("%d %s", r.Code, r.Raw)
+		if r.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("without a ticket GET and DELETE answer 404", func(t *testing.T) {
 		for _, m := range []string{http.MethodGet, http.MethodDelete} {
-			if r := call(t, m, in.URL+prefix+"/tickets/current", u.Token, nil); r.Code != 404 || r.errCode() != "not_found" {
-				t.Fatalf("%s: %d %s", m, r.Code, r.Raw)
+			if r := call(t, m, in.URL+prefix+"/tickets/current", u.Token, nil); r.Status != 404 || r.ErrCode() != "not_found" {
+				t.Fatalf("%s: %d %s", m, r.Status, r.Raw)
 			}
 		}
 	})
 	t.Run("a null language means any and admins may queue", func(t *testing.T) {
 		r := call(t, http.MethodPost, in.URL+prefix+"/tickets", admin, `{"difficulty":"easy","topic":"arrays","language":null}`)
-		if r.Code != http.StatusAccepted || r.str("criteria", "language") != "" {
-			t.Fatalf("%d %s", r.Code, r.Raw)
+		if r.Status != http.StatusAccepted || r.Str("criteria", "language") != "" {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("GET /ws without an upgrade is refused in the error shape", func(t *testing.T) {
 		r := call(t, http.MethodGet, in.URL+prefix+"/ws", u.Token, nil)
-		if r.Code != http.StatusUpgradeRequired || r.errCode() != "upgrade_required" {
-			t.Fatalf("%d %s", r.Code, r.Raw)
+		if r.Status != http.StatusUpgradeRequired || r.ErrCode() != "upgrade_required" {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("the WebSocket takes the token as a subprotocol and echoes it", func(t *testing.T) {
@@ -443,8 +444,8 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 		e2 := newEnvWithEmpty(t, "math/hard")
 		in2 := e2.start(t)
 		r := queue(t, in2.URL, e2.user(t), "hard", "math", "")
-		if r.Code != 400 || !strings.Contains(r.Raw, "has no hard questions") {
-			t.Fatalf("%d %s", r.Code, r.Raw)
+		if r.Status != 400 || !strings.Contains(r.Raw, "has no hard questions") {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("question-service down and no topics cached is 503", func(t *testing.T) {
@@ -452,8 +453,8 @@ func TestRoutesRefuseBadInputAndAuth(t *testing.T) {
 		e2.deps.SetDown("question-service", http.StatusServiceUnavailable)
 		in2 := e2.start(t)
 		r := queue(t, in2.URL, e2.user(t), "easy", "arrays", "")
-		if r.Code != http.StatusServiceUnavailable || r.errCode() != "unavailable" || strings.Contains(r.Raw, "question-service") {
-			t.Fatalf("%d %s", r.Code, r.Raw)
+		if r.Status != http.StatusServiceUnavailable || r.ErrCode() != "unavailable" || strings.Contains(r.Raw, "question-service") {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 }
@@ -472,19 +473,19 @@ func TestTicketCyclesAreLimitedAcrossReplicas(t *testing.T) {
 	for i := range 100 {
 		base := []string{a.URL, b.URL}[i%2]
 		r := queue(t, base, u, "easy", "arrays", "")
-		switch r.Code {
+		switch r.Status {
 		case http.StatusAccepted:
 			accepted++
 		case http.StatusTooManyRequests:
 			limited++
-			if r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+			if r.ErrCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
 				t.Fatalf("429 without its shape: %s %v", r.Raw, r.Header)
 			}
 		default:
-			t.Fatalf("cycle %d: %d %s", i, r.Code, r.Raw)
+			t.Fatalf("cycle %d: %d %s", i, r.Status, r.Raw)
 		}
-		if c := call(t, http.MethodDelete, base+prefix+"/tickets/current", u.Token, nil); c.Code != 200 && c.Code != 404 {
-			t.Fatalf("cancel %d: %d %s", i, c.Code, c.Raw)
+		if c := call(t, http.MethodDelete, base+prefix+"/tickets/current", u.Token, nil); c.Status != 200 && c.Status != 404 {
+			t.Fatalf("cancel %d: %d %s", i, c.Status, c.Raw)
 		}
 	}
 	t.Logf("100 create/cancel cycles over two replicas in %v: %d accepted, %d refused with 429", time.Since(start).Round(time.Millisecond), accepted, limited)
@@ -492,7 +493,7 @@ func TestTicketCyclesAreLimitedAcrossReplicas(t *testing.T) {
 	if most := 10 + int(time.Since(start)/(6*time.Second)) + 1; accepted < 10 || accepted > most || accepted+limited != 100 {
 		t.Fatalf("%d accepted, %d limited; want 10 (at most %d) accepted", accepted, limited, most)
 	}
-	if r := queue(t, b.URL, e.user(t), "easy", "arrays", ""); r.Code != http.StatusAccepted {
-		t.Fatalf("another user: %d %s", r.Code, r.Raw)
+	if r := queue(t, b.URL, e.user(t), "easy", "arrays", ""); r.Status != http.StatusAccepted {
+		t.Fatalf("another user: %d %s", r.Status, r.Raw)
 	}
 }

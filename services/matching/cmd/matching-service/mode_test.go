@@ -20,8 +20,8 @@ func TestMockInterviewMatchAcrossReplicas(t *testing.T) {
 	sa, sb, sc := dial(t, a.URL, alice), dial(t, b.URL, bob), dial(t, b.URL, carol)
 	q := call(t, http.MethodPost, a.URL+prefix+"/tickets", alice.Token,
 		map[string]any{"difficulty": "easy", "topic": "arrays", "mode": "mock", "start_as_interviewer": true})
-	if q.Code != http.StatusAccepted || q.str("criteria", "mode") != "mock" || !strings.Contains(q.Raw, `"start_as_interviewer":true`) {
-		t.Fatalf("queue alice: %d %s", q.Code, q.Raw)
+	if q.Status != http.StatusAccepted || q.Str("criteria", "mode") != "mock" || !strings.Contains(q.Raw, `"start_as_interviewer":true`) {
+		t.Fatalf("queue alice: %d %s", q.Status, q.Raw)
 	}
 	if ev := sa.next(t, 2*time.Second); ev.Type != "queued" {
 		t.Fatalf("alice: %+v", ev)
@@ -34,8 +34,8 @@ func TestMockInterviewMatchAcrossReplicas(t *testing.T) {
 	sa.quiet(t, 300*time.Millisecond)
 
 	if r := call(t, http.MethodPost, b.URL+prefix+"/tickets", bob.Token,
-		map[string]any{"difficulty": "easy", "topic": "arrays", "mode": "mock"}); r.Code != http.StatusAccepted {
-		t.Fatalf("queue bob: %d %s", r.Code, r.Raw)
+		map[string]any{"difficulty": "easy", "topic": "arrays", "mode": "mock"}); r.Status != http.StatusAccepted {
+		t.Fatalf("queue bob: %d %s", r.Status, r.Raw)
 	}
 	ma, mb := sa.next(t, 5*time.Second), sb.next(t, 5*time.Second)
 	if ma.Type != "matched" || mb.Type != "matched" || ma.SessionID != mb.SessionID {
@@ -49,10 +49,10 @@ func TestMockInterviewMatchAcrossReplicas(t *testing.T) {
 		t.Fatalf("session asked for %+v", sess)
 	}
 	cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", bob.Token, nil)
-	if cur.str("match", "role") != "candidate" || cur.str("criteria", "mode") != "mock" {
+	if cur.Str("match", "role") != "candidate" || cur.Str("criteria", "mode") != "mock" {
 		t.Fatalf("bob's current: %s", cur.Raw)
 	}
-	if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", carol.Token, nil); cur.str("status") != "queued" || cur.str("criteria", "mode") != "practise" {
+	if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", carol.Token, nil); cur.Str("status") != "queued" || cur.Str("criteria", "mode") != "practise" {
 		t.Fatalf("carol's current: %s", cur.Raw)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -54,14 +55,14 @@ func TestRandomizedConcurrency(t *testing.T) {
 			defer wg.Done()
 			time.Sleep(rand.N(300 * time.Millisecond))
 			r := queue(t, reps[rand.N(2)], c.u, c.c.Difficulty, c.c.Topic, c.c.Language)
-			if r.Code != http.StatusAccepted {
-				t.Errorf("queue: %d %s", r.Code, r.Raw)
+			if r.Status != http.StatusAccepted {
+				t.Errorf("queue: %d %s", r.Status, r.Raw)
 				return
 			}
-			c.ticket = r.str("ticket_id")
+			c.ticket = r.Str("ticket_id")
 			if c.cancel {
 				time.Sleep(rand.N(50 * time.Millisecond))
-				c.canceled = call(t, http.MethodDelete, reps[rand.N(2)]+prefix+"/tickets/current", c.u.Token, nil).Code
+				c.canceled = call(t, http.MethodDelete, reps[rand.N(2)]+prefix+"/tickets/current", c.u.Token, nil).Status
 			}
 		}()
 	}
@@ -73,7 +74,7 @@ func TestRandomizedConcurrency(t *testing.T) {
 	time.Sleep(2 * relaxMs * time.Millisecond)
 	ctx := t.Context()
 	tickets := map[string]map[string]string{}
-	eventually(t, 10*time.Second, "every pairing to settle", func() bool {
+	apitest.Eventually(t, 10*time.Second, "every pairing to settle", func() bool {
 		for _, c := range cs {
 			f, err := e.rdb.HGetAll(ctx, e.store.Key("t:"+c.ticket)).Result()
 			if err != nil || f["status"] == "pairing" {

@@ -30,11 +30,11 @@ func TestDeletedAccountAcrossReplicas(t *testing.T) {
 	for {
 		ra := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", gone.Token, nil)
 		rb := call(t, http.MethodGet, b.URL+prefix+"/tickets/current", gone.Token, nil)
-		if ra.Code == 401 && rb.Code == 401 {
+		if ra.Status == 401 && rb.Status == 401 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the deleted account's token still works: %d / %d", ra.Code, rb.Code)
+			t.Fatalf("the deleted account's token still works: %d / %d", ra.Status, rb.Status)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -47,7 +47,7 @@ func TestDeletedAccountAcrossReplicas(t *testing.T) {
 		t.Fatalf("the deleted account's ticket: %+v %v", tk, err)
 	}
 	r := call(t, http.MethodPost, b.URL+prefix+"/tickets", real.Token, map[string]any{"difficulty": "easy", "topic": "arrays"})
-	if r.Code != http.StatusAccepted || r.str("status") != "queued" {
-		t.Fatalf("a real user's ticket: %d %s", r.Code, r.Raw)
+	if r.Status != http.StatusAccepted || r.Str("status") != "queued" {
+		t.Fatalf("a real user's ticket: %d %s", r.Status, r.Raw)
 	}
 }

@@ -72,25 +72,3 @@ func toTicketResponse(t match.Ticket) ticketResponse {
 	}
 	return r
 }
-
-// conflictResponse is a 409 in the shared error shape plus the ticket (and
-// its match) that caused it.
-type conflictResponse struct {
-	Error     conflictDetail `json:"error"`
-	Ticket    ticketResponse `json:"ticket"`
-	Match     *matchResponse `json:"match,omitempty"`
-	RequestID string         `json:"request_id"`
-}
-
-type conflictDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// inSessionResponse is the 409 of POST /tickets while the user is in an
-// active session: the shared error shape plus the session to go back to.
-type inSessionResponse struct {
-	Error     conflictDetail `json:"error"`
-	SessionID string         `json:"session_id"`
-	RequestID string         `json:"request_id"`
-}

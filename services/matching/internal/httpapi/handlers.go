@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
-	"github.com/peerprep/peerprep/libs/requestid"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/matching/internal/invite"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
@@ -56,7 +54,7 @@ func (a *api) create(c echo.Context) error {
 	}
 	t, err := a.tickets.Enqueue(c.Request().Context(), userID(c), req.criteria())
 	if err != nil {
-		return a.fail(c, err)
+		return err
 	}
 	return c.JSON(http.StatusAccepted, createdResponse{
 		TicketID: t.ID, Status: string(match.StatusQueued), ExpiresAt: t.ExpiresAt,
@@ -67,7 +65,7 @@ func (a *api) create(c echo.Context) error {
 func (a *api) current(c echo.Context) error {
 	t, err := a.tickets.Current(c.Request().Context(), userID(c))
 	if err != nil {
-		return a.fail(c, err)
+		return err
 	}
 	return c.JSON(http.StatusOK, toTicketResponse(t))
 }
@@ -77,31 +75,7 @@ func (a *api) current(c echo.Context) error {
 func (a *api) cancel(c echo.Context) error {
 	t, err := a.tickets.Cancel(c.Request().Context(), userID(c))
 	if err != nil {
-		return a.fail(c, err)
-	}
-	return c.JSON(http.StatusOK, toTicketResponse(t))
-}
-
-// fail writes a conflict with its ticket or session, and hands other
-// errors to the shared error handler.
-func (a *api) fail(c echo.Context, err error) error {
-	var ie *match.InSessionError
-	if errors.As(err, &ie) {
-		return c.JSON(http.StatusConflict, inSessionResponse{
-			Error:     conflictDetail{Code: "in_session", Message: "you are in a session; leave it before asking for a new match"},
-			SessionID: ie.SessionID,
-			RequestID: c.Response().Header().Get(requestid.Header),
-		})
-	}
-	var ce *match.ConflictError
-	if !errors.As(err, &ce) {
 		return err
 	}
-	tr := toTicketResponse(ce.Ticket)
-	return c.JSON(http.StatusConflict, conflictResponse{
-		Error:     conflictDetail{Code: "conflict", Message: ce.Message},
-		Ticket:    tr,
-		Match:     tr.Match,
-		RequestID: c.Response().Header().Get(requestid.Header),
-	})
+	return c.JSON(http.StatusOK, toTicketResponse(t))
 }

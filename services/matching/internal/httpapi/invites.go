@@ -144,5 +144,5 @@ func (a *api) inviteFail(c echo.Context, err error) error {
 	if errors.As(err, &ce) {
 		return httperr.New(http.StatusConflict, "conflict", ce.Message)
 	}
-	return a.fail(c, err)
+	return err // in_session and the rest: MapError
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/validation"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -61,8 +62,8 @@ var (
 
 // Validate checks the shape of r (not whether its question or topic exists).
 func (r Request) Validate() error {
-	ve := &match.ValidationError{}
-	add := func(f, m string) { ve.Fields = append(ve.Fields, match.FieldError{Field: f, Message: m}) }
+	ve := &validation.Error{}
+	add := ve.Add
 	switch {
 	case r.QuestionID != "":
 		if len(r.QuestionID) > 128 || (uuid.Validate(r.QuestionID) != nil && !slugPattern.MatchString(r.QuestionID)) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/validation"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
 
@@ -98,7 +99,7 @@ func (s *Service) Create(ctx context.Context, userID string, r Request) (Invite,
 	if r.QuestionID != "" {
 		q, err := s.d.Directory.Question(ctx, r.QuestionID)
 		if errors.Is(err, ErrNotFound) {
-			return Invite{}, &match.ValidationError{Fields: []match.FieldError{{Field: "question_id", Message: "is not a known question"}}}
+			return Invite{}, validation.Field("question_id", "is not a known question")
 		}
 		if err != nil {
 			return Invite{}, fmt.Errorf("%w: look up the question: %v", match.ErrUnavailable, err)
@@ -114,9 +115,9 @@ func (s *Service) Create(ctx context.Context, userID string, r Request) (Invite,
 		}
 		switch {
 		case !info.Known:
-			return Invite{}, &match.ValidationError{Fields: []match.FieldError{{Field: "topic", Message: "is not a known topic"}}}
+			return Invite{}, validation.Field("topic", "is not a known topic")
 		case !info.HasQuestions:
-			return Invite{}, &match.ValidationError{Fields: []match.FieldError{{Field: "topic", Message: "has no " + r.Difficulty + " questions yet"}}}
+			return Invite{}, validation.Field("topic", "has no "+r.Difficulty+" questions yet")
 		}
 		inv.Topic, inv.Difficulty = r.Topic, r.Difficulty
 	}

@@ -5,13 +5,13 @@ package match
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Difficulties and languages of the contract (libs/internalapi).
@@ -163,54 +163,33 @@ type InSessionError struct {
 
 func (e *InSessionError) Error() string { return "in session " + e.SessionID }
 
-// FieldError names one invalid field.
-type FieldError struct {
-	Field, Message string
-}
-
-// ValidationError lists every invalid field of a request.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("invalid request: %d field(s)", len(e.Fields))
-}
-
-func (e *ValidationError) add(field, msg string) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: msg})
-}
-
 // slugPattern is the shape of a topic slug; whether it exists is asked of
 // question-service.
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks the shape of c (not whether its topic exists).
 func (c Criteria) Validate() error {
-	ve := &ValidationError{}
+	ve := &validation.Error{}
 	if !slices.Contains(Difficulties, c.Difficulty) {
-		ve.add("difficulty", "must be one of: "+strings.Join(Difficulties, ", "))
+		ve.Add("difficulty", "must be one of: "+strings.Join(Difficulties, ", "))
 	}
 	switch {
 	case c.Topic == "":
-		ve.add("topic", "is required")
+		ve.Add("topic", "is required")
 	case len(c.Topic) > 64 || !slugPattern.MatchString(c.Topic):
-		ve.add("topic", "must be a topic slug such as arrays or dynamic-programming")
+		ve.Add("topic", "must be a topic slug such as arrays or dynamic-programming")
 	}
 	if c.Language != "" && !slices.Contains(Languages, c.Language) {
-		ve.add("language", "must be one of: "+strings.Join(Languages, ", "))
+		ve.Add("language", "must be one of: "+strings.Join(Languages, ", "))
 	}
 	switch c.ModeOrDefault() {
 	case ModePractise:
 		if c.StartAsInterviewer {
-			ve.add("start_as_interviewer", "applies to mock interviews only")
+			ve.Add("start_as_interviewer", "applies to mock interviews only")
 		}
 	case ModeMock:
 	default:
-		ve.add("mode", "must be one of: practise, mock")
+		ve.Add("mode", "must be one of: practise, mock")
 	}
-	if len(ve.Fields) > 0 {
-		return ve
-	}
-	return nil
+	return ve.OrNil()
 }

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func TestCriteriaValidate(t *testing.T) {
@@ -34,7 +36,7 @@ func TestCriteriaValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := tt.c.Validate()
-			var ve *ValidationError
+			var ve *validation.Error
 			if tt.fields == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -194,8 +196,8 @@ func TestEnqueueChecksTheTopic(t *testing.T) {
 		check  func(error) bool
 	}{
 		{"a known topic is queued", fakeTopics{info: TopicInfo{Known: true, HasQuestions: true}}, func(err error) bool { return err == nil }},
-		{"an unknown topic is invalid", fakeTopics{}, func(err error) bool { return errors.As(err, new(*ValidationError)) }},
-		{"a topic without questions of the difficulty is invalid", fakeTopics{info: TopicInfo{Known: true}}, func(err error) bool { return errors.As(err, new(*ValidationError)) }},
+		{"an unknown topic is invalid", fakeTopics{}, func(err error) bool { return errors.As(err, new(*validation.Error)) }},
+		{"a topic without questions of the difficulty is invalid", fakeTopics{info: TopicInfo{Known: true}}, func(err error) bool { return errors.As(err, new(*validation.Error)) }},
 		{"no topic list is unavailable", fakeTopics{err: ErrUnavailable}, func(err error) bool { return errors.Is(err, ErrUnavailable) }},
 	}
 	for _, tt := range tests {

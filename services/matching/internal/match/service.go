@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Store keeps tickets and pairs them atomically (package redisq).
@@ -93,9 +95,9 @@ func (s *Service) Enqueue(ctx context.Context, userID string, c Criteria) (Ticke
 	}
 	switch {
 	case !info.Known:
-		return Ticket{}, &ValidationError{Fields: []FieldError{{Field: "topic", Message: "is not a known topic"}}}
+		return Ticket{}, validation.Field("topic", "is not a known topic")
 	case !info.HasQuestions:
-		return Ticket{}, &ValidationError{Fields: []FieldError{{Field: "topic", Message: "has no " + c.Difficulty + " questions yet"}}}
+		return Ticket{}, validation.Field("topic", "has no "+c.Difficulty+" questions yet")
 	}
 	// The user's ticket as it is now, then their session: a ticket matched
 	// after this read has a session collaboration may not have shown us

@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/servicetest"
@@ -21,30 +21,6 @@ import (
 type env map[string]string
 
 func (e env) get(k string) string { return e[k] }
-
-func call(t *testing.T, method, u, token, body string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
-}
 
 // TestEndToEnd migrates and seeds a fresh database through run(), serves it
 // on :0 as in production, and walks the API as the matcher, a user and an
@@ -77,12 +53,12 @@ func TestEndToEnd(t *testing.T) {
 	in := servicetest.Start(t, run, e)
 	api := in.URL + "/question-service-api"
 
-	resp, b := call(t, "GET", in.URL+"/health/ready", "", "")
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"database":"ok"`) {
-		t.Fatalf("ready: %d %s", resp.StatusCode, b)
+	r := apitest.Call(t, "GET", in.URL+"/health/ready", "", "")
+	if r.Status != 200 || !strings.Contains(r.Raw, `"database":"ok"`) {
+		t.Fatalf("ready: %d %s", r.Status, r.Raw)
 	}
-	if resp, _ := call(t, "GET", api+"/health", "", ""); resp.StatusCode != 200 {
-		t.Fatalf("prefixed health: %d", resp.StatusCode)
+	if r := apitest.Call(t, "GET", api+"/health", "", ""); r.Status != 200 {
+		t.Fatalf("prefixed health: %d", r.Status)
 	}
 	port, _ := strconv.Atoi(in.URL[strings.LastIndexByte(in.URL, ':')+1:])
 	if err := run(ctx, []string{"healthcheck"}, env{"PORT": strconv.Itoa(port)}.get, io.Discard); err != nil {
@@ -95,9 +71,9 @@ func TestEndToEnd(t *testing.T) {
 		Count        int            `json:"count"`
 		ByDifficulty map[string]int `json:"by_difficulty"`
 	}
-	resp, b = call(t, "GET", api+"/topics", user, "")
-	if err := json.Unmarshal(b, &topics); err != nil || resp.StatusCode != 200 || len(topics) != 16 {
-		t.Fatalf("topics: %d %s", resp.StatusCode, b)
+	r = apitest.Call(t, "GET", api+"/topics", user, "")
+	if err := json.Unmarshal([]byte(r.Raw), &topics); err != nil || r.Status != 200 || len(topics) != 16 {
+		t.Fatalf("topics: %d %s", r.Status, r.Raw)
 	}
 	for _, tp := range topics {
 		if tp.ByDifficulty["easy"] == 0 || tp.ByDifficulty["medium"] == 0 || tp.ByDifficulty["hard"] == 0 {
@@ -110,9 +86,9 @@ func TestEndToEnd(t *testing.T) {
 		ID, Slug, Difficulty string
 		Topics               []string
 	}
-	resp, b = call(t, "GET", api+"/questions/random?difficulty=medium&topic=graphs&exclude=number-of-islands", internal, "")
-	if err := json.Unmarshal(b, &picked); err != nil || resp.StatusCode != 200 || picked.Slug != "course-schedule" {
-		t.Fatalf("random: %d %s", resp.StatusCode, b)
+	r = apitest.Call(t, "GET", api+"/questions/random?difficulty=medium&topic=graphs&exclude=number-of-islands", internal, "")
+	if err := json.Unmarshal([]byte(r.Raw), &picked); err != nil || r.Status != 200 || picked.Slug != "course-schedule" {
+		t.Fatalf("random: %d %s", r.Status, r.Raw)
 	}
 
 	// A user lists, searches and reads, revalidating with the ETag.
@@ -120,41 +96,41 @@ func TestEndToEnd(t *testing.T) {
 		Items []struct{ Slug string } `json:"items"`
 		Total int                     `json:"total"`
 	}
-	resp, b = call(t, "GET", api+"/questions?"+url.Values{"q": {"palindrome"}, "limit": {"3"}}.Encode(), user, "")
-	if err := json.Unmarshal(b, &page); err != nil || resp.StatusCode != 200 || page.Total < 3 || len(page.Items) != 3 {
-		t.Fatalf("search: %d %s", resp.StatusCode, b)
+	r = apitest.Call(t, "GET", api+"/questions?"+url.Values{"q": {"palindrome"}, "limit": {"3"}}.Encode(), user, "")
+	if err := json.Unmarshal([]byte(r.Raw), &page); err != nil || r.Status != 200 || page.Total < 3 || len(page.Items) != 3 {
+		t.Fatalf("search: %d %s", r.Status, r.Raw)
 	}
-	resp, _ = call(t, "GET", api+"/questions/"+picked.ID, user, "")
-	etag := resp.Header.Get("ETag")
-	if resp.StatusCode != 200 || etag == "" {
-		t.Fatalf("get: %d, ETag %q", resp.StatusCode, etag)
+	r = apitest.Call(t, "GET", api+"/questions/"+picked.ID, user, "")
+	etag := r.Header.Get("ETag")
+	if r.Status != 200 || etag == "" {
+		t.Fatalf("get: %d, ETag %q", r.Status, etag)
 	}
-	if resp, _ := call(t, "GET", api+"/questions/course-schedule", user, "", "If-None-Match", etag); resp.StatusCode != 304 {
-		t.Fatalf("revalidation: %d", resp.StatusCode)
+	if r := apitest.Call(t, "GET", api+"/questions/course-schedule", user, "", "If-None-Match", etag); r.Status != 304 {
+		t.Fatalf("revalidation: %d", r.Status)
 	}
 
 	// An admin adds, edits and removes a question; a user may not.
 	newQ := `{"title":"Count the Vowels","difficulty":"easy","topics":["strings"],"description":"Count vowels in ` + "`s`" + `.",
 		"examples":[{"input":"s = \"peer\"","output":"2","explanation":""}],"constraints":["1 <= s.length <= 100"],"hints":[],
 		"starter_code":{"python":"def count_vowels(s: str) -> int:\n    pass\n"}}`
-	if resp, _ := call(t, "POST", api+"/questions", user, newQ); resp.StatusCode != 403 {
-		t.Fatalf("user create: %d", resp.StatusCode)
+	if r := apitest.Call(t, "POST", api+"/questions", user, newQ); r.Status != 403 {
+		t.Fatalf("user create: %d", r.Status)
 	}
-	resp, b = call(t, "POST", api+"/questions", admin, newQ)
-	if resp.StatusCode != 201 {
-		t.Fatalf("admin create: %d %s", resp.StatusCode, b)
+	r = apitest.Call(t, "POST", api+"/questions", admin, newQ)
+	if r.Status != 201 {
+		t.Fatalf("admin create: %d %s", r.Status, r.Raw)
 	}
-	if resp, _ := call(t, "POST", api+"/questions", admin, newQ); resp.StatusCode != 409 {
-		t.Fatalf("duplicate create: %d", resp.StatusCode)
+	if r := apitest.Call(t, "POST", api+"/questions", admin, newQ); r.Status != 409 {
+		t.Fatalf("duplicate create: %d", r.Status)
 	}
-	if resp, b := call(t, "PUT", api+"/questions/count-the-vowels", admin, strings.Replace(newQ, `"easy"`, `"medium"`, 1)); resp.StatusCode != 200 || !strings.Contains(string(b), `"difficulty":"medium"`) {
-		t.Fatalf("update: %d %s", resp.StatusCode, b)
+	if r := apitest.Call(t, "PUT", api+"/questions/count-the-vowels", admin, strings.Replace(newQ, `"easy"`, `"medium"`, 1)); r.Status != 200 || !strings.Contains(r.Raw, `"difficulty":"medium"`) {
+		t.Fatalf("update: %d %s", r.Status, r.Raw)
 	}
-	if resp, _ := call(t, "DELETE", api+"/questions/count-the-vowels", admin, ""); resp.StatusCode != 204 {
-		t.Fatalf("delete: %d", resp.StatusCode)
+	if r := apitest.Call(t, "DELETE", api+"/questions/count-the-vowels", admin, ""); r.Status != 204 {
+		t.Fatalf("delete: %d", r.Status)
 	}
-	if resp, _ := call(t, "GET", api+"/questions/count-the-vowels", user, ""); resp.StatusCode != 404 {
-		t.Fatalf("deleted question: %d", resp.StatusCode)
+	if r := apitest.Call(t, "GET", api+"/questions/count-the-vowels", user, ""); r.Status != 404 {
+		t.Fatalf("deleted question: %d", r.Status)
 	}
 
 	// Requests were logged, and no token ever reached the log.

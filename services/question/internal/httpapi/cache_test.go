@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/services/question/internal/postgres"
 	"github.com/peerprep/peerprep/services/question/internal/postgres/migrations"
@@ -25,7 +26,7 @@ func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	path := base + "/questions/" + q.ID.String()
 	// The create's own change notice may land during the first read and
 	// keep it out of the cache; a later read is cached.
-	eventually(t, func() bool { return a.do(t, "GET", path, a.user, "").Code == 200 && a.cache.Len() == 1 }, "never cached")
+	apitest.Eventually(t, 3*time.Second, "the question to be cached", func() bool { return a.do(t, "GET", path, a.user, "").Code == 200 && a.cache.Len() == 1 })
 	before := a.do(t, "GET", path, a.user, "")
 	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Header().Get("ETag") != before.Header().Get("ETag") {
 		t.Fatal("cached read by slug differs")
@@ -34,10 +35,10 @@ func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	if r := b.do(t, "PUT", path, b.admin, body("Two Sum Renamed", "hard", "math")); r.Code != 200 {
 		t.Fatalf("update on the other replica: %d %s", r.Code, r.Body)
 	}
-	eventually(t, func() bool {
+	apitest.Eventually(t, 3*time.Second, "replica A to serve the new version", func() bool {
 		r := a.do(t, "GET", path, a.user, "")
 		return strings.Contains(r.Body.String(), `"title":"Two Sum Renamed"`)
-	}, "replica A still serves the old version")
+	})
 	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Code != 404 {
 		t.Fatalf("old slug after rename: %d", r.Code)
 	}
@@ -45,16 +46,7 @@ func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	if r := b.do(t, "DELETE", path, b.admin, ""); r.Code != 204 {
 		t.Fatalf("delete on the other replica: %d", r.Code)
 	}
-	eventually(t, func() bool { return a.do(t, "GET", path, a.user, "").Code == 404 }, "replica A still serves a deleted question")
-}
-
-func eventually(t *testing.T, ok func() bool, msg string) {
-	t.Helper()
-	for deadline := time.Now().Add(3 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal(msg)
-		}
-	}
+	apitest.Eventually(t, 3*time.Second, "replica A to forget the deleted question", func() bool { return a.do(t, "GET", path, a.user, "").Code == 404 })
 }
 
 // TestRandomPickIsCached: the matcher's pick is fetched next by both peers,
@@ -62,10 +54,10 @@ func eventually(t *testing.T, ok func() bool, msg string) {
 func TestRandomPickIsCached(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	eventually(t, func() bool {
+	apitest.Eventually(t, 3*time.Second, "the random pick to be cached", func() bool {
 		r := a.do(t, "GET", base+"/questions/random?topic=trees", a.user, "")
 		return r.Code == 200 && a.cache.Len() == 1
-	}, "the random pick was never cached")
+	})
 	if r := a.do(t, "GET", base+"/questions/binary-tree-depth", a.user, ""); r.Code != 200 {
 		t.Fatalf("get after pick: %d", r.Code)
 	}

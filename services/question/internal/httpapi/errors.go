@@ -11,10 +11,7 @@ import (
 // MapError turns the domain's errors into API errors for the shared error
 // handler; anything else is not the caller's fault and becomes a 500 there.
 func MapError(err error) *httperr.Error {
-	var ve *question.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		return validation(ve.Fields)
 	case errors.Is(err, question.ErrNotFound):
 		return httperr.NotFound("question not found")
 	case errors.Is(err, question.ErrPreconditionFailed):
@@ -24,12 +21,4 @@ func MapError(err error) *httperr.Error {
 		return httperr.Conflict("another question already has the slug this title makes")
 	}
 	return nil
-}
-
-func validation(fields []question.FieldError) *httperr.Error {
-	details := make([]httperr.FieldError, len(fields))
-	for i, f := range fields {
-		details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-	}
-	return httperr.Validation(details...)
 }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Limits on what an admin may write.
@@ -74,37 +76,37 @@ func trimAll(in []string) []string {
 // Validate checks every field and reports all that are wrong. Call it on a
 // normalized draft.
 func (d Draft) Validate() error {
-	var errs fieldErrors
+	var errs validation.Error
 	title := d.Title
 	switch n := utf8.RuneCountInString(title); {
 	case !validText(title, false):
-		errs.add("title", "must be valid text without control characters")
+		errs.Add("title", "must be valid text without control characters")
 	case n < MinTitle || n > MaxTitle:
-		errs.add("title", fmt.Sprintf("must be %d to %d characters", MinTitle, MaxTitle))
+		errs.Add("title", fmt.Sprintf("must be %d to %d characters", MinTitle, MaxTitle))
 	case Slugify(title) == "":
-		errs.add("title", "must contain letters or digits")
+		errs.Add("title", "must contain letters or digits")
 	case Slugify(title) == ReservedSlug:
-		errs.add("title", "must not make the slug "+ReservedSlug+", which names the random-question route")
+		errs.Add("title", "must not make the slug "+ReservedSlug+", which names the random-question route")
 	}
 	if _, ok := ParseDifficulty(string(d.Difficulty)); !ok {
-		errs.add("difficulty", "must be one of: easy, medium, hard")
+		errs.Add("difficulty", "must be one of: easy, medium, hard")
 	}
 	validateTopics(&errs, d.Topics)
 
 	switch {
 	case strings.TrimSpace(d.Description) == "":
-		errs.add("description", "is required")
+		errs.Add("description", "is required")
 	case len(d.Description) > MaxDescription:
-		errs.add("description", fmt.Sprintf("must be at most %d bytes", MaxDescription))
+		errs.Add("description", fmt.Sprintf("must be at most %d bytes", MaxDescription))
 	case !validText(d.Description, true):
-		errs.add("description", "must be valid UTF-8 text without control characters")
+		errs.Add("description", "must be valid UTF-8 text without control characters")
 	}
 
 	switch {
 	case len(d.Examples) == 0:
-		errs.add("examples", "must have at least 1 item")
+		errs.Add("examples", "must have at least 1 item")
 	case len(d.Examples) > MaxExamples:
-		errs.add("examples", fmt.Sprintf("must have at most %d items", MaxExamples))
+		errs.Add("examples", fmt.Sprintf("must have at most %d items", MaxExamples))
 	default:
 		for i, ex := range d.Examples {
 			field := fmt.Sprintf("examples[%d]", i)
@@ -120,23 +122,23 @@ func (d Draft) Validate() error {
 
 	switch {
 	case len(d.StarterCode) == 0:
-		errs.add("starter_code", "must have code for at least one of: "+strings.Join(Languages(), ", "))
+		errs.Add("starter_code", "must have code for at least one of: "+strings.Join(Languages(), ", "))
 	default:
 		for _, lang := range sortedKeys(d.StarterCode) {
 			field := "starter_code." + lang
 			if !IsLanguage(lang) {
-				errs.add(field, "is not a supported language (want one of: "+strings.Join(Languages(), ", ")+")")
+				errs.Add(field, "is not a supported language (want one of: "+strings.Join(Languages(), ", ")+")")
 				continue
 			}
 			checkText(&errs, field, d.StarterCode[lang], true, MaxStarterCode)
 		}
 	}
-	return errs.err()
+	return errs.OrNil()
 }
 
-func validateTopics(errs *fieldErrors, topics []string) {
+func validateTopics(errs *validation.Error, topics []string) {
 	if len(topics) < MinTopics || len(topics) > MaxTopics {
-		errs.add("topics", fmt.Sprintf("must have %d to %d items", MinTopics, MaxTopics))
+		errs.Add("topics", fmt.Sprintf("must have %d to %d items", MinTopics, MaxTopics))
 		return
 	}
 	seen := make(map[string]bool, len(topics))
@@ -144,28 +146,28 @@ func validateTopics(errs *fieldErrors, topics []string) {
 		field := fmt.Sprintf("topics[%d]", i)
 		switch {
 		case !IsTopic(t):
-			errs.add(field, "is not a known topic")
+			errs.Add(field, "is not a known topic")
 		case seen[t]:
-			errs.add(field, "is listed twice")
+			errs.Add(field, "is listed twice")
 		}
 		seen[t] = true
 	}
 }
 
-func checkText(errs *fieldErrors, field, s string, required bool, max int) {
+func checkText(errs *validation.Error, field, s string, required bool, max int) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		errs.add(field, "is required")
+		errs.Add(field, "is required")
 	case len(s) > max:
-		errs.add(field, fmt.Sprintf("must be at most %d bytes", max))
+		errs.Add(field, fmt.Sprintf("must be at most %d bytes", max))
 	case !validText(s, true):
-		errs.add(field, "must be valid UTF-8 text without control characters")
+		errs.Add(field, "must be valid UTF-8 text without control characters")
 	}
 }
 
-func checkList(errs *fieldErrors, field string, items []string, maxItems, maxLen int) {
+func checkList(errs *validation.Error, field string, items []string, maxItems, maxLen int) {
 	if len(items) > maxItems {
-		errs.add(field, fmt.Sprintf("must have at most %d items", maxItems))
+		errs.Add(field, fmt.Sprintf("must have at most %d items", maxItems))
 		return
 	}
 	for i, s := range items {

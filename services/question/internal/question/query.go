@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Limits on list and random queries.
@@ -81,20 +83,20 @@ func (f Filter) Offset() int { return (f.Page - 1) * f.Limit }
 
 // Validate checks f; field names are the query parameters'.
 func (f Filter) Validate() error {
-	var errs fieldErrors
+	var errs validation.Error
 	checkCriteria(&errs, f.Difficulty, f.Topics)
 	if !validText(f.Query, false) {
-		errs.add("q", "must be text without control characters")
+		errs.Add("q", "must be text without control characters")
 	} else if utf8.RuneCountInString(f.Query) > MaxQuery {
-		errs.add("q", fmt.Sprintf("must be at most %d characters", MaxQuery))
+		errs.Add("q", fmt.Sprintf("must be at most %d characters", MaxQuery))
 	}
 	if f.Page < 1 || f.Page > MaxPage {
-		errs.add("page", fmt.Sprintf("must be a whole number from 1 to %d", MaxPage))
+		errs.Add("page", fmt.Sprintf("must be a whole number from 1 to %d", MaxPage))
 	}
 	if f.Limit < 1 || f.Limit > MaxLimit {
-		errs.add("limit", fmt.Sprintf("must be a whole number from 1 to %d", MaxLimit))
+		errs.Add("limit", fmt.Sprintf("must be a whole number from 1 to %d", MaxLimit))
 	}
-	return errs.err()
+	return errs.OrNil()
 }
 
 // RandomFilter selects the questions a random pick draws from.
@@ -106,27 +108,27 @@ type RandomFilter struct {
 
 // Validate checks f; field names are the query parameters'.
 func (f RandomFilter) Validate() error {
-	var errs fieldErrors
+	var errs validation.Error
 	checkCriteria(&errs, f.Difficulty, f.Topics)
 	if len(f.Exclude) > MaxExclude {
-		errs.add("exclude", fmt.Sprintf("must have at most %d items", MaxExclude))
+		errs.Add("exclude", fmt.Sprintf("must have at most %d items", MaxExclude))
 	}
-	return errs.err()
+	return errs.OrNil()
 }
 
-func checkCriteria(errs *fieldErrors, d Difficulty, topics []string) {
+func checkCriteria(errs *validation.Error, d Difficulty, topics []string) {
 	if d != "" {
 		if _, ok := ParseDifficulty(string(d)); !ok {
-			errs.add("difficulty", "must be one of: easy, medium, hard")
+			errs.Add("difficulty", "must be one of: easy, medium, hard")
 		}
 	}
 	if len(topics) > len(Topics()) {
-		errs.add("topic", fmt.Sprintf("must name at most %d topics", len(Topics())))
+		errs.Add("topic", fmt.Sprintf("must name at most %d topics", len(Topics())))
 		return
 	}
 	for _, t := range topics {
 		if !IsTopic(t) {
-			errs.add("topic", fmt.Sprintf("%s is not a known topic (want one of: %s)", quoteShort(t), topicSlugs()))
+			errs.Add("topic", fmt.Sprintf("%s is not a known topic (want one of: %s)", quoteShort(t), topicSlugs()))
 		}
 	}
 }

@@ -150,35 +150,3 @@ var (
 // Precondition decides, from the stored question locked for the write,
 // whether the write may go ahead. nil always allows it.
 type Precondition func(current Question) bool
-
-// FieldError names one invalid field and says what is wrong with it.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-// ValidationError lists every invalid field of an input.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-func (e *ValidationError) Error() string {
-	if len(e.Fields) == 0 {
-		return "invalid input"
-	}
-	return "invalid input: " + e.Fields[0].Field + " " + e.Fields[0].Message
-}
-
-// fieldErrors collects FieldErrors.
-type fieldErrors []FieldError
-
-func (f *fieldErrors) add(field, message string) {
-	*f = append(*f, FieldError{Field: field, Message: message})
-}
-
-func (f fieldErrors) err() error {
-	if len(f) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: f}
-}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func validDraft() Draft {
@@ -76,9 +78,9 @@ func TestDraftValidate(t *testing.T) {
 				}
 				return
 			}
-			ve, ok := err.(*ValidationError)
+			ve, ok := err.(*validation.Error)
 			if !ok {
-				t.Fatalf("want *ValidationError naming %s, got %v", tc.field, err)
+				t.Fatalf("want a validation error naming %s, got %v", tc.field, err)
 			}
 			for _, f := range ve.Fields {
 				if f.Field == tc.field {
@@ -93,7 +95,7 @@ func TestDraftValidate(t *testing.T) {
 func TestDraftValidateReportsEveryField(t *testing.T) {
 	t.Parallel()
 	err := Draft{}.Validate()
-	ve, ok := err.(*ValidationError)
+	ve, ok := err.(*validation.Error)
 	if !ok {
 		t.Fatalf("got %v", err)
 	}
@@ -195,7 +197,7 @@ func TestFilterValidate(t *testing.T) {
 				}
 				return
 			}
-			ve, isVE := err.(*ValidationError)
+			ve, isVE := err.(*validation.Error)
 			if !isVE || ve.Fields[0].Field != tc.field {
 				t.Fatalf("want an error on %s, got %v", tc.field, err)
 			}

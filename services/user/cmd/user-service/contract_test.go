@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/internalapi/contract"
 	"github.com/peerprep/peerprep/libs/servicetest"
@@ -33,10 +34,8 @@ func TestInternalAPIContract(t *testing.T) {
 			return internalapi.User{ID: id, Username: name, DisplayName: u["display_name"].(string), Email: name + "@example.com", Role: "user"}
 		},
 		DeleteUser: func(t *testing.T, id string) {
-			req, _ := http.NewRequest(http.MethodDelete, in.URL+"/user-service-api/users/me", nil)
-			req.Header.Set("Authorization", "Bearer "+tokens[id])
-			if code, body := do(t, req); code != http.StatusNoContent {
-				t.Fatalf("delete: %d %v", code, body)
+			if r := apitest.Call(t, http.MethodDelete, in.URL+"/user-service-api/users/me", tokens[id], nil); r.Status != http.StatusNoContent {
+				t.Fatalf("delete: %d %s", r.Status, r.Raw)
 			}
 		},
 	})

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
@@ -26,34 +27,14 @@ import (
 
 func postJSON(t *testing.T, url string, body any, hdr ...string) (int, map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return do(t, req)
+	r := apitest.Call(t, http.MethodPost, url, "", body, hdr...)
+	return r.Status, r.Body
 }
 
 func getJSON(t *testing.T, url, token string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return do(t, req)
-}
-
-func do(t *testing.T, req *http.Request) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m
+	r := apitest.Call(t, http.MethodGet, url, token, nil)
+	return r.Status, r.Body
 }
 
 func testEnv(t *testing.T) map[string]string {

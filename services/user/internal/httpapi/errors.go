@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/services/user/internal/user"
@@ -10,17 +9,8 @@ import (
 
 // MapError turns user-service's domain errors into API errors.
 func MapError(err error) *httperr.Error {
-	var (
-		ve *user.ValidationError
-		rl *user.RateLimitedError
-	)
+	var rl *user.RateLimitedError
 	switch {
-	case errors.As(err, &ve):
-		details := make([]httperr.FieldError, len(ve.Fields))
-		for i, f := range ve.Fields {
-			details[i] = httperr.FieldError{Field: f.Field, Message: f.Message}
-		}
-		return httperr.Validation(details...)
 	case errors.As(err, &rl):
 		return httperr.RateLimited(rl.RetryAfter)
 	case errors.Is(err, user.ErrNotFound):
@@ -34,7 +24,7 @@ func MapError(err error) *httperr.Error {
 	case errors.Is(err, user.ErrRefreshInvalid), errors.Is(err, user.ErrRefreshReused):
 		return httperr.Unauthenticated("the refresh token is invalid or expired; sign in again")
 	case errors.Is(err, user.ErrWrongPassword):
-		return httperr.New(http.StatusForbidden, "forbidden", "the current password is incorrect")
+		return httperr.Forbidden("the current password is incorrect")
 	}
 	return nil
 }

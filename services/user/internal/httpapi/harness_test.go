@@ -1,17 +1,14 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
@@ -108,34 +105,19 @@ func (r response) str(path ...string) string {
 	return s
 }
 
-// call sends a request; body may be nil, a string (sent raw) or a value
-// (sent as JSON). hdr is name, value pairs.
+// call sends a request (see apitest.NewRequest), a string body as it is
+// even when empty. hdr is name, value pairs.
 func call(t *testing.T, h http.Handler, method, path string, body any, hdr ...string) response {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+	if s, ok := body.(string); ok {
+		body = []byte(s)
 	}
-	req := httptest.NewRequestWithContext(context.Background(), method, Prefix+path, rd)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req := apitest.NewRequest(t, method, Prefix+path, "", body, hdr...)
+	if req.Header.Get("X-Forwarded-For") != "" {
+		req.RemoteAddr = "10.0.1.7:5555" // the ALB, which the server trusts to append the client's address
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-		if hdr[i] == "X-Forwarded-For" {
-			req.RemoteAddr = "10.0.1.7:5555" // the ALB, which the server trusts to append the client's address
-		}
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	r := response{Code: rec.Code, Header: rec.Header(), Raw: rec.Body.String()}
-	_ = json.Unmarshal(rec.Body.Bytes(), &r.Body)
-	return r
+	r := apitest.ServeRequest(h, req)
+	return response{Code: r.Status, Header: r.Header, Body: r.Body, Raw: r.Raw}
 }
 
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }

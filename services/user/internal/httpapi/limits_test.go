@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/services/user/internal/ratelimit"
 )
 
@@ -149,17 +150,12 @@ func TestWrongCurrentPasswordsAreLimitedPerUser(t *testing.T) {
 // reaches the other replica through Redis pub/sub, within milliseconds.
 func eventuallyCode(t *testing.T, h http.Handler, method, path, token string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		r := call(t, h, method, path, nil, bearer(token)...)
-		if r.Code == want {
-			return
+	apitest.EventuallyNil(t, 3*time.Second, func() error {
+		if r := call(t, h, method, path, nil, bearer(token)...); r.Code != want {
+			return fmt.Errorf("%s %s: %d %s, want %d", method, path, r.Code, r.Raw, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s %s: %d %s, want %d", method, path, r.Code, r.Raw, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // TestRevocationsReachTheOtherReplica: deleting the account, changing the

@@ -183,50 +183,42 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t user.RefreshToken) err
 	return err
 }
 
-// RotateRefreshToken implements user.Store. The row lock serialises two
-// concurrent uses of one token: the second sees it consumed and revokes the
-// family, which is what reuse detection asks for.
-func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken, now time.Time) (userID, familyID string, err error) {
-	var reusedFamily string
-	reused := false
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var (
-			family            string
-			expires           time.Time
-			usedAt, revokedAt *time.Time
-		)
-		err := tx.QueryRow(ctx, `SELECT family_id, user_id, expires_at, used_at, revoked_at
-			FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, old).Scan(&family, &userID, &expires, &usedAt, &revokedAt)
+// UpdateRefreshToken implements user.Store. The row lock serialises two
+// concurrent uses of one token: the second sees it spent, which is what
+// reuse detection asks for.
+func (s *Store) UpdateRefreshToken(ctx context.Context, hash []byte, fn func(*user.RefreshToken) (*user.RefreshToken, error)) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var t user.RefreshToken
+		err := tx.QueryRow(ctx, `SELECT id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at
+			FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash).
+			Scan(&t.ID, &t.FamilyID, &t.UserID, &t.Hash, &t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.RevokedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return user.ErrRefreshInvalid
 		}
 		if err != nil {
 			return err
 		}
-		switch {
-		case revokedAt != nil:
-			return user.ErrRefreshInvalid
-		case usedAt != nil:
-			reused, reusedFamily = true, family
-			_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, family, now)
-			return err // commit the revocation
-		case !now.Before(expires):
-			return user.ErrRefreshInvalid
-		}
-		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1`, old, now); err != nil {
+		wasUsed, wasRevoked := t.UsedAt != nil, t.RevokedAt != nil
+		next, err := fn(&t)
+		if err != nil {
 			return err
 		}
-		next.FamilyID, next.UserID, familyID = family, userID, family
+		if t.RevokedAt != nil && !wasRevoked {
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, t.FamilyID, *t.RevokedAt); err != nil {
+				return err
+			}
+		}
+		if t.UsedAt != nil && !wasUsed {
+			if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE id = $1`, t.ID, *t.UsedAt); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			return nil
+		}
 		_, err = tx.Exec(ctx, insertTokenSQL, next.ID, next.FamilyID, next.UserID, next.Hash, next.CreatedAt, next.ExpiresAt)
 		return err
 	})
-	if err != nil {
-		return "", "", err
-	}
-	if reused {
-		return "", "", &user.RefreshReusedError{UserID: userID, FamilyID: reusedFamily}
-	}
-	return userID, familyID, nil
 }
 
 // RevokeFamily implements user.Store.

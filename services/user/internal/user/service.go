@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/revocation"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Store keeps accounts and refresh tokens.
@@ -31,11 +32,11 @@ type Store interface {
 	SetRole(ctx context.Context, id, role string, now time.Time) (User, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
-	// RotateRefreshToken consumes the token with hash old and stores next in
-	// its family. A token already consumed revokes the whole family and
-	// returns a *RefreshReusedError; unknown, revoked or expired: ErrRefreshInvalid.
-	// It names the user and the family (session) next joined.
-	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken, now time.Time) (userID, familyID string, err error)
+	// UpdateRefreshToken locks the token with hash (ErrRefreshInvalid when
+	// unknown), lets fn change it and writes the result in one transaction:
+	// its used time, its revocation (which revokes its whole family) and
+	// the successor fn returns, if any. An error from fn writes nothing.
+	UpdateRefreshToken(ctx context.Context, hash []byte, fn func(*RefreshToken) (*RefreshToken, error)) error
 	// RevokeFamily revokes the family of the token with hash and names it;
 	// both are empty when it was unknown or already revoked.
 	RevokeFamily(ctx context.Context, hash []byte, now time.Time) (userID, familyID string, err error)
@@ -176,14 +177,14 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, ip string) (Sessio
 func (s *Service) Login(ctx context.Context, identifier, password, ip string) (Session, error) {
 	id := strings.ToLower(strings.TrimSpace(identifier))
 	if id == "" || password == "" || len(id) > 254 || len(password) > 128 {
-		var v validation
+		var v validation.Error
 		if id == "" || len(id) > 254 {
-			v.add("identifier", "must be an email or username")
+			v.Add("identifier", "must be an email or username")
 		}
 		if password == "" || len(password) > 128 {
-			v.add("password", "must be 1–128 bytes")
+			v.Add("password", "must be 1–128 bytes")
 		}
-		return Session{}, v.err()
+		return Session{}, v.OrNil()
 	}
 	// The account is looked up first so its budget is one, whichever of its
 	// names was typed; unknown names get a budget of their own, so probing
@@ -241,16 +242,25 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, ErrRefreshInvalid
 	}
 	next, raw := s.newRefresh("", "")
-	userID, family, err := s.store.RotateRefreshToken(ctx, HashToken(token), next, s.now().UTC())
+	var (
+		used   RefreshToken
+		reused bool
+	)
+	err := s.store.UpdateRefreshToken(ctx, HashToken(token), func(t *RefreshToken) (*RefreshToken, error) {
+		successor, r, err := t.Rotate(next, s.now().UTC())
+		used, reused = *t, r
+		return successor, err
+	})
 	if err != nil {
-		var reused *RefreshReusedError
-		if errors.As(err, &reused) {
-			// Someone holds a copy of the family: its access tokens die too.
-			s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", reused.UserID)
-			s.revoke(ctx, revocation.Revocation{UserID: reused.UserID, SessionID: reused.FamilyID})
-		}
 		return Session{}, err
 	}
+	if reused {
+		// Someone holds a copy of the family: its access tokens die too.
+		s.log.WarnContext(ctx, "refresh token reuse: family revoked", "user_id", used.UserID)
+		s.revoke(ctx, revocation.Revocation{UserID: used.UserID, SessionID: used.FamilyID})
+		return Session{}, &RefreshReusedError{UserID: used.UserID, FamilyID: used.FamilyID}
+	}
+	userID, family := used.UserID, used.FamilyID
 	u, err := s.store.UserByID(ctx, userID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -315,13 +325,13 @@ func (s *Service) ChangePassword(ctx context.Context, id, sid, current, next str
 	if err != nil {
 		return err
 	}
-	var v validation
+	var v validation.Error
 	if current == "" {
-		v.add("current_password", "is required")
+		v.Add("current_password", "is required")
 	}
 	local, _, _ := strings.Cut(u.Email, "@")
 	checkPassword(&v, "new_password", next, u.Username, local)
-	if err := v.err(); err != nil {
+	if err := v.OrNil(); err != nil {
 		return err
 	}
 	hash, err := s.store.PasswordHash(ctx, id)
@@ -370,7 +380,7 @@ func (s *Service) List(ctx context.Context, query string, page, limit int) ([]Us
 // SetRole changes an account's role (admin only; enforced by httpapi).
 func (s *Service) SetRole(ctx context.Context, id, role string) (User, error) {
 	if role != RoleUser && role != RoleAdmin {
-		return User{}, &ValidationError{Fields: []FieldError{{"role", "must be one of: user, admin"}}}
+		return User{}, validation.Field("role", "must be one of: user, admin")
 	}
 	if uuid.Validate(id) != nil {
 		return User{}, ErrNotFound

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 // Roles.
@@ -54,6 +55,30 @@ type RefreshToken struct {
 	Hash      []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	UsedAt    *time.Time // spent: rotated into a successor
+	RevokedAt *time.Time // revoked, with its whole family
+}
+
+// Rotate decides what presenting t at now does; the store writes the
+// outcome in the transaction that holds t locked, so two uses of one token
+// are decided one after the other.
+//   - A live token is spent, and next joins its family (returned).
+//   - A token spent before means someone holds a copy: t is revoked (the
+//     store revokes its whole family), reused is true and no token is issued.
+//   - A revoked or expired token is ErrRefreshInvalid and changes nothing.
+func (t *RefreshToken) Rotate(next RefreshToken, now time.Time) (successor *RefreshToken, reused bool, err error) {
+	switch {
+	case t.RevokedAt != nil:
+		return nil, false, ErrRefreshInvalid
+	case t.UsedAt != nil:
+		t.RevokedAt = &now
+		return nil, true, nil
+	case !now.Before(t.ExpiresAt):
+		return nil, false, ErrRefreshInvalid
+	}
+	t.UsedAt = &now
+	next.FamilyID, next.UserID = t.FamilyID, t.UserID
+	return &next, false, nil
 }
 
 // ProfileUpdate holds the fields PATCH /users/me may change; nil means
@@ -76,22 +101,6 @@ var (
 	ErrRefreshReused      = errors.New("refresh token reused")
 )
 
-// FieldError names one invalid input field.
-type FieldError struct {
-	Field, Message string
-}
-
-// ValidationError lists every invalid field of an input.
-type ValidationError struct{ Fields []FieldError }
-
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
-
 // RefreshReusedError is ErrRefreshReused naming the revoked family, so its
 // access tokens can be revoked too.
 type RefreshReusedError struct{ UserID, FamilyID string }
@@ -108,22 +117,11 @@ func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("rate limited, retry after %s", e.RetryAfter)
 }
 
-type validation struct{ fields []FieldError }
-
-func (v *validation) add(field, msg string) { v.fields = append(v.fields, FieldError{field, msg}) }
-
-func (v *validation) err() error {
-	if len(v.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: v.fields}
-}
-
 var usernameRE = regexp.MustCompile(`^[a-z0-9_]{3,32}$`)
 
-func checkUsername(v *validation, field, s string) {
+func checkUsername(v *validation.Error, field, s string) {
 	if !usernameRE.MatchString(s) {
-		v.add(field, "must be 3–32 characters of lowercase letters, digits and underscores")
+		v.Add(field, "must be 3–32 characters of lowercase letters, digits and underscores")
 	}
 }
 
@@ -131,40 +129,40 @@ func checkUsername(v *validation, field, s string) {
 // case-insensitively.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-func checkEmail(v *validation, field, s string) {
+func checkEmail(v *validation.Error, field, s string) {
 	if len(s) > 254 {
-		v.add(field, "must be at most 254 characters")
+		v.Add(field, "must be at most 254 characters")
 		return
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		v.add(field, "must be a valid email address")
+		v.Add(field, "must be a valid email address")
 	}
 }
 
 // checkPassword enforces ≥ 10 characters (at most 128 bytes, which bounds
 // hashing cost) and refuses trivially guessable ones.
-func checkPassword(v *validation, field, pw string, related ...string) {
+func checkPassword(v *validation.Error, field, pw string, related ...string) {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < 10:
-		v.add(field, "must be at least 10 characters")
+		v.Add(field, "must be at least 10 characters")
 		return
 	case len(pw) > 128:
-		v.add(field, "must be at most 128 bytes")
+		v.Add(field, "must be at most 128 bytes")
 		return
 	case !utf8.ValidString(pw):
-		v.add(field, "must be valid UTF-8")
+		v.Add(field, "must be valid UTF-8")
 		return
 	}
 	lower := strings.ToLower(pw)
 	if _, common := commonPasswords[lower]; common || repetitive(lower) {
-		v.add(field, "is too common or predictable")
+		v.Add(field, "is too common or predictable")
 		return
 	}
 	for _, r := range related {
 		if r != "" && len(r) >= 3 && strings.Contains(lower, strings.ToLower(r)) {
-			v.add(field, "must not contain your username or email")
+			v.Add(field, "must not contain your username or email")
 			return
 		}
 	}
@@ -184,7 +182,7 @@ func repetitive(s string) bool {
 	return len(distinct) <= 2 || sequential
 }
 
-func checkLanguage(v *validation, field, s string) {
+func checkLanguage(v *validation.Error, field, s string) {
 	if s == "" {
 		return
 	}
@@ -193,21 +191,21 @@ func checkLanguage(v *validation, field, s string) {
 			return
 		}
 	}
-	v.add(field, "must be one of: "+strings.Join(Languages, ", "))
+	v.Add(field, "must be one of: "+strings.Join(Languages, ", "))
 }
 
-func checkText(v *validation, field, s string, max int) {
+func checkText(v *validation.Error, field, s string, max int) {
 	if !utf8.ValidString(s) {
-		v.add(field, "must be valid UTF-8")
+		v.Add(field, "must be valid UTF-8")
 		return
 	}
 	if utf8.RuneCountInString(s) > max {
-		v.add(field, fmt.Sprintf("must be at most %d characters", max))
+		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
 		return
 	}
 	for _, c := range s {
 		if unicode.IsControl(c) && c != '\n' && c != '\t' {
-			v.add(field, "must not contain control characters")
+			v.Add(field, "must not contain control characters")
 			return
 		}
 	}
@@ -218,17 +216,17 @@ type SignupInput struct{ Username, Email, Password string }
 
 // Validate checks a signup; Email must already be normalized.
 func (in SignupInput) Validate() error {
-	var v validation
+	var v validation.Error
 	checkUsername(&v, "username", in.Username)
 	checkEmail(&v, "email", in.Email)
 	local, _, _ := strings.Cut(in.Email, "@")
 	checkPassword(&v, "password", in.Password, in.Username, local)
-	return v.err()
+	return v.OrNil()
 }
 
 // Validate checks a profile update.
 func (u ProfileUpdate) Validate() error {
-	var v validation
+	var v validation.Error
 	if u.Username != nil {
 		checkUsername(&v, "username", *u.Username)
 	}
@@ -241,5 +239,5 @@ func (u ProfileUpdate) Validate() error {
 	if u.PreferredLanguage != nil {
 		checkLanguage(&v, "preferred_language", *u.PreferredLanguage)
 	}
-	return v.err()
+	return v.OrNil()
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/peerprep/peerprep/libs/validation"
 )
 
 func TestSignupValidation(t *testing.T) {
@@ -30,7 +32,7 @@ func TestSignupValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			err := tc.in.Validate()
-			var ve *ValidationError
+			var ve *validation.Error
 			if len(tc.badFields) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected %v", err)
