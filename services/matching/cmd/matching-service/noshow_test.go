@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/internalapi"
 )
 
@@ -30,13 +31,13 @@ func TestNoShowRequeuesTheJoinerAtTheFront(t *testing.T) {
 	mustQueue(t, a.URL, carol, "hard", "graphs", "")
 	mustQueue(t, b.URL, dave, "hard", "graphs", "")
 	var cd string
-	eventually(t, 5*time.Second, "carol's match", func() bool {
+	apitest.Eventually(t, 5*time.Second, "carol's match", func() bool {
 		cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", carol.Token, nil)
-		cd = cur.str("match", "session_id")
+		cd = cur.Str("match", "session_id")
 		return cd != ""
 	})
 
-	eventually(t, 5*time.Second, "the sessions to end", func() bool {
+	apitest.Eventually(t, 5*time.Second, "the sessions to end", func() bool {
 		s1, _ := e.deps.Session(m.SessionID)
 		s2, _ := e.deps.Session(cd)
 		return s1.EndReason == internalapi.EndNoShow && s2.EndReason == internalapi.EndNoShow
@@ -45,7 +46,7 @@ func TestNoShowRequeuesTheJoinerAtTheFront(t *testing.T) {
 	if n := e.deps.NoShows(); len(n) != 0 {
 		t.Fatalf("no-shows counted while history-service was down: %v", n)
 	}
-	if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil); cur.str("status") != "matched" {
+	if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", alice.Token, nil); cur.Str("status") != "matched" {
 		t.Fatalf("alice queued before her partner's no-show was counted: %s", cur.Raw)
 	}
 	e.deps.SetDown(internalapi.HistoryService, 0)
@@ -59,23 +60,23 @@ func TestNoShowRequeuesTheJoinerAtTheFront(t *testing.T) {
 	}
 	for _, base := range []string{a.URL, b.URL} {
 		cur := call(t, http.MethodGet, base+prefix+"/tickets/current", alice.Token, nil)
-		if cur.Code != 200 || cur.str("status") != "queued" || cur.str("ticket_id") != q.TicketID {
-			t.Fatalf("alice's current ticket: %d %s", cur.Code, cur.Raw)
+		if cur.Status != 200 || cur.Str("status") != "queued" || cur.Str("ticket_id") != q.TicketID {
+			t.Fatalf("alice's current ticket: %d %s", cur.Status, cur.Raw)
 		}
 	}
 	want := []string{m.SessionID + "/" + bob.ID, cd + "/" + carol.ID, cd + "/" + dave.ID}
 	slices.Sort(want)
-	eventually(t, 5*time.Second, "three no-shows counted", func() bool { return slices.Equal(e.deps.NoShows(), want) })
+	apitest.Eventually(t, 5*time.Second, "three no-shows counted", func() bool { return slices.Equal(e.deps.NoShows(), want) })
 	if s, _ := e.deps.Session(cd); s.Status != internalapi.StatusEnded || s.EndReason != internalapi.EndNoShow {
 		t.Fatalf("carol and dave's session: %+v", s)
 	}
 	for _, u := range []user{bob, carol, dave} {
-		if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", u.Token, nil); cur.str("status") != "matched" {
+		if cur := call(t, http.MethodGet, a.URL+prefix+"/tickets/current", u.Token, nil); cur.Str("status") != "matched" {
 			t.Errorf("%s was queued again: %s", u.ID, cur.Raw)
 		}
 	}
 	// Handled: the set empties (each check is dropped once its steps are done).
-	eventually(t, 5*time.Second, "no no-show checks left", func() bool {
+	apitest.Eventually(t, 5*time.Second, "no no-show checks left", func() bool {
 		n, err := e.rdb.ZCard(t.Context(), e.store.Key("noshow")).Result()
 		return err == nil && n == 0
 	})
