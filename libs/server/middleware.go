@@ -175,9 +175,20 @@ type errorDetail struct {
 	Details []httperr.FieldError `json:"details,omitempty"`
 }
 
+// StatusClientClosedRequest is the status logged for a request whose
+// client went away before it was answered.
+const StatusClientClosedRequest = 499
+
 // handleError is the one place an error becomes a response.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away (closed the tab, timed out): nobody reads
+		// this answer, and it is no server error to page on. 499 as nginx
+		// logs it.
+		_ = c.NoContent(StatusClientClosedRequest)
 		return
 	}
 	e := s.toAPIError(err)

@@ -364,3 +364,26 @@ func TestClientIPIgnoresSpoofedForwardedFor(t *testing.T) {
 		t.Fatalf("client ip = %q, want the address the ALB saw", got)
 	}
 }
+
+// TestClientGoneIsNotAServerError: a handler that fails because its client
+// went away is logged as 499 at info, not as a 500 error.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	t.Parallel()
+	s, logs := newTestServer(t)
+	s.Echo.GET("/test-service-api/slow", func(c echo.Context) error {
+		<-c.Request().Context().Done()
+		return fmt.Errorf("reading the store: %w", c.Request().Context().Err())
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest("GET", "/test-service-api/slow", nil).WithContext(ctx)
+	cancel()
+	rec := httptest.NewRecorder()
+	s.Echo.ServeHTTP(rec, req)
+	if rec.Code != StatusClientClosedRequest {
+		t.Fatalf("status %d, want 499", rec.Code)
+	}
+	out := logs.String()
+	if strings.Contains(out, `"level":"ERROR"`) || !strings.Contains(out, `"status":499`) {
+		t.Fatalf("log: %s", out)
+	}
+}
