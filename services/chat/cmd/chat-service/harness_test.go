@@ -24,7 +24,7 @@ import (
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
-	pgstore "github.com/peerprep/peerprep/services/chat/internal/postgres"
+	"github.com/peerprep/peerprep/services/chat/internal/postgres/migrations"
 )
 
 const internalToken = "chat-e2e-internal-token-0123456789"
@@ -51,7 +51,7 @@ func newWorld(t testing.TB) *world {
 	}
 	rdb, prefix := redistest.New(t)
 	w := &world{t: t, signer: auth.NewSigner(priv, nil), priv: priv, rdb: rdb, prefix: prefix, deps: fake.Start(t, internalToken)}
-	w.dbURL = pgtest.NewURL(t, pgstore.Migrations())
+	w.dbURL = pgtest.NewURL(t, migrations.FS)
 
 	w.env = map[string]string{
 		"DATABASE_URL":              w.dbURL,

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"strings"
 	"time"
@@ -16,11 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
-	"github.com/peerprep/peerprep/services/chat/internal/postgres/migrations"
 )
-
-// Migrations returns the embedded goose migrations (migrations.FS).
-func Migrations() fs.FS { return migrations.FS }
 
 // Store implements chat.Store and the persistence sink.
 type Store struct{ db *pgxpool.Pool }

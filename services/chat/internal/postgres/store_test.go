@@ -13,11 +13,12 @@ import (
 
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/services/chat/internal/chat"
+	"github.com/peerprep/peerprep/services/chat/internal/postgres/migrations"
 )
 
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	return New(pgtest.New(t, Migrations()))
+	return New(pgtest.New(t, migrations.FS))
 }
 
 func message(room string, ms uint64, text string) chat.Message {

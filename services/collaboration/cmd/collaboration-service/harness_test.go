@@ -29,7 +29,7 @@ import (
 	"github.com/peerprep/peerprep/libs/postgres"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
-	pgstore "github.com/peerprep/peerprep/services/collaboration/internal/postgres"
+	"github.com/peerprep/peerprep/services/collaboration/internal/postgres/migrations"
 )
 
 // childEnv makes the test binary run the service instead of the tests, so
@@ -84,7 +84,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	_, prefix := redistest.New(t)
 	e := &env{t: t, priv: priv, history: fake.Start(t, internalToken)}
 	e.vars = map[string]string{
-		"DATABASE_URL":        pgtest.NewURL(t, pgstore.Migrations()),
+		"DATABASE_URL":        pgtest.NewURL(t, migrations.FS),
 		"REDIS_URL":           redistest.URL(),
 		"REDIS_KEY_PREFIX":    prefix,
 		"INTERNAL_API_TOKEN":  internalToken,

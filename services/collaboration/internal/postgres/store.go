@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -15,12 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
-	"github.com/peerprep/peerprep/services/collaboration/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
-
-// Migrations returns the embedded goose migrations.
-func Migrations() fs.FS { return migrations.FS }
 
 // Store implements session.Store and the document storage.
 type Store struct{ db *pgxpool.Pool }

@@ -13,15 +13,16 @@ import (
 
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/services/collaboration/internal/doc"
+	"github.com/peerprep/peerprep/services/collaboration/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/collaboration/internal/session"
 )
 
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	return New(pgtest.New(t, Migrations()))
+	return New(pgtest.New(t, migrations.FS))
 }
 
-func pgtestPool(t testing.TB) *pgxpool.Pool { return pgtest.New(t, Migrations()) }
+func pgtestPool(t testing.TB) *pgxpool.Pool { return pgtest.New(t, migrations.FS) }
 
 func newSession(t *testing.T, s *Store) session.Session { return newSessionTB(t, s) }
 

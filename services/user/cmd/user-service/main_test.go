@@ -22,7 +22,7 @@ import (
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/redistest"
 	"github.com/peerprep/peerprep/libs/servicetest"
-	pgstore "github.com/peerprep/peerprep/services/user/internal/postgres"
+	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 )
 
 func postJSON(t *testing.T, url string, body any, hdr ...string) (int, map[string]any) {
@@ -41,7 +41,7 @@ func testEnv(t *testing.T) map[string]string {
 	t.Helper()
 	_, prefix := redistest.New(t)
 	return map[string]string{
-		"DATABASE_URL":       pgtest.NewURL(t, pgstore.Migrations()),
+		"DATABASE_URL":       pgtest.NewURL(t, migrations.FS),
 		"REDIS_URL":          redistest.URL(),
 		"REDIS_KEY_PREFIX":   prefix,
 		"INTERNAL_API_TOKEN": "e2e-internal-token-0123456789",

@@ -16,6 +16,7 @@ import (
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/user/internal/password"
 	pgstore "github.com/peerprep/peerprep/services/user/internal/postgres"
+	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/user/internal/ratelimit"
 	"github.com/peerprep/peerprep/services/user/internal/user"
 )
@@ -36,7 +37,7 @@ type env struct {
 
 func newEnv(t testing.TB) env {
 	t.Helper()
-	pool := pgtest.New(t, pgstore.Migrations())
+	pool := pgtest.New(t, migrations.FS)
 	rdb, prefix := redistest.New(t)
 	priv, err := auth.GenerateKey()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 )
 
 // TestPurgeRefreshTokens: tokens expired or revoked before the cutoff go,
@@ -15,7 +16,7 @@ import (
 func TestPurgeRefreshTokens(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.New(t, Migrations())
+	pool := pgtest.New(t, migrations.FS)
 	s := New(pool)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	userID := uuid.NewString()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 )
 
 // TestLocalSigningKeyConcurrentFirstStart: replicas starting together on a
@@ -22,7 +23,7 @@ func TestLocalSigningKeyConcurrentFirstStart(t *testing.T) {
 
 func concurrentFirstStart(t *testing.T) {
 	ctx := context.Background()
-	s := New(pgtest.New(t, Migrations()))
+	s := New(pgtest.New(t, migrations.FS))
 	const replicas = 8
 	got := make([]string, replicas)
 	errs := make([]error, replicas)

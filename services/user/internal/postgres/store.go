@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -14,12 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/libs/postgres"
-	"github.com/peerprep/peerprep/services/user/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/user/internal/user"
 )
-
-// Migrations returns the embedded goose migrations (migrations.FS).
-func Migrations() fs.FS { return migrations.FS }
 
 // Store implements user.Store.
 type Store struct{ db *pgxpool.Pool }
