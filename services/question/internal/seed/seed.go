@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/signature"
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
 
@@ -55,7 +56,7 @@ func Drafts() ([]question.Draft, error) {
 	}
 	drafts := make([]question.Draft, len(entries))
 	for i, e := range entries {
-		sig, err := parseSignature(e.Signature)
+		sig, err := signature.Parse(e.Signature)
 		if err != nil {
 			return nil, fmt.Errorf("question %q: %w", e.Title, err)
 		}
