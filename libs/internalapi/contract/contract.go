@@ -33,8 +33,8 @@ type Target struct {
 	// DeleteUser deletes a user NewUser made; nil to skip that check.
 	DeleteUser func(t *testing.T, id string)
 
-	// Questions: the target is question-service, with at least one
-	// question.
+	// Questions: the target is question-service, loaded with the seed
+	// questions (every one has test cases).
 	Questions bool
 	// History: the target is history-service.
 	History bool
@@ -187,6 +187,10 @@ func questions(t *testing.T, c, stranger *internalapi.Client) {
 		t.Fatalf("tests of %s: %+v %v", q.ID, tests, err)
 	}
 	checkTests(t, q, tests)
+	if len(tests.Cases) == 0 {
+		// Targets hold seed questions (or the fake's SeedBank): all runnable.
+		t.Errorf("tests of %s: no cases, want the seed's", q.ID)
+	}
 	if bySlug, err := c.QuestionTests(ctx(t), q.Slug); err != nil || bySlug.QuestionID != q.ID || len(bySlug.Cases) != len(tests.Cases) {
 		t.Errorf("tests by slug %s: %+v %v", q.Slug, bySlug, err)
 	}

@@ -27,8 +27,8 @@ func namespace() uuid.UUID {
 }
 
 // entry is one question as questions.json writes it: the description as a
-// list of Markdown paragraphs (JSON has no multi-line strings) and one
-// function signature instead of five stubs.
+// list of Markdown paragraphs (JSON has no multi-line strings), one
+// function signature instead of five stubs, and the test cases.
 type entry struct {
 	Title       string   `json:"title"`
 	Difficulty  string   `json:"difficulty"`
@@ -44,6 +44,15 @@ type entry struct {
 	// InterviewerNotes: what to ask and look for in a mock interview.
 	InterviewerNotes []string `json:"interviewer_notes"`
 	Signature        string   `json:"signature"`
+	// Compare is the comparison mode where exact will not do ("" is exact).
+	Compare string `json:"compare"`
+	// TestCases are written by gen_cases.py, which computes each expected
+	// value with the question's reference solution.
+	TestCases []struct {
+		Input    json.RawMessage `json:"input"`
+		Expected json.RawMessage `json:"expected"`
+		Hidden   bool            `json:"hidden"`
+	} `json:"test_cases"`
 }
 
 // Drafts returns the seed set.
@@ -64,6 +73,10 @@ func Drafts() ([]question.Draft, error) {
 		for j, ex := range e.Examples {
 			examples[j] = question.Example(ex)
 		}
+		tests := &question.Tests{Signature: e.Signature, Compare: signature.Compare(e.Compare), Cases: make([]question.TestCase, len(e.TestCases))}
+		for j, c := range e.TestCases {
+			tests.Cases[j] = question.TestCase(c)
+		}
 		drafts[i] = question.Draft{
 			Title:            e.Title,
 			Difficulty:       question.Difficulty(e.Difficulty),
@@ -74,6 +87,7 @@ func Drafts() ([]question.Draft, error) {
 			Hints:            e.Hints,
 			InterviewerNotes: e.InterviewerNotes,
 			StarterCode:      starterCode(sig),
+			Tests:            tests,
 		}
 	}
 	return drafts, nil
