@@ -279,7 +279,7 @@ def dag(r, n, m, cycle):
 
 def collinear_points(r):
     pts = {(x, 3 * x + 7) for x in range(-40, 40, 3)}
-    while len(pts) < 150:
+    while len(pts) < 80:
         pts.add((r.randint(-10**4, 10**4), r.randint(-10**4, 10**4)))
     pts = [list(p) for p in pts]
     r.shuffle(pts)
@@ -326,7 +326,7 @@ def cases_for(slug, r):
     if slug == "valid-palindrome":
         return [[" "]], [["a"], [".,"], ["0P"], ["ab_a"], ["No 'x' in Nixon"], ["A man, a plan, a canal: Panama"], ["ab" * 400 + "ba" * 400], ["ab" * 400 + "ab" * 400]]
     if slug == "longest-palindromic-substring":
-        return [["racecar"], ["abacdfgdcaba"]], [["a"], ["ac" + "b" * 7 + "ca"], ["forgeeksskeegfor"], ["aaaa"], [word(r, 150, "ab") + "qwertytrewq" + word(r, 150, "cd")], ["z" * 300]]
+        return [["racecar"], ["abacdfgdcaba"]], [["a"], ["ac" + "b" * 7 + "ca"], ["forgeeksskeegfor"], ["aaaa"], [word(r, 150, "ab") + "qwertytrewq" + word(r, 150, "cd")], ["z" * 150]]
     if slug == "regular-expression-matching":
         return [["ab", ".*"]], [["a", "ab*"], ["aaa", "a*a"], ["ab", ".*c"], ["mississippi", "mis*is*p*."], ["mississippi", "mis*is*ip*."], ["aaaaaaaaaaaaaaaaaaab", "a*a*a*a*a*a*a*a*a*c"], ["abcdefghijklmnopqrst", "a.c.e.g.i.k.m.o.q.s."], ["b", "a*b*c*"]]
     if slug == "two-sum":
@@ -372,8 +372,8 @@ def cases_for(slug, r):
     if slug == "course-schedule":
         return [[1, []]], [[3, [[1, 0], [2, 1]]], [3, [[1, 0], [2, 1], [0, 2]]], [4, [[1, 0], [2, 0], [3, 1], [3, 2]]], dag(r, 300, 600, False), dag(r, 300, 600, True)]
     if slug == "word-ladder":
-        words = ladder_words(r, 300, 5)
-        return [["a", "c", ["a", "b", "c"]]], [["hot", "dog", ["hot", "dog"]], ["hit", "hot", ["hot"]], ["abc", "abd", ["abd", "abc"]], ["hit", "cog", ["hot", "cog", "dot", "dog", "hit", "lot", "log"]], [words[0], words[-1], words], [words[5], words[100], words[:200]]]
+        words = ladder_words(r, 150, 5)
+        return [["a", "c", ["a", "b", "c"]]], [["hot", "dog", ["hot", "dog"]], ["hit", "hot", ["hot"]], ["abc", "abd", ["abd", "abc"]], ["hit", "cog", ["hot", "cog", "dot", "dog", "hit", "lot", "log"]], [words[0], words[-1], words], [words[5], words[100], words[:120]]]
     if slug == "last-stone-weight":
         return [[[2, 2]]], [[[3, 7]], [[1, 1, 1]], [[10, 4, 2, 10]], [[1000] * 30], [ints(r, 30, 1, 1000)]]
     if slug == "top-k-frequent-elements":
@@ -395,7 +395,7 @@ def cases_for(slug, r):
     if slug == "climbing-stairs":
         return [[1]], [[4], [5], [10], [30], [44], [45]]
     if slug == "coin-change":
-        return [[[2, 5], 3]], [[[1], 1], [[2], 4], [[3, 7], 5], [[186, 419, 83, 408], 6249], [[2147483647], 2], [[1, 5, 10, 25], 999]]
+        return [[[2, 5], 3]], [[[1], 1], [[2], 4], [[3, 7], 5], [[186, 419, 83, 408], 1249], [[2147483647], 2], [[1, 5, 10, 25], 499]]
     if slug == "edit-distance":
         return [["", ""]], [["", "abc"], ["abc", ""], ["same", "same"], ["ab", "ba"], ["kitten", "sitting"], [word(r, 60), word(r, 60)]]
     if slug == "assign-cookies":
@@ -418,7 +418,7 @@ def cases_for(slug, r):
     if slug == "sum-of-two-integers-without-plus":
         return [[0, 0]], [[-1, 1], [-1000, -1000], [1000, 1000], [-7, -8], [999, -1000], [0, -5]]
     if slug == "shortest-path-visiting-all-nodes":
-        return [[[[]]]], [[[[1], [0]]], [[[1, 2], [0, 2], [0, 1]]], [[[1], [0, 2], [1, 3], [2]]], [[[1, 2, 3, 4], [0], [0], [0], [0]]], [connected_graph(r, 10, 4)], [connected_graph(r, 12, 2)]]
+        return [[[[]]]], [[[[1], [0]]], [[[1, 2], [0, 2], [0, 1]]], [[[1], [0, 2], [1, 3], [2]]], [[[1, 2, 3, 4], [0], [0], [0], [0]]], [connected_graph(r, 10, 4)], [connected_graph(r, 11, 2)]]
     if slug == "palindrome-number":
         return [[0]], [[7], [-1], [11], [1001], [1000021], [2147447412], [2147483647], [-2147483648]]
     if slug == "pow-x-n":
