@@ -372,8 +372,8 @@ def cases_for(slug, r):
     if slug == "course-schedule":
         return [[1, []]], [[3, [[1, 0], [2, 1]]], [3, [[1, 0], [2, 1], [0, 2]]], [4, [[1, 0], [2, 0], [3, 1], [3, 2]]], dag(r, 300, 600, False), dag(r, 300, 600, True)]
     if slug == "word-ladder":
-        words = ladder_words(r, 150, 5)
-        return [["a", "c", ["a", "b", "c"]]], [["hot", "dog", ["hot", "dog"]], ["hit", "hot", ["hot"]], ["abc", "abd", ["abd", "abc"]], ["hit", "cog", ["hot", "cog", "dot", "dog", "hit", "lot", "log"]], [words[0], words[-1], words], [words[5], words[100], words[:120]]]
+        words = ladder_words(r, 80, 5)
+        return [["a", "c", ["a", "b", "c"]]], [["hot", "dog", ["hot", "dog"]], ["hit", "hot", ["hot"]], ["abc", "abd", ["abd", "abc"]], ["hit", "cog", ["hot", "cog", "dot", "dog", "hit", "lot", "log"]], [words[0], words[-1], words], [words[5], words[70], words[:60]]]
     if slug == "last-stone-weight":
         return [[[2, 2]]], [[[3, 7]], [[1, 1, 1]], [[10, 4, 2, 10]], [[1000] * 30], [ints(r, 30, 1, 1000)]]
     if slug == "top-k-frequent-elements":
