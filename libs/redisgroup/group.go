@@ -197,3 +197,45 @@ func Fields(m redis.XMessage) map[string]string {
 	}
 	return f
 }
+
+// holdScript, for each entry of KEYS[1] that consumer ARGV[3] of group
+// ARGV[1] still holds: 'touch' (ARGV[2]) resets its idle time (work in
+// progress), 'release' makes it look long idle so anyone claims it at once.
+var holdScript = redis.NewScript(`
+local n = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[3]) > 0 then
+    if ARGV[2] == 'touch' then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'JUSTID')
+    else
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'IDLE', 86400000, 'JUSTID')
+    end
+    n = n + 1
+  end
+end
+return n
+`)
+
+// Touch tells the others that consumer still works on the entries of
+// stream it holds: their idle time starts again, so no one claims them.
+func (g Group) Touch(ctx context.Context, stream, consumer string, ids ...string) error {
+	return g.hold(ctx, "touch", stream, consumer, ids)
+}
+
+// Release hands the entries of stream that consumer holds to whoever
+// claims next, at once.
+func (g Group) Release(ctx context.Context, stream, consumer string, ids ...string) error {
+	return g.hold(ctx, "release", stream, consumer, ids)
+}
+
+func (g Group) hold(ctx context.Context, op, stream, consumer string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{g.name, op, consumer}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return groupErr(op, holdScript.Run(ctx, g.rdb, []string{stream}, args...).Err())
+}
