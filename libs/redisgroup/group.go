@@ -3,8 +3,10 @@
 // works off: creating the group (again, after Redis lost its data), reading
 // new entries, claiming entries a dead consumer held too long (XAUTOCLAIM),
 // acknowledging them, and forgetting consumers of replicas long gone. A
-// Worker runs those steps in a loop around a handler; services with a
-// loop of their own (many streams, jobs in flight) use the Group steps.
+// Worker runs those steps in a loop around a service's handler: chat's
+// persister (one stream, batches), collaboration's persister (the streams
+// of the sessions a replica hosts) and matching's setup jobs (one entry at
+// a time, many at once, handed over at shutdown).
 package redisgroup
 
 import (
