@@ -102,13 +102,8 @@ func TestWorkerDrainsOnStop(t *testing.T) {
 // Claim with idle 0 takes over what another consumer holds.
 func TestWorkerDrainAndClaimNow(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
+	rdb, g, s := newStream(t)
 	ctx := context.Background()
-	s := prefix + "s"
-	g := redisgroup.New(rdb, "g")
-	if err := g.Ensure(ctx, s); err != nil {
-		t.Fatal(err)
-	}
 	add(t, rdb, s, "held")
 	if _, err := g.Read(ctx, "other", ">", 10, -1, s); err != nil {
 		t.Fatal(err)
@@ -124,10 +119,10 @@ func TestWorkerDrainAndClaimNow(t *testing.T) {
 			}
 			return nil
 		}}
-	if err := w.Drain(ctx, ">", s, prefix+"missing"); err != nil {
+	if err := w.Drain(ctx, ">", s, s+"-missing"); err != nil {
 		t.Fatal(err)
 	}
-	if rdb.Exists(ctx, prefix+"missing").Val() != 0 {
+	if rdb.Exists(ctx, s+"-missing").Val() != 0 {
 		t.Fatal("Drain created a stream")
 	}
 	if err := w.Claim(ctx, 0, s); err != nil {
@@ -147,13 +142,8 @@ func TestWorkerDrainAndClaimNow(t *testing.T) {
 // consumer takes them over at once.
 func TestWorkerHandleOne(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
+	rdb, g, s := newStream(t)
 	ctx := context.Background()
-	s := prefix + "s"
-	g := redisgroup.New(rdb, "g")
-	if err := g.Ensure(ctx, s); err != nil {
-		t.Fatal(err)
-	}
 	var running, most atomic.Int32
 	var mu sync.Mutex
 	done := map[string]int{}
