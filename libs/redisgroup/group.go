@@ -181,6 +181,9 @@ func (g Group) Prune(ctx context.Context, stream, keep string, idle time.Duratio
 
 // Sleep waits for d or until ctx ends, whichever is first.
 func Sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

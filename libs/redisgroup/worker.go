@@ -1,6 +1,7 @@
 package redisgroup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -94,45 +95,21 @@ type Task struct {
 func (w *Worker) defaults() { w.once.Do(w.setDefaults) }
 
 func (w *Worker) setDefaults() {
-	if w.Batch <= 0 {
-		w.Batch = 256
-	}
-	if w.Block <= 0 {
-		w.Block = time.Second
-	}
-	if w.Poll <= 0 {
-		w.Poll = 200 * time.Millisecond
-	}
-	if w.ClaimIdle <= 0 {
-		w.ClaimIdle = 30 * time.Second
-	}
-	if w.ClaimEvery <= 0 {
-		w.ClaimEvery = min(w.ClaimIdle/2, 5*time.Second)
-	}
-	if w.ClaimRounds <= 0 {
-		w.ClaimRounds = 100
-	}
-	if w.ReadRounds <= 0 {
-		w.ReadRounds = 20
-	}
-	if w.PruneEvery <= 0 {
-		w.PruneEvery = time.Minute
-	}
-	if w.PruneIdle <= 0 {
-		w.PruneIdle = time.Hour
-	}
+	w.Batch = cmp.Or(w.Batch, 256)
+	w.Block = cmp.Or(w.Block, time.Second)
+	w.Poll = cmp.Or(w.Poll, 200*time.Millisecond)
+	w.ClaimIdle = cmp.Or(w.ClaimIdle, 30*time.Second)
+	w.ClaimEvery = cmp.Or(w.ClaimEvery, min(w.ClaimIdle/2, 5*time.Second))
+	w.ClaimRounds = cmp.Or(w.ClaimRounds, 100)
+	w.ReadRounds = cmp.Or(w.ReadRounds, 20)
+	w.PruneEvery = cmp.Or(w.PruneEvery, time.Minute)
+	w.PruneIdle = cmp.Or(w.PruneIdle, time.Hour)
 	if w.Backoff == nil {
 		w.Backoff = func(n int) time.Duration { return min(time.Duration(n)*200*time.Millisecond, 3*time.Second) }
 	}
-	if w.AckTimeout <= 0 {
-		w.AckTimeout = 10 * time.Second
-	}
-	if w.Concurrency <= 0 {
-		w.Concurrency = 256
-	}
-	if w.Heartbeat <= 0 {
-		w.Heartbeat = time.Second
-	}
+	w.AckTimeout = cmp.Or(w.AckTimeout, 10*time.Second)
+	w.Concurrency = cmp.Or(w.Concurrency, 256)
+	w.Heartbeat = cmp.Or(w.Heartbeat, time.Second)
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
@@ -150,18 +127,19 @@ func (w *Worker) streams() []string {
 // acknowledged; nothing new is read (but see DrainOnStop and HandleOne).
 func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
-	if w.Streams == nil {
-		_ = w.Group.Ensure(ctx, w.Stream) // failures show, and are retried, in the loop
-	}
 	var stopJobs func()
 	if w.HandleOne != nil {
 		stopJobs = w.jobs.start(ctx, w)
 	}
-	lastClaim, lastPrune := time.Time{}, time.Now()
-	lastTask := make([]time.Time, len(w.Tasks))
+	tasks := w.Tasks
+	if w.Streams == nil {
+		tasks = append([]Task{{Every: w.PruneEvery, Do: w.prune}}, tasks...)
+	}
+	lastTask := make([]time.Time, len(tasks))
 	for i := range lastTask {
 		lastTask[i] = time.Now()
 	}
+	var lastClaim time.Time
 	var recent []string // the streams of the last round
 	failures := 0
 	for ctx.Err() == nil {
@@ -172,25 +150,21 @@ func (w *Worker) Run(ctx context.Context) {
 			err = w.Claim(ctx, w.ClaimIdle, recent...)
 		}
 		if err == nil {
-			err = w.readNew(ctx, recent)
-		}
-		if err == nil && w.Streams == nil && time.Since(lastPrune) > w.PruneEvery {
-			lastPrune = time.Now()
-			if n, perr := w.Group.Prune(ctx, w.Stream, w.Consumer, w.PruneIdle); n > 0 {
-				w.Log.Info("forgot consumers of replicas long gone", "consumers", n)
-			} else if perr != nil && ctx.Err() == nil {
-				w.Log.Warn("pruning idle consumers failed", "error", perr.Error())
+			err = w.read(ctx, ">", true, recent)
+			// With Streams, the next round is Poll away; with one stream,
+			// read stopped at a short batch: the stream is drained, so let a
+			// few more entries gather rather than paying a round for each.
+			pause := w.Gather
+			if w.Streams != nil {
+				pause = w.Poll
 			}
+			Sleep(ctx, pause)
 		}
-		for i, t := range w.Tasks {
+		for i, t := range tasks {
 			if ctx.Err() == nil && time.Since(lastTask[i]) >= t.Every {
 				lastTask[i] = time.Now()
 				t.Do(ctx)
 			}
-		}
-		if IsNoGroup(err) && w.Streams == nil {
-			w.Log.Warn("consumer group missing (Redis lost its data?); creating it again", "group", w.Group.name)
-			err = w.Group.Ensure(ctx, w.Stream)
 		}
 		if err == nil || ctx.Err() != nil {
 			failures = 0
@@ -208,7 +182,7 @@ func (w *Worker) Run(ctx context.Context) {
 	if w.DrainOnStop {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.AckTimeout)
 		defer cancel()
-		streams := union(recent, w.streams())
+		streams := slices.Compact(slices.Sorted(slices.Values(slices.Concat(recent, w.streams()))))
 		for _, from := range []string{"0", ">"} {
 			if err := w.Drain(dctx, from, streams...); err != nil {
 				w.Log.Warn("handling held and new entries at shutdown failed", "error", err.Error())
@@ -217,29 +191,12 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-func (w *Worker) readNew(ctx context.Context, streams []string) error {
-	if w.Streams != nil {
-		err := w.read(ctx, ">", true, streams)
-		Sleep(ctx, w.Poll)
-		return err
+func (w *Worker) prune(ctx context.Context) {
+	if n, err := w.Group.Prune(ctx, w.Stream, w.Consumer, w.PruneIdle); n > 0 {
+		w.Log.Info("forgot consumers of replicas long gone", "consumers", n)
+	} else if err != nil && ctx.Err() == nil {
+		w.Log.Warn("pruning idle consumers failed", "error", err.Error())
 	}
-	res, err := w.Group.Read(ctx, w.Consumer, ">", w.Batch, w.Block, w.Stream)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, s := range res {
-		n += len(s.Messages)
-	}
-	if err := w.handle(ctx, res, false); err != nil {
-		return err
-	}
-	if n < int(w.Batch) && w.Gather > 0 {
-		// A short batch means the stream is drained: let a few more
-		// entries gather rather than paying a round for each.
-		Sleep(ctx, w.Gather)
-	}
-	return nil
 }
 
 const streamsPerRead = 64
@@ -277,16 +234,25 @@ func (w *Worker) read(ctx context.Context, from string, create bool, streams []s
 	return errors.Join(errs...)
 }
 
+// readChunk reads; the loop's read of one Stream (create) waits up to
+// Block for entries, every other read returns at once.
 func (w *Worker) readChunk(ctx context.Context, from string, create bool, streams []string) ([]redis.XStream, error) {
-	res, err := w.Group.Read(ctx, w.Consumer, from, w.Batch, -1, streams...)
+	block := time.Duration(-1)
+	if create && w.Streams == nil {
+		block = w.Block
+	}
+	res, err := w.Group.Read(ctx, w.Consumer, from, w.Batch, block, streams...)
 	if !IsNoGroup(err) {
 		return res, err
 	}
 	if create {
+		if w.Streams == nil {
+			w.Log.Warn("consumer group missing (Redis lost its data?); creating it again", "group", w.Group.name)
+		}
 		if err := w.Group.EnsureTTL(ctx, w.StreamTTL, streams...); err != nil {
 			return nil, err
 		}
-		return w.Group.Read(ctx, w.Consumer, from, w.Batch, -1, streams...)
+		return w.Group.Read(ctx, w.Consumer, from, w.Batch, block, streams...)
 	}
 	res, err = nil, nil
 	for _, s := range streams {
@@ -310,7 +276,7 @@ func (w *Worker) full(got []redis.XStream) bool {
 
 // Claim takes over, and handles, the entries of the streams pending for
 // at least idle (0: all of them, whoever holds them). Missing streams are
-// skipped with Streams.
+// skipped with Streams; Stream's group is created again.
 func (w *Worker) Claim(ctx context.Context, idle time.Duration, streams ...string) error {
 	w.defaults()
 	var errs []error
@@ -318,8 +284,11 @@ func (w *Worker) Claim(ctx context.Context, idle time.Duration, streams ...strin
 		err := w.Group.Claim(ctx, s, w.Consumer, idle, w.Batch, w.ClaimRounds, func(msgs []redis.XMessage) error {
 			return w.handle(ctx, []redis.XStream{{Stream: s, Messages: msgs}}, true)
 		})
-		if IsNoGroup(err) && w.Streams != nil {
-			err = nil
+		if IsNoGroup(err) {
+			err = nil // a missing stream of Streams; the read creates Stream's group
+			if w.Streams == nil {
+				err = w.Group.Ensure(ctx, s)
+			}
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -385,12 +354,6 @@ func ids(msgs []redis.XMessage) []string {
 		out[i] = m.ID
 	}
 	return out
-}
-
-func union(a, b []string) []string {
-	out := slices.Concat(a, b)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // jobs are the entries a Worker with HandleOne has in progress.

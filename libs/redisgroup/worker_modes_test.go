@@ -206,3 +206,19 @@ func TestWorkerHandleOne(t *testing.T) {
 		t.Fatalf("claimed %v after the shutdown, want the released entry", taken)
 	}
 }
+
+// A Worker on a stream that does not exist yet creates it with its group,
+// however often it claims.
+func TestWorkerCreatesItsGroup(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	k := &sink{}
+	stop := start(&redisgroup.Worker{Group: redisgroup.New(rdb, "g"), Stream: prefix + "s", Consumer: "me", Handle: k.handle,
+		Block: 10 * time.Millisecond, ClaimEvery: time.Nanosecond, Backoff: func(int) time.Duration { return time.Millisecond }})
+	defer stop()
+	apitest.Eventually(t, 5*time.Second, "the group created", func() bool {
+		return len(rdb.XInfoGroups(context.Background(), prefix+"s").Val()) == 1
+	})
+	add(t, rdb, prefix+"s", "first")
+	apitest.Eventually(t, 5*time.Second, "the entry handled", func() bool { return len(k.values()) == 1 })
+}
