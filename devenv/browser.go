@@ -169,9 +169,9 @@ func (pl *platform) promote(ctx context.Context, username string) (int, error) {
 }
 
 // recordAttempts posts each body to history-service's internal
-// POST /internal/attempts through the internal gateway, eight at a time.
+// POST /internal/attempts on one of its ready instances, eight at a time.
 func (pl *platform) recordAttempts(ctx context.Context, bodies []json.RawMessage) (int, error) {
-	url := pl.wiring.DiscoveryURL + "/history-service-api/internal/attempts"
+	url := pl.instanceURL("history") + "/history-service-api/internal/attempts"
 	client := &http.Client{Timeout: 30 * time.Second}
 	var (
 		mu       sync.Mutex

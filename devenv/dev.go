@@ -17,11 +17,11 @@ func (e *Env) Dev(ctx context.Context) error {
 		return err
 	}
 	pl, err := e.preparePlatform(ctx, platformConfig{
-		Replicas:     replicas,
-		PublicAddr:   cmp.Or(e.Getenv("PEERPREP_GATEWAY_ADDR"), ":8080"),
-		InternalAddr: internalGatewayAddr,
-		Stdout:       e.Stdout,
-		Stderr:       e.Stderr,
+		Replicas:   replicas,
+		PublicAddr: cmp.Or(e.Getenv("PEERPREP_GATEWAY_ADDR"), ":8080"),
+		DNSAddr:    cloudMapAddr,
+		Stdout:     e.Stdout,
+		Stderr:     e.Stderr,
 	})
 	if err != nil {
 		return err
@@ -32,9 +32,10 @@ func (e *Env) Dev(ctx context.Context) error {
 	return e.supervise(ctx, pl.procs, pl.out, pl.PublicURL, pl.routed)
 }
 
-// internalGatewayAddr is where services reach each other locally: it
-// spreads calls over every instance, as Cloud Map's multivalue answers do.
-const internalGatewayAddr = "127.0.0.1:8090"
+// cloudMapAddr is the Cloud Map stand-in's DNS server (UDP): services
+// resolve each other's instances there, as Cloud Map's multivalue
+// answers list the tasks, and call them directly.
+const cloudMapAddr = "127.0.0.1:8090"
 
 // replicas is PEERPREP_REPLICAS: instances per service, 1–5 (def when unset).
 func (e *Env) replicas(def int) (int, error) {

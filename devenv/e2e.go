@@ -96,13 +96,13 @@ func (e *Env) withTestPlatform(ctx context.Context, ns string, fn func(context.C
 	e.logf("%s: services log to %s", ns, logPath)
 
 	pl, err := e.preparePlatform(ctx, platformConfig{
-		Replicas:     replicas,
-		PublicAddr:   "127.0.0.1:0",
-		InternalAddr: "127.0.0.1:0",
-		FreePorts:    true,
-		Namespace:    ns,
-		Stdout:       logFile,
-		Stderr:       logFile,
+		Replicas:   replicas,
+		PublicAddr: "127.0.0.1:0",
+		DNSAddr:    "127.0.0.1:0",
+		FreePorts:  true,
+		Namespace:  ns,
+		Stdout:     logFile,
+		Stderr:     logFile,
 	})
 	if err != nil {
 		return err
@@ -214,7 +214,8 @@ func awaitStartup(ctx context.Context, started []*process, exits <-chan exit) ([
 // printTail prints the last n lines of the file at path, leaving out
 // health-probe access lines (every instance logs them at start-up and while
 // draining: they would push out the lines that explain a failure). With
-// label set, only that instance's lines.
+// label set, only that instance's lines (its service's, when the services
+// write the file themselves).
 func (e *Env) printTail(path string, n int, label string) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -226,7 +227,7 @@ func (e *Env) printTail(path string, n int, label string) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		l := sc.Text()
-		if strings.Contains(l, `"route":"/health/`) || (label != "" && !strings.HasPrefix(l, "["+label+"] ")) {
+		if strings.Contains(l, `"route":"/health/`) || (label != "" && !ofInstance(l, label)) {
 			continue
 		}
 		lines = append(lines, l)
@@ -245,6 +246,14 @@ func (e *Env) printTail(path string, n int, label string) {
 		_, _ = io.WriteString(w, l+"\n")
 	}
 	w.Flush()
+}
+
+// ofInstance reports whether log line l is the instance label's: prefixed
+// with it, or (services writing the log file themselves) a JSON line of
+// its service, whichever instance.
+func ofInstance(l, label string) bool {
+	service, _, _ := strings.Cut(label, "#")
+	return strings.HasPrefix(l, "["+label+"] ") || strings.Contains(l, `"service":"`+service+`"`)
 }
 
 // E2ERolling runs the rolling-restart check for the current process.

@@ -1,6 +1,7 @@
 package devenv
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -19,27 +22,35 @@ import (
 
 // platformConfig says how to lay out a local platform.
 type platformConfig struct {
-	Replicas     int
-	PublicAddr   string // the ALB stand-in: ":8080", or "127.0.0.1:0" for any free port
-	InternalAddr string // the Cloud Map stand-in
-	FreePorts    bool   // instances on free ports instead of 81xx, 82xx, …
+	Replicas   int
+	PublicAddr string // the ALB stand-in: ":8080", or "127.0.0.1:0" for any free port
+	DNSAddr    string // the Cloud Map stand-in's DNS server (UDP)
+	// FreePorts: each service on a free port instead of its 81xx. Its
+	// instances share the port, each on its own loopback address
+	// (127.0.0.1, 127.0.0.2, …), as each task has its own IP in AWS.
+	FreePorts bool
 	// Namespace, when set, gives the platform databases peerprep_<ns>_<name>
 	// and the Redis key prefix peerprep-<ns>:, both emptied first, so a
 	// test run starts from nothing and never touches `mage dev`'s data.
-	Namespace      string
-	Stdout, Stderr io.Writer // where the services' prefixed log lines go
+	Namespace string
+	// Stdout, Stderr are where the services' log lines go. An *os.File
+	// (the terminal, a log file) is handed to the services as theirs:
+	// nothing re-writes their lines (JSON lines name their service).
+	// Another writer gets each line prefixed with the instance's label.
+	Stdout, Stderr io.Writer
 }
 
 // platform is a prepared local deployment: databases migrated and seeded,
 // binaries built, gateways listening, service processes ready to start.
 type platform struct {
-	PublicURL        string
-	public, internal *Gateway
-	procs            []*process
-	out              *sync.Mutex // one log line at a time from every service
-	wiring           wiring
-	closers          []func()
-	unreached        atomic.Int64 // requests the gateways could not deliver to the instance they picked
+	PublicURL string
+	public    *Gateway
+	cloudMap  *cloudMap
+	procs     []*process
+	out       *sync.Mutex // one log line at a time from every service
+	wiring    wiring
+	closers   []func()
+	unreached atomic.Int64 // requests the gateway could not deliver to the instance it picked
 }
 
 // preparePlatform does everything up to starting the services.
@@ -94,53 +105,81 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 		return nil, err
 	}
 
-	// Listen first: the services must know where discovery is, and with
-	// free ports the public address is only known now.
+	// Listen first: with free ports the public address is only known now.
 	publicLn, err := net.Listen("tcp", cfg.PublicAddr)
 	if err != nil {
 		return nil, fmt.Errorf("gateway on %s: %w", cfg.PublicAddr, err)
 	}
 	pl.closers = append(pl.closers, func() { _ = publicLn.Close() })
-	internalLn, err := net.Listen("tcp", cfg.InternalAddr)
-	if err != nil {
-		return nil, fmt.Errorf("internal gateway on %s: %w", cfg.InternalAddr, err)
-	}
-	pl.closers = append(pl.closers, func() { _ = internalLn.Close() })
 	pl.PublicURL = "http://" + localAddr(publicLn.Addr())
-	pl.wiring.DiscoveryURL = "http://" + internalLn.Addr().String()
 	pl.wiring.CORSOrigin = browserOrigins(publicLn.Addr())
 
-	instances := map[string][]string{}
-	ports := newPortPicker()
+	// Where each service listens: its own port, one loopback address per
+	// instance. The table the services learn each other's ports from
+	// says the same.
+	if cfg.FreePorts {
+		ports := newPortPicker()
+		table = slices.Clone(table)
+		for i := range table {
+			if table[i].Port, err = ports.next(); err != nil {
+				return nil, err
+			}
+		}
+		svcs = presentServices(e.Root, table)
+	}
+	type placed struct {
+		Service
+		replica int
+	}
+	var all []placed
 	for _, s := range svcs {
 		for i := range cfg.Replicas {
 			inst := s
-			inst.Port = s.Port + 100*i // 8101, 8201, …
-			if cfg.FreePorts {
-				if inst.Port, err = ports.next(); err != nil {
-					return nil, err
-				}
+			if i > 0 {
+				inst.Host = "127.0.0." + strconv.Itoa(1+i)
 			}
-			env, err := serviceEnv(e.Environ(), inst, table, pl.wiring)
-			if err != nil {
-				return nil, err
-			}
-			label := inst.Binary()
-			if cfg.Replicas > 1 {
-				label = fmt.Sprintf("%s#%d", inst.Binary(), i+1)
-			}
-			instances[s.Name] = append(instances[s.Name], inst.LocalURL())
-			pl.procs = append(pl.procs, &process{
-				svc:    inst,
-				label:  label,
-				first:  i == 0,
-				bin:    filepath.Join(e.Root, filepath.FromSlash(s.BinaryPath())),
-				dir:    filepath.Join(e.Root, filepath.FromSlash(s.Dir)),
-				env:    env,
-				stdout: newPrefixWriter(pl.out, cfg.Stdout, "["+label+"] "),
-				stderr: newPrefixWriter(pl.out, cfg.Stderr, "["+label+"] "),
-			})
+			all = append(all, placed{inst, i})
 		}
+	}
+	pl.wiring.Namespace = cmp.Or(cfg.Namespace, "dev") + ".peerprep.local"
+	healthy := func(s Service) bool { return pl.public.Healthy(s.LocalURL()) }
+	var insts []Service
+	for _, p := range all {
+		insts = append(insts, p.Service)
+	}
+	if pl.cloudMap, err = startCloudMap(cfg.DNSAddr, pl.wiring.Namespace, insts, healthy); err != nil {
+		return nil, fmt.Errorf("Cloud Map stand-in (DNS) on %s: %w", cfg.DNSAddr, err)
+	}
+	pl.closers = append(pl.closers, pl.cloudMap.close)
+	pl.wiring.DNSServer = pl.cloudMap.addr
+
+	instances := map[string][]string{}
+	direct := logFile(cfg.Stdout) != nil && logFile(cfg.Stderr) != nil
+	for _, inst := range all {
+		env, err := serviceEnv(e.Environ(), inst.Service, table, pl.wiring)
+		if err != nil {
+			return nil, err
+		}
+		label := inst.Binary()
+		if cfg.Replicas > 1 {
+			label = fmt.Sprintf("%s#%d", inst.Binary(), inst.replica+1)
+		}
+		instances[inst.Name] = append(instances[inst.Name], inst.LocalURL())
+		p := &process{
+			svc:    inst.Service,
+			label:  label,
+			first:  inst.replica == 0,
+			bin:    filepath.Join(e.Root, filepath.FromSlash(inst.BinaryPath())),
+			dir:    filepath.Join(e.Root, filepath.FromSlash(inst.Dir)),
+			env:    env,
+			stdout: cfg.Stdout,
+			stderr: cfg.Stderr,
+		}
+		if !direct {
+			p.stdout = newPrefixWriter(pl.out, cfg.Stdout, "["+label+"] ")
+			p.stderr = newPrefixWriter(pl.out, cfg.Stderr, "["+label+"] ")
+		}
+		pl.procs = append(pl.procs, p)
 	}
 	for _, p := range pl.procs {
 		if !p.svc.Database || !p.first {
@@ -158,30 +197,22 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 		}
 	}
 
-	// The ALB stand-in for browsers and the Cloud Map stand-in between
-	// services, both routing by deploy/services.yaml.
+	// The ALB stand-in for browsers, routing by deploy/services.yaml. Its
+	// health checks are also what the Cloud Map stand-in answers by.
 	gctx, stopChecks := context.WithCancel(context.WithoutCancel(ctx))
 	pl.closers = append(pl.closers, stopChecks)
 	pl.public = NewGateway(true, instances, svcs)
-	pl.internal = NewGateway(false, instances, svcs)
 	gwLog := newPrefixWriter(pl.out, cfg.Stderr, "[gateway] ")
-	for _, g := range []*Gateway{pl.public, pl.internal} {
-		g.OnUnreached = func(instance string, err error) {
-			pl.unreached.Add(1)
-			fmt.Fprintf(gwLog, "%s unreachable (%v); request offered to another instance\n", instance, err)
-		}
+	pl.public.OnUnreached = func(instance string, err error) {
+		pl.unreached.Add(1)
+		fmt.Fprintf(gwLog, "%s unreachable (%v); request offered to another instance\n", instance, err)
 	}
-	for _, g := range []struct {
-		ln net.Listener
-		g  *Gateway
-	}{{publicLn, pl.public}, {internalLn, pl.internal}} {
-		go g.g.CheckHealth(gctx)
-		// As the services: a request's body is bounded as its headers are
-		// (a slow body is not held), proxied WebSockets are not.
-		srv := &http.Server{Handler: server.ReadDeadline(gatewayReadTimeout)(g.g), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(server.JSONErrors(srv, g.ln)) }()
-		pl.closers = append(pl.closers, func() { _ = srv.Close() })
-	}
+	go pl.public.CheckHealth(gctx)
+	// As the services: a request's body is bounded as its headers are (a
+	// slow body is not held), proxied WebSockets are not.
+	srv := &http.Server{Handler: server.ReadDeadline(gatewayReadTimeout)(pl.public), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(server.JSONErrors(srv, publicLn)) }()
+	pl.closers = append(pl.closers, func() { _ = srv.Close() })
 	return pl, nil
 }
 
@@ -197,10 +228,32 @@ func (pl *platform) close() {
 	pl.closers = nil
 }
 
-// routed reports whether the gateways that know the instance (both, or
-// only the public one for the web app) route to it now.
+// routed reports whether the gateway routes to the instance now (and so
+// the Cloud Map stand-in answers with it).
 func (pl *platform) routed(p *process) bool {
-	return pl.public.Healthy(p.svc.LocalURL()) && (p.svc.Default || pl.internal.Healthy(p.svc.LocalURL()))
+	return pl.public.Healthy(p.svc.LocalURL())
+}
+
+// instanceURL is the base URL of a ready instance of the service named
+// name (the first one when none is ready).
+func (pl *platform) instanceURL(name string) string {
+	var first string
+	for _, p := range pl.procs {
+		if p.svc.Name != name {
+			continue
+		}
+		if pl.routed(p) {
+			return p.svc.LocalURL()
+		}
+		first = cmp.Or(first, p.svc.LocalURL())
+	}
+	return first
+}
+
+// logFile is w when it is a file the services can write to themselves.
+func logFile(w io.Writer) *os.File {
+	f, _ := w.(*os.File)
+	return f
 }
 
 // browserOrigins are the origins a browser may load the app from on this

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -26,7 +27,7 @@ type process struct {
 	first          bool   // the instance that runs migrations
 	bin, dir       string
 	env            []string
-	stdout, stderr *prefixWriter
+	stdout, stderr io.Writer // a file the process writes itself, or a *prefixWriter
 
 	cmd      *exec.Cmd
 	done     chan struct{} // closed when cmd has exited
@@ -42,8 +43,7 @@ func (p *process) oneOff(ctx context.Context, sub string) error {
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = p.dir, p.env, p.stdout, p.stderr
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
-	p.stdout.Flush()
-	p.stderr.Flush()
+	p.flush()
 	return err
 }
 
@@ -63,13 +63,21 @@ func (p *process) start(exits chan<- exit) error {
 	cmd, done := p.cmd, p.done
 	go func() {
 		err := cmd.Wait()
-		p.stdout.Flush()
-		p.stderr.Flush()
+		p.flush()
 		requested := p.stopping.Load() // before done: restart resets it after
 		close(done)
 		exits <- exit{p, err, requested}
 	}()
 	return nil
+}
+
+// flush writes out the partial last lines a prefixWriter holds back.
+func (p *process) flush() {
+	for _, w := range []io.Writer{p.stdout, p.stderr} {
+		if pw, ok := w.(*prefixWriter); ok {
+			pw.Flush()
+		}
+	}
 }
 
 func (p *process) signal(sig os.Signal) {

@@ -3,6 +3,7 @@ package devenv
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ type Service struct {
 	Name     string // short name: "user"; the binary is "user-service"
 	Dir      string // module directory, relative to the root
 	Port     int    // local port of the first instance, 81xx
+	Host     string // loopback address of the instance; "" is 127.0.0.1
 	Prefix   string // ALB path prefix, "/user-service-api"; "" for the default route
 	Priority int    // ALB listener rule priority
 	Default  bool   // the ALB's default route: the web app, for paths no prefix claims
@@ -54,7 +56,16 @@ const defaultDatabasePrefix = "peerprep_"
 func (s Service) URLVar() string { return strings.ToUpper(s.Name) + "_SERVICE_URL" }
 
 // LocalURL is where the service listens in local dev.
-func (s Service) LocalURL() string { return "http://127.0.0.1:" + strconv.Itoa(s.Port) }
+func (s Service) LocalURL() string { return "http://" + s.Addr() }
+
+// Addr is the instance's host:port.
+func (s Service) Addr() string { return net.JoinHostPort(s.IP(), strconv.Itoa(s.Port)) }
+
+// IP is the instance's loopback address.
+func (s Service) IP() string { return cmp.Or(s.Host, "127.0.0.1") }
+
+// discoveryName is the service's name in the Cloud Map namespace.
+func (s Service) discoveryName(namespace string) string { return s.Binary() + "." + namespace }
 
 // BinaryPath is where Build puts the service's binary, relative to the root.
 func (s Service) BinaryPath() string { return s.Dir + "/bin/" + s.Binary() }
@@ -81,10 +92,14 @@ type wiring struct {
 	RedisURL         string
 	InternalToken    string
 	LogLevel         string
-	DiscoveryURL     string // when set, every <NAME>_SERVICE_URL points here (the internal gateway)
-	DatabasePrefix   string // "" = defaultDatabasePrefix
-	RedisKeyPrefix   string // "" = the services' default
-	CORSOrigin       string // "" = http://localhost:8080
+	// DNSServer, when set, is the Cloud Map stand-in: every
+	// <NAME>_SERVICE_URL names the service in Namespace, which the
+	// services resolve there to the addresses of its instances.
+	DNSServer      string
+	Namespace      string
+	DatabasePrefix string // "" = defaultDatabasePrefix
+	RedisKeyPrefix string // "" = the services' default
+	CORSOrigin     string // "" = http://localhost:8080
 }
 
 func (w wiring) databaseName(s Service) string {
@@ -108,7 +123,7 @@ func serviceDatabaseURL(adminURL, database string) (string, error) {
 func managedVar(key string) bool {
 	switch key {
 	case "PORT", "ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX",
-		"INTERNAL_API_TOKEN", "CORS_ALLOWED_ORIGINS":
+		"INTERNAL_API_TOKEN", "CORS_ALLOWED_ORIGINS", "LISTEN_HOST", "DISCOVERY_NAMESPACE", "DISCOVERY_DNS_SERVER":
 		return true
 	}
 	return strings.HasSuffix(key, "_SERVICE_URL")
@@ -134,6 +149,9 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		"ENVIRONMENT=local",
 		"LOG_LEVEL="+logLevel,
 	)
+	if s.Host != "" {
+		env = append(env, "LISTEN_HOST="+s.Host)
+	}
 	if s.Database {
 		dbURL, err := serviceDatabaseURL(w.AdminDatabaseURL, w.databaseName(s))
 		if err != nil {
@@ -152,13 +170,16 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 	if w.RedisKeyPrefix != "" {
 		env = append(env, "REDIS_KEY_PREFIX="+w.RedisKeyPrefix)
 	}
+	if w.DNSServer != "" {
+		env = append(env, "DISCOVERY_NAMESPACE="+w.Namespace, "DISCOVERY_DNS_SERVER="+w.DNSServer)
+	}
 	for _, other := range table {
 		if other.Default {
 			continue // browsers reach it, services never do
 		}
 		u := other.LocalURL()
-		if w.DiscoveryURL != "" {
-			u = w.DiscoveryURL
+		if w.DNSServer != "" {
+			u = "http://" + net.JoinHostPort(other.discoveryName(w.Namespace), strconv.Itoa(other.Port))
 		}
 		env = append(env, other.URLVar()+"="+u)
 	}

@@ -121,6 +121,30 @@ func TestServiceEnv(t *testing.T) {
 		}
 	})
 
+	t.Run("with the Cloud Map stand-in, services are named in its namespace at their ports", func(t *testing.T) {
+		t.Parallel()
+		w := w
+		w.DNSServer, w.Namespace = "127.0.0.1:8090", "dev.peerprep.local"
+		second := byName(t, table, "matching")
+		second.Host = "127.0.0.2"
+		env, err := serviceEnv(inherited, second, table, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := envMap(t, env)
+		for k, want := range map[string]string{
+			"LISTEN_HOST":          "127.0.0.2",
+			"PORT":                 "8103",
+			"DISCOVERY_NAMESPACE":  "dev.peerprep.local",
+			"DISCOVERY_DNS_SERVER": "127.0.0.1:8090",
+			"USER_SERVICE_URL":     "http://user-service.dev.peerprep.local:8101",
+		} {
+			if got[k] != want {
+				t.Errorf("%s = %q, want %q", k, got[k], want)
+			}
+		}
+	})
+
 	t.Run("a chosen log level and database server carry through", func(t *testing.T) {
 		t.Parallel()
 		w := w

@@ -32,10 +32,17 @@ type Base struct {
 	RedisURL           string
 	RedisKeyPrefix     string
 	DiscoveryNamespace string
-	InternalToken      string
-	JWTPublicKeys      string // optional static keys instead of the JWKS
-	CORSOrigins        []string
-	ShutdownDrain      time.Duration
+	// DiscoveryDNSServer is the "host:port" discovery asks instead of the
+	// system resolver (the local platform's Cloud Map stand-in); "" in AWS.
+	DiscoveryDNSServer string
+	// ListenHost is the address to listen on, "" for every interface (in
+	// AWS); locally each instance of a service has its own loopback
+	// address, as each task has its own IP.
+	ListenHost    string
+	InternalToken string
+	JWTPublicKeys string // optional static keys instead of the JWKS
+	CORSOrigins   []string
+	ShutdownDrain time.Duration
 
 	// Generated lists secrets made up because the environment lacked them
 	// (local and test only); main logs their names, never their values.
@@ -68,6 +75,8 @@ func LoadBase(service string, getenv func(string) string, needs Needs) (Base, er
 		RedisURL:           getenv("REDIS_URL"),
 		RedisKeyPrefix:     or(getenv("REDIS_KEY_PREFIX"), "peerprep:"),
 		DiscoveryNamespace: getenv("DISCOVERY_NAMESPACE"),
+		DiscoveryDNSServer: getenv("DISCOVERY_DNS_SERVER"),
+		ListenHost:         getenv("LISTEN_HOST"),
 		InternalToken:      getenv("INTERNAL_API_TOKEN"),
 		JWTPublicKeys:      getenv("JWT_PUBLIC_KEYS"),
 	}

@@ -2,7 +2,10 @@
 //
 // A service name such as "history-service" becomes a base URL either from a
 // <NAME>_SERVICE_URL override (local dev, tests) or from the DNS A records of
-// "<name>.<DISCOVERY_NAMESPACE>" that AWS Cloud Map publishes. The Client adds
+// "<name>.<DISCOVERY_NAMESPACE>" that AWS Cloud Map publishes. An override
+// whose host is itself a name under the namespace (the local platform's
+// "http://user-service.peerprep.local:8101") is resolved the same way, at
+// the override's port. The Client adds
 // what every service-to-service call needs: per-attempt deadlines, retries
 // with jittered backoff for idempotent requests, failover to another address
 // on connection errors, request-id propagation and the internal token.
@@ -182,12 +185,30 @@ func (c *Client) targets(ctx context.Context, service string) ([]target, error) 
 		if err != nil {
 			return nil, permanentError{fmt.Errorf("%s: %w", env, err)}
 		}
-		return []target{{base: u}}, nil
+		if !c.inNamespace(u.Hostname()) {
+			return []target{{base: u}}, nil
+		}
+		// A name in the namespace (the local platform gives each service
+		// its own port): its A records, at the override's port.
+		return c.resolved(ctx, u.Scheme, u.Hostname(), u.Port())
 	}
 	if c.namespace == "" {
 		return nil, permanentError{fmt.Errorf("neither %s nor a discovery namespace is set", env)}
 	}
-	ips, err := c.lookup(ctx, service+"."+c.namespace)
+	return c.resolved(ctx, "http", service+"."+c.namespace, c.port)
+}
+
+// inNamespace reports whether host is a name under the discovery namespace.
+func (c *Client) inNamespace(host string) bool {
+	return c.namespace != "" && strings.HasSuffix(strings.TrimSuffix(host, "."), "."+c.namespace)
+}
+
+// resolved lists host's addresses at port, healthy ones first.
+func (c *Client) resolved(ctx context.Context, scheme, host, port string) ([]target, error) {
+	if port == "" {
+		port = c.port
+	}
+	ips, err := c.lookup(ctx, host)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +218,8 @@ func (c *Client) targets(ctx context.Context, service string) ([]target, error) 
 	var bad []target
 	c.mu.Lock()
 	for _, ip := range ips {
-		key := net.JoinHostPort(ip, c.port)
-		t := target{base: &url.URL{Scheme: "http", Host: key}, key: key}
+		key := net.JoinHostPort(ip, port)
+		t := target{base: &url.URL{Scheme: scheme, Host: key}, key: key}
 		if until, ok := c.bad[key]; ok {
 			if now.Before(until) {
 				bad = append(bad, t)

@@ -288,3 +288,31 @@ func TestNoNamespaceAndNoOverride(t *testing.T) {
 		t.Errorf("err = %v, want one naming HISTORY_SERVICE_URL", err)
 	}
 }
+
+// The local platform's override names the service inside the namespace
+// with the service's own port: its A records are used at that port.
+func TestOverrideWithNameInNamespace(t *testing.T) {
+	t.Parallel()
+	ips := []string{"127.0.0.1", "127.0.0.2"}
+	port, hits := countingServers(t, ips...)
+	d := startDNS(t, 60, ips...)
+	c := New(Options{
+		Namespace: testNamespace,
+		Getenv:    envWith("HISTORY_SERVICE_URL", "http://"+testService+"."+testNamespace+":"+strconv.Itoa(port)),
+		DNSServer: d.addr,
+	})
+	for range 40 {
+		var out struct{ Server int }
+		if err := c.GetJSON(t.Context(), testService, "/history-service-api/ping", &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range hits {
+		if hits[i].Load() == 0 {
+			t.Errorf("%s got no call", ips[i])
+		}
+	}
+	if q := d.queries.Load(); q != 1 {
+		t.Errorf("DNS queries = %d, want 1", q)
+	}
+}

@@ -3,7 +3,8 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 
@@ -33,7 +34,7 @@ func (s *Service[C]) serve(ctx context.Context) error {
 		return err
 	}
 	s.Discovery = discovery.New(discovery.Options{
-		Namespace: base.DiscoveryNamespace, Getenv: s.Getenv, InternalToken: base.InternalToken,
+		Namespace: base.DiscoveryNamespace, DNSServer: base.DiscoveryDNSServer, Getenv: s.Getenv, InternalToken: base.InternalToken,
 		Timeout: spec.DiscoveryTimeout,
 	})
 	if spec.Tokens {
@@ -58,7 +59,7 @@ func (s *Service[C]) serve(ctx context.Context) error {
 	if err := spec.Wire(ctx, s); err != nil {
 		return err
 	}
-	ln, err := server.Listen(fmt.Sprintf(":%d", base.Port))
+	ln, err := server.Listen(net.JoinHostPort(base.ListenHost, strconv.Itoa(base.Port)))
 	if err != nil {
 		return err
 	}
