@@ -38,6 +38,9 @@ type Bench mg.Namespace
 // User measures user-service: cold start, GET /users/me and GET /health/ready at 64 connections.
 func (Bench) User(ctx context.Context) error { return devenv.BenchUser(ctx) }
 
+// Matching measures the whole matching path like the web app (2 instances of every service): 400 tickets in flight for 20 s, then 500 pairs within 1 s; CPU-s per process from /proc.
+func (Bench) Matching(ctx context.Context) error { return devenv.BenchMatching(ctx) }
+
 // E2E runs the two-user journey (signup, match, chat, editor, history) through the gateway only.
 //
 // Against PEERPREP_E2E_URL when set (e.g. a running `go run mage.go dev`);

@@ -148,10 +148,10 @@ func serviceEnv(inherited []string, s Service, table []Service, w wiring) ([]str
 		"PORT="+strconv.Itoa(s.Port),
 		"ENVIRONMENT=local",
 		"LOG_LEVEL="+logLevel,
+		// Its own loopback address only: the other instances of the
+		// service listen on the same port at theirs.
+		"LISTEN_HOST="+s.IP(),
 	)
-	if s.Host != "" {
-		env = append(env, "LISTEN_HOST="+s.Host)
-	}
 	if s.Database {
 		dbURL, err := serviceDatabaseURL(w.AdminDatabaseURL, w.databaseName(s))
 		if err != nil {

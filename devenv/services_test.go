@@ -81,6 +81,7 @@ func TestServiceEnv(t *testing.T) {
 			"PORT":                      "8101",
 			"ENVIRONMENT":               "local",
 			"LOG_LEVEL":                 "info",
+			"LISTEN_HOST":               "127.0.0.1",
 			"DATABASE_URL":              "postgres://postgres@127.0.0.1:5432/peerprep_user?sslmode=disable",
 			"REDIS_URL":                 "redis://127.0.0.1:6379/0",
 			"INTERNAL_API_TOKEN":        "tok",
