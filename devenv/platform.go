@@ -148,7 +148,7 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 		insts = append(insts, p.Service)
 	}
 	if pl.cloudMap, err = startCloudMap(cfg.DNSAddr, pl.wiring.Namespace, insts, healthy); err != nil {
-		return nil, fmt.Errorf("Cloud Map stand-in (DNS) on %s: %w", cfg.DNSAddr, err)
+		return nil, fmt.Errorf("the Cloud Map stand-in (DNS) on %s: %w", cfg.DNSAddr, err)
 	}
 	pl.closers = append(pl.closers, pl.cloudMap.close)
 	pl.wiring.DNSServer = pl.cloudMap.addr
