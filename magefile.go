@@ -41,6 +41,9 @@ func (Bench) User(ctx context.Context) error { return devenv.BenchUser(ctx) }
 // Matching measures the whole matching path like the web app (2 instances of every service): 400 tickets in flight for 20 s, then 500 pairs within 1 s; CPU-s per process from /proc.
 func (Bench) Matching(ctx context.Context) error { return devenv.BenchMatching(ctx) }
 
+// Collab measures the editor: 200 rooms × 2 real yjs + y-websocket clients × 5 updates/s, 20 s, collaboration-service (2 replicas) against the stock y-websocket 1.5.4 server, alternating, 3 runs each.
+func (Bench) Collab(ctx context.Context) error { return devenv.BenchCollab(ctx) }
+
 // E2E runs the two-user journey (signup, match, chat, editor, history) through the gateway only.
 //
 // Against PEERPREP_E2E_URL when set (e.g. a running `go run mage.go dev`);

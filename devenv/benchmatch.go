@@ -40,19 +40,11 @@ func (e *Env) BenchMatching(ctx context.Context) error {
 	if v, err := strconv.Atoi(e.Getenv("BENCH_PAIRS")); err == nil && v > 0 {
 		pairs = v
 	}
-	dir, err := os.MkdirTemp("", "peerprep-benchmatch-")
+	dir, client, done, err := e.prepareLoadClient(ctx, "benchmatch")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	client := filepath.Join(dir, "matchload")
-	if err := e.command(ctx, ".", []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-o", client, "./cmd/matchload").Run(); err != nil {
-		return fmt.Errorf("build matchload: %w", err)
-	}
-	// Every user signs up from 127.0.0.1.
-	environ := e.Environ
-	e.Environ = func() []string { return append(environ(), "SIGNUPS_PER_IP_PER_HOUR=1000000") }
-	defer func() { e.Environ = environ }()
+	defer done()
 
 	return e.withTestPlatform(ctx, "benchmatch", func(ctx context.Context, pl *platform, _ chan exit) error {
 		users := max(inFlight, 2*pairs)
@@ -77,6 +69,24 @@ func (e *Env) BenchMatching(ctx context.Context) error {
 		fmt.Fprint(e.Stdout, matchTable(rows, inFlight, dur, pairs))
 		return nil
 	})
+}
+
+// prepareLoadClient builds cmd/matchload into a temporary directory and
+// lets every user sign up from 127.0.0.1. done removes the directory and
+// restores the environment.
+func (e *Env) prepareLoadClient(ctx context.Context, name string) (dir, client string, done func(), err error) {
+	dir, err = os.MkdirTemp("", "peerprep-"+name+"-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	client = filepath.Join(dir, "matchload")
+	if err := e.command(ctx, ".", []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-o", client, "./cmd/matchload").Run(); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", "", nil, fmt.Errorf("build matchload: %w", err)
+	}
+	environ := e.Environ
+	e.Environ = func() []string { return append(environ(), "SIGNUPS_PER_IP_PER_HOUR=1000000") }
+	return dir, client, func() { e.Environ = environ; _ = os.RemoveAll(dir) }, nil
 }
 
 // benchRow is one measured stretch: the scenario's timed part, or (burst)
