@@ -15,6 +15,9 @@ import { WebsocketProvider } from 'y-websocket'
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
 const lat = []
+// Keys of this run only: a room reused from an earlier run already holds
+// that run's keys, which the partner receives again on sync.
+const run = Math.random().toString(36).slice(2, 10) + ':'
 let sent = 0
 
 function client (side) {
@@ -41,7 +44,7 @@ for (const [a, b] of pairs) {
       if (tr.local) return
       const now = performance.now()
       for (const key of ev.keysChanged) {
-        if (key.startsWith(me === a ? 'a' : 'b')) lat.push(now - partner.map.get(key))
+        if (key.startsWith(run + (me === a ? 'a' : 'b'))) lat.push(now - partner.map.get(key))
       }
     })
   }
@@ -59,7 +62,7 @@ pairs.forEach(([a, b], i) => {
     let seq = 0
     const start = () => timers.push(setInterval(() => {
       if (performance.now() >= end) return
-      c.map.set(name + seq++, performance.now())
+      c.map.set(run + name + seq++, performance.now())
       sent++
     }, period))
     setTimeout(start, (i * 7 + (name === 'b' ? period / 2 : 0)) % period)
