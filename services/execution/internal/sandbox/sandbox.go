@@ -81,6 +81,7 @@ type Result struct {
 	Stderr    []byte
 	Truncated bool // stdout or stderr went past the cap and was cut
 	Duration  time.Duration
+	Memory    uint64 // the most linear memory the program had, in bytes (0 where unmeasured)
 }
 
 // Options configure an interpreter.
@@ -217,8 +218,9 @@ func (in *Interpreter) Run(ctx context.Context, p Program) (Result, error) {
 	}
 
 	start := time.Now()
-	mod, err := in.runtime.InstantiateModule(withMemory(ctx), in.compiled, mc)
-	res := Result{Duration: time.Since(start)}
+	mctx, peak := withMemory(ctx)
+	mod, err := in.runtime.InstantiateModule(mctx, in.compiled, mc)
+	res := Result{Duration: time.Since(start), Memory: peak()}
 	if mod != nil {
 		mod.Close(context.WithoutCancel(ctx))
 	}
