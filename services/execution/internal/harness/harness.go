@@ -193,8 +193,12 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 	for _, p := range job.Signature.Params {
 		stdin.Params = append(stdin.Params, p.Type)
 	}
-	for _, c := range job.Cases {
-		stdin.Cases = append(stdin.Cases, c.Input) // never c.Expected
+	for i, c := range job.Cases {
+		in, err := normalize(c.Input) // never c.Expected
+		if err != nil {
+			return Result{}, fmt.Errorf("harness: case %d: %w", i, err)
+		}
+		stdin.Cases = append(stdin.Cases, in)
 	}
 	b, err := json.Marshal(stdin)
 	if err != nil {
@@ -205,6 +209,20 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 		return Result{}, err
 	}
 	return judge(job, res, parse(res.Stdout, nonce)), nil
+}
+
+// normalize re-encodes a JSON value the way encoding/json writes it, which
+// is also a Python literal once true, false and null are names (the Python
+// driver evals its job rather than import json): no "\/" escapes, and
+// numbers spelled as they came.
+func normalize(raw json.RawMessage) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // parsed is what the driver reported.

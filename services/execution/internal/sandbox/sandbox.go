@@ -235,6 +235,11 @@ func (in *Interpreter) Run(ctx context.Context, p Program) (Result, error) {
 		switch {
 		case context.Cause(ctx) == errOutput:
 			res.Outcome = OutputLimit
+		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && res.Memory >= in.limits.Memory/10*9:
+			// Stopped at the deadline with its memory (nearly) all used: a
+			// garbage-collected runtime (goja's Go) thrashing its collector
+			// at the cap rather than failing an allocation.
+			res.Outcome = MemoryLimit
 		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 			res.Outcome = TimeLimit
 		default: // the caller gave up

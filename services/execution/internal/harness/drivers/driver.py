@@ -1,5 +1,5 @@
 # The Python driver of the execution harness (internal/harness). It runs
-# as the sandbox's main program and reads one JSON object from stdin:
+# as the sandbox's main program and reads one job from stdin:
 #   {"nonce", "code", "function", "params": [type], "returns": type,
 #    "cases": [[arg, ...], ...], "stdout_limit"}
 # It loads the user's code as solution.py, then calls the function once
@@ -7,13 +7,16 @@
 # result is one line on fd 1, "<nonce> <json>\n", written with a single
 # os.write; the user's prints go to a per-case buffer instead, and lines
 # without the nonce are ignored by the Go side.
+#
+# Start-up time matters more than anything here (CPython compiles every
+# stdlib module it imports from source in the sandbox): json, traceback
+# and typing would triple it, so the job is JSON that is also a Python
+# literal (the Go side writes it), results are encoded by to_json below,
+# and typing is imported only when the user's code names one of its names.
 import io
-import json
 import os
 import sys
 import time
-import traceback
-from typing import *  # noqa: F401,F403  (LeetCode-style annotations: List, Optional, ...)
 
 
 class ListNode:
@@ -99,17 +102,6 @@ def convert_in(typ, v):
     return v
 
 
-def plain(v):
-    # Containers the user may return that JSON has no spelling for.
-    if isinstance(v, (set, frozenset)):
-        return list(v)
-    if isinstance(v, ListNode):
-        return from_list_node(v)
-    if isinstance(v, TreeNode):
-        return from_tree_node(v)
-    raise TypeError("the function returned a %s, which has no JSON form" % type(v).__name__)
-
-
 def convert_out(typ, v):
     if typ == "ListNode":
         return from_list_node(v)
@@ -146,10 +138,85 @@ class Capture(io.TextIOBase):
 
 def user_line(tb):
     line = None
-    for frame in traceback.extract_tb(tb):
-        if frame.filename == "solution.py":
-            line = frame.lineno
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "solution.py":
+            line = tb.tb_lineno
+        tb = tb.tb_next
     return line
+
+
+ESCAPES = {i: "\\u%04x" % i for i in range(0x20)}
+ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\t"): "\\t", ord("\r"): "\\r"})
+INF = float("inf")
+
+
+class Raw(str):
+    """JSON text already encoded."""
+
+
+def to_json(v, out):
+    """Appends v's JSON to the list out."""
+    if type(v) is Raw:
+        out.append(v)
+    elif v is None:
+        out.append("null")
+    elif v is True:
+        out.append("true")
+    elif v is False:
+        out.append("false")
+    elif isinstance(v, int):
+        out.append(int.__repr__(v))
+    elif isinstance(v, float):
+        if v != v or v in (INF, -INF):
+            raise ValueError("%r is not a JSON number" % v)
+        out.append(float.__repr__(v))
+    elif isinstance(v, str):
+        out.append('"' + v.translate(ESCAPES) + '"')
+    elif isinstance(v, dict):
+        out.append("{")
+        for i, (k, x) in enumerate(v.items()):
+            if i:
+                out.append(",")
+            if not isinstance(k, str):
+                k = str(k)
+            to_json(k, out)
+            out.append(":")
+            to_json(x, out)
+        out.append("}")
+    elif isinstance(v, (list, tuple, set, frozenset)):
+        out.append("[")
+        for i, x in enumerate(v):
+            if i:
+                out.append(",")
+            to_json(x, out)
+        out.append("]")
+    elif isinstance(v, ListNode):
+        to_json(from_list_node(v), out)
+    elif isinstance(v, TreeNode):
+        to_json(from_tree_node(v), out)
+    else:
+        raise TypeError("the function returned a %s, which has no JSON form" % type(v).__name__)
+
+
+def dumps(v):
+    out = []
+    to_json(v, out)
+    return "".join(out)
+
+
+class Builtins(dict):
+    """The user's builtins: typing's names (List, Optional, ...) are
+    there too, as on LeetCode, imported on first use."""
+
+    def __missing__(self, name):
+        if name[:1].isupper():
+            import typing
+
+            if name in typing.__all__:
+                value = getattr(typing, name)
+                self[name] = value
+                return value
+        raise KeyError(name)
 
 
 def describe(e):
@@ -164,12 +231,12 @@ def snake(name):
 
 
 def main():
-    job = json.loads(sys.stdin.buffer.read())
+    job = eval(sys.stdin.buffer.read().decode(), {"__builtins__": {}, "true": True, "false": False, "null": None})
     nonce = job.pop("nonce").encode()
     fd = 1
 
     def emit(obj):
-        os.write(fd, nonce + b" " + json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+        os.write(fd, nonce + b" " + dumps(obj).encode("utf-8", "surrogatepass") + b"\n")
 
     def oom():
         # Unprintable once memory is gone: let the sandbox see it on stderr.
@@ -179,13 +246,13 @@ def main():
 
     name, params, returns = job["function"], job["params"], job["returns"]
     limit = job.get("stdout_limit", 8192)
-    ns = {"__name__": "solution", "__builtins__": __builtins__, "ListNode": ListNode, "TreeNode": TreeNode}
-    for k in ("List", "Optional", "Dict", "Set", "Tuple", "Deque"):
-        ns[k] = globals()[k]
+    builtins = Builtins(__builtins__.__dict__ if hasattr(__builtins__, "__dict__") else __builtins__)
+    ns = {"__name__": "solution", "__builtins__": builtins, "ListNode": ListNode, "TreeNode": TreeNode}
     out = Capture(limit)
     sys.stdout = sys.stderr = out
     try:
-        exec(compile(job.pop("code"), "solution.py", "exec"), ns)
+        # Annotations stay unevaluated (from __future__ import annotations).
+        exec(compile(job.pop("code"), "solution.py", "exec", flags=0x1000000, dont_inherit=True), ns)
         fn = None
         for n in (name, snake(name)):
             if callable(ns.get(n)):
@@ -220,7 +287,7 @@ def main():
             finally:
                 res["ms"] = (time.perf_counter() - start) * 1000
                 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-            res["value"] = json.loads(json.dumps(convert_out(returns, value), default=plain, allow_nan=False))
+            res["value"] = Raw(dumps(convert_out(returns, value)))
         except MemoryError:
             oom()
         except BaseException as e:  # noqa: BLE001
