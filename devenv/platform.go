@@ -93,6 +93,9 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 	if _, err := e.Build(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.prepareServices(ctx, svcs); err != nil {
+		return nil, err
+	}
 
 	// Listen first: the services must know where discovery is, and with
 	// free ports the public address is only known now.

@@ -24,9 +24,9 @@ type Config struct {
 
 	// PythonWasm and GojaWasm are the interpreters' modules
 	// (PYTHON_WASM, GOJA_WASM). RUNTIMES_DIR=<dir> sets both to
-	// <dir>/python.wasm and <dir>/goja.wasm (the image's layout); by default
-	// they are found in the execution module's runtimes/ (a checkout after
-	// `go run ./runtimes/prepare`).
+	// <dir>/python.wasm and <dir>/goja.wasm; by default they are found in
+	// the execution module's runtimes/ (a checkout after `go run
+	// ./runtimes/prepare`), else in ImageRuntimes (the image's layout).
 	PythonWasm, GojaWasm string
 	// CacheDir keeps compiled modules across restarts (WASM_CACHE_DIR); empty
 	// compiles in memory at every start.
@@ -63,10 +63,15 @@ func Load(getenv func(string) string) (Config, error) {
 		c.GojaWasm = or(c.GojaWasm, filepath.Join(dir, "goja.wasm"))
 	}
 	if c.PythonWasm == "" || c.GojaWasm == "" {
-		if dir, err := runtimes.ModuleDir(); err == nil {
+		dir, err := runtimes.ModuleDir()
+		switch {
+		case err == nil:
 			c.PythonWasm = or(c.PythonWasm, filepath.Join(dir, runtimes.PythonWasm))
 			c.GojaWasm = or(c.GojaWasm, filepath.Join(dir, runtimes.GojaWasm))
-		} else {
+		case exists(filepath.Join(ImageRuntimes, "python.wasm")):
+			c.PythonWasm = or(c.PythonWasm, filepath.Join(ImageRuntimes, "python.wasm"))
+			c.GojaWasm = or(c.GojaWasm, filepath.Join(ImageRuntimes, "goja.wasm"))
+		default:
 			errs = append(errs, errors.New("set RUNTIMES_DIR (or PYTHON_WASM and GOJA_WASM): the interpreters were not found"))
 		}
 	}
@@ -101,6 +106,14 @@ func Load(getenv func(string) string) (Config, error) {
 	c.CacheTTL, err = config.Duration(getenv, "PEER_CACHE_TTL", 30*time.Second)
 	errs = append(errs, err)
 	return c, errors.Join(errs...)
+}
+
+// ImageRuntimes is where the service's image keeps the interpreters.
+const ImageRuntimes = "/runtimes"
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func or(v, def string) string {
