@@ -1,0 +1,7 @@
+//go:build !race
+
+package main
+
+import "time"
+
+const raceSlack time.Duration = 0
