@@ -27,7 +27,7 @@ import (
 const (
 	internalToken = "e2e-internal-token-0123456789"
 	prefix        = "/execution-service-api"
-	runLimit      = 2 * time.Second
+	runLimit      = raceScale * 2 * time.Second
 )
 
 // stack is two instances of run() on :0 sharing a database and Redis,

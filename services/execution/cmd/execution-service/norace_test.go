@@ -4,4 +4,7 @@ package main
 
 import "time"
 
-const raceSlack time.Duration = 0
+const (
+	raceSlack time.Duration = 0
+	raceScale               = 1
+)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -39,7 +40,7 @@ func (s *Sessions) Participants(ctx context.Context, id string) ([]string, error
 			return nil, run.ErrNotFound
 		}
 		if err != nil {
-			return nil, err
+			return nil, unavailable(err)
 		}
 		return got.UserIDs[:], nil
 	})
@@ -67,7 +68,10 @@ func (u *Users) Username(ctx context.Context, id string) (string, error) {
 		if errors.Is(err, internalapi.ErrNotFound) {
 			return "", run.ErrNotFound
 		}
-		return got.Username, err
+		if err != nil {
+			return "", unavailable(err)
+		}
+		return got.Username, nil
 	})
 }
 
@@ -92,8 +96,17 @@ func NewQuestions(c internalapi.Caller, ttl time.Duration) *Questions {
 
 // Tests implements run.Questions.
 func (q *Questions) Tests(ctx context.Context, id string) (run.Tests, error) {
-	return q.cache.Get(ctx, id, func(ctx context.Context) (run.Tests, error) { return q.fetch(ctx, id) })
+	return q.cache.Get(ctx, id, func(ctx context.Context) (run.Tests, error) {
+		t, err := q.fetch(ctx, id)
+		if err != nil && !errors.Is(err, run.ErrNotFound) {
+			return run.Tests{}, unavailable(err)
+		}
+		return t, err
+	})
 }
+
+// unavailable marks a failed call to another service: the API answers 503.
+func unavailable(err error) error { return fmt.Errorf("%w: %w", run.ErrUnavailable, err) }
 
 // maxTests bounds the answer: 50 cases of at most 64 KiB each.
 const maxTests = 8 << 20
