@@ -177,6 +177,12 @@ type frame struct {
 
 // Run runs job and judges it. The error is for ctx ending or the harness
 // failing, never for what the user's code does.
+//
+// The visible cases and the hidden ones run in two sandboxes, one after
+// the other, within the job's one time limit: what the API shows of a run
+// (prints, values, error messages) comes only from a process that never
+// had a hidden input, which the user's code could otherwise find in the
+// driver's memory and print during a visible case.
 func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 	in := h.interpreters[job.Language]
 	if in == nil {
@@ -186,6 +192,60 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("harness: no driver for %s", job.Language)
 	}
+	var visible, hidden []int
+	for i, c := range job.Cases {
+		if c.Hidden {
+			hidden = append(hidden, i)
+		} else {
+			visible = append(visible, i)
+		}
+	}
+	// One deadline for both batches; without a Time, each batch has the
+	// interpreter's own limit.
+	limit := job.Time
+	deadline := time.Now().Add(limit)
+	all := parsed{cases: map[int]frame{}, loaded: true, done: true, stoppedAt: -1}
+	var res sandbox.Result
+	for _, batch := range [][]int{visible, hidden} {
+		if len(batch) == 0 {
+			continue
+		}
+		var left time.Duration
+		if limit > 0 {
+			left = time.Until(deadline)
+		}
+		if limit > 0 && left <= 0 {
+			res.Outcome, all.done, all.stoppedAt = sandbox.TimeLimit, false, batch[0]
+			break
+		}
+		r, p, err := h.batch(ctx, in, string(driver), job, batch, left)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Duration += r.Duration
+		res.Memory = max(res.Memory, r.Memory)
+		res.Outcome, res.Stderr = r.Outcome, r.Stderr
+		for i, f := range p.cases {
+			all.cases[i] = f
+		}
+		all.loaded = all.loaded && p.loaded
+		all.done = all.done && p.done
+		if all.loadStdout == "" {
+			all.loadStdout = p.loadStdout
+		}
+		if p.fatal != nil || r.Outcome != sandbox.OK || !p.done {
+			all.fatal, all.stoppedAt = p.fatal, p.stoppedAt
+			break
+		}
+	}
+	if res.Outcome == sandbox.TimeLimit && limit > 0 {
+		res.Duration = limit
+	}
+	return judge(job, res, all), nil
+}
+
+// batch runs the cases at indexes idx (into job.Cases) in one sandbox.
+func (h *Harness) batch(ctx context.Context, in Interpreter, driver string, job Job, idx []int, limit time.Duration) (sandbox.Result, parsed, error) {
 	var nb [16]byte
 	_, _ = rand.Read(nb[:])
 	nonce := hex.EncodeToString(nb[:])
@@ -193,22 +253,22 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 	for _, p := range job.Signature.Params {
 		stdin.Params = append(stdin.Params, p.Type)
 	}
-	for i, c := range job.Cases {
-		in, err := normalize(c.Input) // never c.Expected
+	for _, i := range idx {
+		arg, err := normalize(job.Cases[i].Input) // never Expected
 		if err != nil {
-			return Result{}, fmt.Errorf("harness: case %d: %w", i, err)
+			return sandbox.Result{}, parsed{}, fmt.Errorf("harness: case %d: %w", i, err)
 		}
-		stdin.Cases = append(stdin.Cases, in)
+		stdin.Cases = append(stdin.Cases, arg)
 	}
 	b, err := json.Marshal(stdin)
 	if err != nil {
-		return Result{}, fmt.Errorf("harness: %w", err)
+		return sandbox.Result{}, parsed{}, fmt.Errorf("harness: %w", err)
 	}
-	res, err := in.Run(ctx, sandbox.Program{Code: string(driver), Stdin: b, Time: job.Time})
+	res, err := in.Run(ctx, sandbox.Program{Code: driver, Stdin: b, Time: limit})
 	if err != nil {
-		return Result{}, err
+		return sandbox.Result{}, parsed{}, err
 	}
-	return judge(job, res, parse(res.Stdout, nonce)), nil
+	return res, parse(res.Stdout, nonce, idx), nil
 }
 
 // normalize re-encodes a JSON value the way encoding/json writes it, which
@@ -230,11 +290,15 @@ type parsed struct {
 	loaded, done bool
 	fatal        *Error
 	loadStdout   string
-	cases        map[int]frame
+	cases        map[int]frame // by index into the job's cases
+	// stoppedAt is the case that was running if the program died before
+	// it finished; -1 when none was.
+	stoppedAt int
 }
 
-func parse(stdout []byte, nonce string) parsed {
-	p := parsed{cases: map[int]frame{}}
+// parse reads the result lines of a batch of the cases at indexes idx.
+func parse(stdout []byte, nonce string, idx []int) parsed {
+	p := parsed{cases: map[int]frame{}, stoppedAt: -1}
 	mark := []byte(nonce + " ")
 	sc := bufio.NewScanner(bytes.NewReader(stdout))
 	sc.Buffer(nil, OutputLimit+1)
@@ -255,9 +319,17 @@ func parse(stdout []byte, nonce string) parsed {
 			p.loaded, p.loadStdout = true, f.Stdout
 		case f.Done:
 			p.done = true
-		case f.I != nil:
-			if _, seen := p.cases[*f.I]; !seen {
-				p.cases[*f.I] = f
+		case f.I != nil && *f.I >= 0 && *f.I < len(idx):
+			if _, seen := p.cases[idx[*f.I]]; !seen {
+				p.cases[idx[*f.I]] = f
+			}
+		}
+	}
+	if !p.done {
+		for _, i := range idx {
+			if _, ok := p.cases[i]; !ok {
+				p.stoppedAt = i
+				break
 			}
 		}
 	}
@@ -368,8 +440,8 @@ func judge(job Job, res sandbox.Result, p parsed) Result {
 	}
 	if stopped != nil {
 		// The case that was running when the program died gets the error.
-		next := ran
-		if next < len(r.Cases) {
+		next := p.stoppedAt
+		if next >= 0 {
 			r.Cases[next].Error = stopped
 			if firstErr == nil || firstErrCase > next {
 				firstErr, firstErrCase = stopped, next

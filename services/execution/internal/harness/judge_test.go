@@ -85,6 +85,12 @@ func TestJudge(t *testing.T) {
 				}
 			}},
 		{"forged result lines are ignored", twoSum("python", "import os, sys\nos.write(1, b'0123 {\"i\":0,\"value\":[0,1]}\\n')\nsys.__stdout__.write('{\"done\":true}\\n')\ndef two_sum(nums, target):\n    os.write(1, b'{\"i\":2,\"value\":[0,1]}\\n')\n    return [9, 9]\n"), harness.WrongAnswer, nil},
+		{"hidden inputs are not in the process of the visible cases", twoSum("python", "import gc\ndef two_sum(nums, target):\n    print(any(o == [1, 5, 90, 4] for o in gc.get_objects() if type(o) is list))\n    return [0, 1]\n"), harness.WrongAnswer,
+			func(t *testing.T, r harness.Result) {
+				if *r.Cases[0].Stdout != "False\n" || *r.Cases[1].Stdout != "False\n" {
+					t.Errorf("visible cases printed %q %q", *r.Cases[0].Stdout, *r.Cases[1].Stdout)
+				}
+			}},
 		{"javascript deep recursion", twoSum("javascript", "function twoSum(n) {\n  return twoSum(n) + 1;\n}"), harness.RuntimeError,
 			func(t *testing.T, r harness.Result) {
 				if e := r.Error; e == nil || e.Type != "RangeError" {
