@@ -5,6 +5,6 @@ package main
 import "time"
 
 const (
-	raceSlack time.Duration = 0
-	raceScale               = 1
+	raceSlack = time.Duration(0)
+	raceScale = 1
 )
