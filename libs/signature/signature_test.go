@@ -85,6 +85,8 @@ func TestCheck(t *testing.T) {
 		{signature.TreeNode, `[1, "x"]`, "element 1"},
 		{signature.Int, "", "not valid JSON"},
 		{signature.Int, "1 2", "more than one JSON value"},
+		{signature.Int, "0A", "more than one JSON value"},
+		{signature.Int, "0 ]", "more than one JSON value"},
 		{signature.IntList, `{"a": 1}`, "got an object"},
 	} {
 		err := tc.typ.Check(json.RawMessage(tc.in))
@@ -155,6 +157,7 @@ func TestEqual(t *testing.T) {
 		{signature.Exact, "null", "[]", false},
 		{signature.Exact, "9007199254740993", "9007199254740992", false},
 		{signature.Exact, "[1]", "not json", false},
+		{signature.Exact, "0", "0A", false},
 		{signature.Unordered, "[0, 1]", "[1, 0]", true},
 		{signature.Unordered, "[1, 1, 2]", "[1, 2, 2]", false},
 		{signature.Unordered, "[[1, 2], [3]]", "[[3], [1, 2]]", true},
