@@ -6,11 +6,8 @@ package peers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
@@ -76,20 +73,16 @@ func (u *Users) Username(ctx context.Context, id string) (string, error) {
 }
 
 // Questions implements run.Questions with question-service's internal
-// tests route (docs/internal-apis.md).
-//
-// It calls the route through the discovery client itself until
-// internalapi.Client.QuestionTests is on main; then fetch becomes that
-// call.
+// tests route.
 type Questions struct {
-	c     internalapi.Caller
+	c     *internalapi.Client
 	cache *internalapi.Cache[run.Tests]
 }
 
 // NewQuestions returns question tests over c, cached for ttl: an admin's
 // edit shows within it.
 func NewQuestions(c internalapi.Caller, ttl time.Duration) *Questions {
-	return &Questions{c: c, cache: internalapi.NewCache[run.Tests](internalapi.CacheOptions{
+	return &Questions{c: internalapi.New(c), cache: internalapi.NewCache[run.Tests](internalapi.CacheOptions{
 		TTL: ttl, NegativeTTL: ttl, IsNegative: func(err error) bool { return errors.Is(err, run.ErrNotFound) },
 	})}
 }
@@ -97,52 +90,20 @@ func NewQuestions(c internalapi.Caller, ttl time.Duration) *Questions {
 // Tests implements run.Questions.
 func (q *Questions) Tests(ctx context.Context, id string) (run.Tests, error) {
 	return q.cache.Get(ctx, id, func(ctx context.Context) (run.Tests, error) {
-		t, err := q.fetch(ctx, id)
-		if err != nil && !errors.Is(err, run.ErrNotFound) {
+		got, err := q.c.QuestionTests(ctx, id)
+		if errors.Is(err, internalapi.ErrNotFound) {
+			return run.Tests{}, run.ErrNotFound
+		}
+		if err != nil {
 			return run.Tests{}, unavailable(err)
 		}
-		return t, err
+		t := run.Tests{Signature: got.Signature, Compare: got.Compare}
+		for _, c := range got.Cases {
+			t.Cases = append(t.Cases, harness.Case{Input: c.Input, Expected: c.Expected, Hidden: c.Hidden})
+		}
+		return t, nil
 	})
 }
 
 // unavailable marks a failed call to another service: the API answers 503.
 func unavailable(err error) error { return fmt.Errorf("%w: %w", run.ErrUnavailable, err) }
-
-// maxTests bounds the answer: 50 cases of at most 64 KiB each.
-const maxTests = 8 << 20
-
-func (q *Questions) fetch(ctx context.Context, id string) (run.Tests, error) {
-	req, err := http.NewRequest(http.MethodGet, internalapi.QuestionPrefix+"/internal/questions/"+url.PathEscape(id)+"/tests", nil)
-	if err != nil {
-		return run.Tests{}, err
-	}
-	resp, err := q.c.Do(ctx, internalapi.QuestionService, req)
-	if err != nil {
-		return run.Tests{}, err
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return run.Tests{}, run.ErrNotFound
-	case resp.StatusCode != http.StatusOK:
-		return run.Tests{}, &internalapi.Error{Service: internalapi.QuestionService, Status: resp.StatusCode}
-	}
-	var body struct {
-		Signature string `json:"signature"`
-		Compare   string `json:"compare"`
-		Cases     []struct {
-			Input    json.RawMessage `json:"input"`
-			Expected json.RawMessage `json:"expected"`
-			Hidden   bool            `json:"hidden"`
-		} `json:"cases"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, maxTests))
-	if err := dec.Decode(&body); err != nil {
-		return run.Tests{}, err
-	}
-	t := run.Tests{Signature: body.Signature, Compare: body.Compare}
-	for _, c := range body.Cases {
-		t.Cases = append(t.Cases, harness.Case{Input: c.Input, Expected: c.Expected, Hidden: c.Hidden})
-	}
-	return t, nil
-}

@@ -303,6 +303,9 @@ def main():
             emit({"i": i, "ms": res.get("ms", 0), "stdout": res["stdout"], "truncated": res["truncated"],
                   "error": {"type": type(e).__name__, "message": "the result has no JSON form: " + str(e), "line": None}})
     emit({"done": True})
+    # Everything is written (os.write, unbuffered): skip the interpreter's
+    # teardown, tens of milliseconds in the sandbox.
+    os._exit(0)
 
 
 main()
