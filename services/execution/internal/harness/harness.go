@@ -206,7 +206,7 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 	deadline := time.Now().Add(limit)
 	all := parsed{cases: map[int]frame{}, loaded: true, done: true, stoppedAt: -1}
 	var res sandbox.Result
-	for _, batch := range [][]int{visible, hidden} {
+	for n, batch := range [][]int{visible, hidden} {
 		if len(batch) == 0 {
 			continue
 		}
@@ -232,6 +232,11 @@ func (h *Harness) Run(ctx context.Context, job Job) (Result, error) {
 		all.done = all.done && p.done
 		if all.loadStdout == "" {
 			all.loadStdout = p.loadStdout
+		}
+		if p.fatal != nil && n == 1 {
+			// Code that failed to load only beside the hidden inputs may
+			// have put them in its message.
+			p.fatal = &Error{Type: p.fatal.Type, Line: p.fatal.Line}
 		}
 		if p.fatal != nil || r.Outcome != sandbox.OK || !p.done {
 			all.fatal, all.stoppedAt = p.fatal, p.stoppedAt

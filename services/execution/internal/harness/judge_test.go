@@ -91,6 +91,12 @@ func TestJudge(t *testing.T) {
 					t.Errorf("visible cases printed %q %q", *r.Cases[0].Stdout, *r.Cases[1].Stdout)
 				}
 			}},
+		{"a load error beside the hidden inputs shows no message", twoSum("python", "import sys\ncases = sys._getframe(1).f_locals['job']['cases']\nif [[3, 3], 6] in cases:\n    raise ValueError(repr(cases))\ndef two_sum(nums, target):\n    return [0, 1] if target == 9 else [1, 2]\n"), harness.RuntimeError,
+			func(t *testing.T, r harness.Result) {
+				if e := r.Error; e == nil || e.Type != "ValueError" || e.Message != "" || mustJSON(t, r.Cases[0].Passed) != "true" {
+					t.Errorf("error %+v, cases %s", e, mustJSON(t, r.Cases))
+				}
+			}},
 		{"javascript deep recursion", twoSum("javascript", "function twoSum(n) {\n  return twoSum(n) + 1;\n}"), harness.RuntimeError,
 			func(t *testing.T, r harness.Result) {
 				if e := r.Error; e == nil || e.Type != "RangeError" {
