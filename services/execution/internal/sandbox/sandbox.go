@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	DefaultMemory = 128 << 20 // bytes of linear memory
 	DefaultOutput = 64 << 10  // bytes each of stdout and stderr
 )
+
+// cacheMu serialises opening compilation caches (see newInterpreter).
+var cacheMu sync.Mutex
 
 // wasmPage is WebAssembly's unit of linear memory.
 const wasmPage = 64 << 10
@@ -153,7 +157,12 @@ func newInterpreter(ctx context.Context, f flavour, wasmPath string, opts Option
 	limits := opts.Limits.withDefaults()
 	cache := wazero.NewCompilationCache()
 	if opts.CacheDir != "" {
-		if cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir); err != nil {
+		// wazero reads its version lazily, unsynchronised, when it opens a
+		// cache directory: two interpreters compiling at once race on it.
+		cacheMu.Lock()
+		cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		cacheMu.Unlock()
+		if err != nil {
 			return nil, fmt.Errorf("%s interpreter: compilation cache: %w", f.name, err)
 		}
 	}
