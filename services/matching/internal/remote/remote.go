@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
@@ -16,11 +17,20 @@ import (
 
 // Services implements setup.Services.
 type Services struct {
-	c *internalapi.Client
+	c     *internalapi.Client
+	names *internalapi.Cache[string] // user id → username
 }
 
-// NewServices returns the adapter over c.
-func NewServices(c *internalapi.Client) *Services { return &Services{c: c} }
+// usernameTTL is how long a username is reused: a match shows the
+// partner's name, so one renamed moments ago may show the old one.
+const usernameTTL = 10 * time.Minute
+
+// NewServices returns the adapter over c. Usernames are cached (each
+// user's lookup is shared by all of their matches and invitations for
+// usernameTTL); the other answers are not.
+func NewServices(c *internalapi.Client) *Services {
+	return &Services{c: c, names: internalapi.NewCache[string](internalapi.CacheOptions{TTL: usernameTTL})}
+}
 
 const setupFailed = "the session could not be set up; please queue again"
 
@@ -35,14 +45,16 @@ func permanent(err error) error {
 
 // Username implements setup.Services.
 func (s *Services) Username(ctx context.Context, userID string) (string, error) {
-	u, err := s.c.User(ctx, userID)
-	if errors.Is(err, internalapi.ErrNotFound) {
-		return "", fmt.Errorf("%w: %s", setup.ErrUnknownUser, userID)
-	}
-	if err != nil {
-		return "", permanent(err)
-	}
-	return u.Username, nil
+	return s.names.Get(ctx, userID, func(ctx context.Context) (string, error) {
+		u, err := s.c.User(ctx, userID)
+		if errors.Is(err, internalapi.ErrNotFound) {
+			return "", fmt.Errorf("%w: %s", setup.ErrUnknownUser, userID)
+		}
+		if err != nil {
+			return "", permanent(err)
+		}
+		return u.Username, nil
+	})
 }
 
 // AttemptedQuestions implements setup.Services; an unknown user has none.

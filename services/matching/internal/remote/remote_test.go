@@ -52,6 +52,20 @@ func TestServices(t *testing.T) {
 		if _, err := s.Username(ctx, gone); !errors.Is(err, setup.ErrUnknownUser) {
 			t.Fatal(err)
 		}
+		// A name is looked up once for many matches; an unknown user is
+		// asked about again (not cached).
+		before := deps.Calls(internalapi.UserService)
+		for range 3 {
+			if name, err := s.Username(ctx, u); err != nil || name != fake.Username(u) {
+				t.Fatal(name, err)
+			}
+		}
+		if _, err := s.Username(ctx, gone); !errors.Is(err, setup.ErrUnknownUser) {
+			t.Fatal(err)
+		}
+		if n := deps.Calls(internalapi.UserService) - before; n != 1 {
+			t.Fatalf("%d user-service calls for three cached names and one unknown user, want 1", n)
+		}
 	})
 	t.Run("attempted questions", func(t *testing.T) {
 		deps.SetAttempted(u, "a", "b")
