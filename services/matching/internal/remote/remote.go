@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
@@ -57,9 +58,28 @@ func (s *Services) Username(ctx context.Context, userID string) (string, error) 
 	})
 }
 
-// AttemptedQuestions implements setup.Services; an unknown user has none.
-func (s *Services) AttemptedQuestions(ctx context.Context, userID string) ([]string, error) {
-	return s.c.AttemptedQuestionIDs(ctx, userID)
+// AttemptedQuestions implements setup.Services with one call for all the
+// users; an unknown user has none. A history-service without the
+// several-users route (404: an older version, during a rolling deploy) is
+// asked about each user in turn.
+func (s *Services) AttemptedQuestions(ctx context.Context, userIDs []string) ([]string, error) {
+	ids, err := s.c.AttemptedQuestionIDsOf(ctx, userIDs...)
+	if !errors.Is(err, internalapi.ErrNotFound) {
+		return ids, err
+	}
+	ids = nil
+	for _, u := range userIDs {
+		got, err := s.c.AttemptedQuestionIDs(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range got {
+			if !slices.Contains(ids, q) {
+				ids = append(ids, q)
+			}
+		}
+	}
+	return ids, nil
 }
 
 // RandomQuestion implements setup.Services.

@@ -69,8 +69,14 @@ func TestServices(t *testing.T) {
 	})
 	t.Run("attempted questions", func(t *testing.T) {
 		deps.SetAttempted(u, "a", "b")
-		if ids, err := s.AttemptedQuestions(ctx, u); err != nil || len(ids) != 2 {
+		v := uuid.NewString()
+		deps.SetAttempted(v, "b", "c")
+		before := deps.Calls(internalapi.HistoryService)
+		if ids, err := s.AttemptedQuestions(ctx, []string{u, v}); err != nil || len(ids) != 3 {
 			t.Fatal(ids, err)
+		}
+		if n := deps.Calls(internalapi.HistoryService) - before; n != 1 {
+			t.Fatalf("%d history-service calls for two users, want 1", n)
 		}
 	})
 	t.Run("a random question honours exclude and is ErrNoQuestion when all are excluded", func(t *testing.T) {
