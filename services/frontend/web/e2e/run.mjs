@@ -5,6 +5,11 @@
 // through polling /runs?session_id=) with who submitted it, and the
 // attempt in history shows the last submit's verdict. Run by browser.mjs
 // with its helpers.
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8')
 
 /** The reference solution, for the snake_case name of the Python starter (twoSum too, in case the harness calls that). */
 const REFERENCE = `def two_sum(nums, target):
@@ -125,6 +130,16 @@ export async function runRun(h) {
     await latest(H.page).getByRole('list', { name: 'Hidden cases' }).getByText(/^Hidden case \d+: passed$/).first().waitFor({ timeout: T })
     await runPane(G.page).scrollIntoViewIfNeeded()
     await shot(G.page, 'session-run')
+  })
+
+  await step('run: the results panel has no serious or critical axe violation', async () => {
+    const p = H.page
+    // Open the newest run of the list too, so its result is scanned.
+    await runPane(p).getByRole('list', { name: 'Runs in this session' }).getByText(/ submitted · /).first().click()
+    await p.evaluate(axeSource)
+    const res = await runPane(p).evaluate((el) => window.axe.run(el, { resultTypes: ['violations'] }))
+    const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    if (bad.length) throw new Error(`axe on the run panel:\n  ${bad.map((v) => `${v.impact} ${v.id}: ${v.help}`).join('\n  ')}`)
   })
 
   await step('run: after both leave, the attempt shows the last submit’s verdict', async () => {

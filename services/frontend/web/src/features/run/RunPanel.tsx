@@ -27,29 +27,33 @@ export interface RunPanelProps {
   sampleCases?: SampleCase[]
 }
 
-/** BusyMessage says a 429 in words: who is busy and when to try again. */
-function BusyMessage({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
-  const when = error.retryAfter ? `Try again in ${error.retryAfter} s.` : 'Try again in a moment.'
-  const what =
-    error.code === 'rate_limited' ? 'You have run code many times in the last minute.' : 'Every runner is busy right now.'
-  return (
-    <Alert tone="warning" title="Not run yet">
-      <p>
-        {what} {when}
-      </p>
-      <Button variant="secondary" onClick={onRetry}>
-        Try again
-      </Button>
-    </Alert>
-  )
+const NO_CASES = 'This question has no test cases yet, so it cannot be run.'
+
+/** failureWords is a failed run request in words: a 429 says who is busy and when to try again. */
+export function failureWords(e: unknown): string {
+  if (e instanceof ApiError && e.status === 429) {
+    const what = e.code === 'rate_limited' ? 'You have run code many times in the last minute.' : 'Every runner is busy right now.'
+    return `${what} ${e.retryAfter ? `Try again in ${e.retryAfter} s.` : 'Try again in a moment.'}`
+  }
+  if (e instanceof ApiError && e.code === 'no_test_cases') return NO_CASES
+  return describeError(e)
 }
 
 function RunFailure({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  if (error instanceof ApiError && error.status === 429) return <BusyMessage error={error} onRetry={onRetry} />
+  if (error instanceof ApiError && error.status === 429) {
+    return (
+      <Alert tone="warning" title="Not run yet">
+        <p>{failureWords(error)}</p>
+        <Button variant="secondary" onClick={onRetry}>
+          Try again
+        </Button>
+      </Alert>
+    )
+  }
   if (error instanceof ApiError && error.code === 'no_test_cases') {
     return (
       <Alert tone="info" title="Nothing to run against">
-        <p>This question has no test cases yet, so it cannot be run.</p>
+        <p>{NO_CASES}</p>
       </Alert>
     )
   }
@@ -126,7 +130,8 @@ export function RunPanel({ sessionId, questionId, getCode, signature, sampleCase
       const stdin = e instanceof ApiError && e.status === 400 ? e.fieldErrors().stdin : undefined
       if (stdin) setStdinError(stdin)
       else setError(e)
-      setAnnounce(stdin ? `Custom input: ${stdin}` : describeError(e))
+      // Other failures are announced by their alert.
+      setAnnounce(stdin ? `Custom input: ${stdin}` : '')
     } finally {
       busy.current = false
       setInFlight(null)

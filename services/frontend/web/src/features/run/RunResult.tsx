@@ -19,7 +19,7 @@ export function RunResult({ run, headingLevel = 3 }: { run: Run; headingLevel?: 
       <H className={`verdict verdict-${tone}`}>{verdictName(run)}</H>
       {message && <p className="run-message">{message}</p>}
       <p className="muted run-meta">
-        {[count && `${count} cases passed`, `${run.time_ms} ms`, formatBytes(run.memory_bytes)].filter(Boolean).join(' · ')}
+        {[!message && count && `${count} cases passed`, `${run.time_ms} ms`, formatBytes(run.memory_bytes)].filter(Boolean).join(' · ')}
       </p>
       {run.error && <p className="run-error">{errorText(run.error)}</p>}
       {visible.length > 0 && (
