@@ -36,8 +36,8 @@ function run(over: Partial<Run> = {}): Run {
 
 let sessionRuns: Run[] = []
 
-function show(language = 'python') {
-  const getCode = vi.fn(() => ({ code: 'def two_sum(nums, target):\n    pass\n', language }))
+function show(language = 'python', ready = true) {
+  const getCode = vi.fn(() => (ready ? { code: 'def two_sum(nums, target):\n    pass\n', language } : null))
   render(
     <RunPanel
       sessionId={SESSION}
@@ -195,6 +195,15 @@ describe('RunPanel', () => {
     expect(alert).toHaveTextContent('The server could not be reached.')
     await user.click(within(alert).getByRole('button', { name: 'Try again' }))
     await within(await screen.findByRole('region', { name: 'Latest result' })).findByRole('heading', { name: 'Accepted' })
+  })
+
+  it('says so when Run is pressed before the editor has loaded, and sends nothing', async () => {
+    const post = mockPost(run())
+    const { user } = show('python', false)
+    await user.click(screen.getByRole('button', { name: 'Run' }))
+    expect(await screen.findByText('The editor is not ready yet. Try again once it has loaded.')).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument()
+    expect(post).not.toHaveBeenCalled()
   })
 
   it('runs custom input, prefilled from the first sample case, and shows a stdin error at the box', async () => {

@@ -9,7 +9,7 @@ import { Alert, ErrorMessage } from '../../ui/Alert'
 import { Button } from '../../ui/Button'
 import { TextAreaField } from '../../ui/Field'
 import type { SampleCase } from '../questions/api'
-import { createRun, fetchSessionRuns, newestFirst, runLine, runsKey, stdinFor, verdictName, type NewRun, type Run } from './api'
+import { createRun, fetchSessionRuns, newestFirst, runLine, runMessage, runsKey, stdinFor, verdictName, type NewRun, type Run } from './api'
 import { RunResult } from './RunResult'
 
 /** How often the session's runs are read again while the page is visible. */
@@ -28,6 +28,8 @@ export interface RunPanelProps {
 }
 
 const NO_CASES = 'This question has no test cases yet, so it cannot be run.'
+/** NOT_READY is the failure of a run asked for before the editor has loaded. */
+const NOT_READY = new Error('The editor is not ready yet. Try again once it has loaded.')
 
 /** failureWords is a failed run request in words: a 429 says who is busy and when to try again. */
 export function failureWords(e: unknown): string {
@@ -36,11 +38,12 @@ export function failureWords(e: unknown): string {
     return `${what} ${e.retryAfter ? `Try again in ${e.retryAfter} s.` : 'Try again in a moment.'}`
   }
   if (e instanceof ApiError && e.code === 'no_test_cases') return NO_CASES
+  if (e === NOT_READY) return NOT_READY.message
   return describeError(e)
 }
 
 function RunFailure({ error, onRetry }: { error: unknown; onRetry: () => void }) {
-  if (error instanceof ApiError && error.status === 429) {
+  if ((error instanceof ApiError && error.status === 429) || error === NOT_READY) {
     return (
       <Alert tone="warning" title="Not run yet">
         <p>{failureWords(error)}</p>
@@ -112,7 +115,7 @@ export function RunPanel({ sessionId, questionId, getCode, signature, sampleCase
     last.current = kind
     const snap = getCode()
     if (!snap) {
-      setError(new Error('The editor is not ready yet.'))
+      setError(NOT_READY)
       return
     }
     const body: NewRun = { question_id: questionId, language: snap.language, code: snap.code, mode: kind === 'submit' ? 'submit' : 'run', session_id: sessionId }
@@ -125,7 +128,7 @@ export function RunPanel({ sessionId, questionId, getCode, signature, sampleCase
     try {
       const r = await createRun(body)
       setMine(r)
-      setAnnounce(`${verdictName(r)}. ${r.message}`)
+      setAnnounce([`${verdictName(r)}.`, runMessage(r)].filter(Boolean).join(' '))
     } catch (e) {
       const stdin = e instanceof ApiError && e.status === 400 ? e.fieldErrors().stdin : undefined
       if (stdin) setStdinError(stdin)

@@ -1,4 +1,4 @@
-import { formatBytes, formatValue, passCount, unsupportedMessage, verdictName, type HiddenCase, type Run, type RunError, type VisibleCase } from './api'
+import { formatBytes, formatValue, passCount, runMessage, verdictName, type HiddenCase, type Run, type RunError, type VisibleCase } from './api'
 
 /** errorText is a runtime error in words: "ZeroDivisionError: division by zero (line 4)". */
 export function errorText(e: RunError): string {
@@ -12,7 +12,7 @@ export function RunResult({ run, headingLevel = 3 }: { run: Run; headingLevel?: 
   const visible = run.cases.filter((c): c is VisibleCase => !c.hidden)
   const hidden = run.cases.filter((c): c is HiddenCase => c.hidden)
   const count = passCount(run)
-  const message = run.verdict === 'unsupported_language' ? unsupportedMessage(run.language) : run.message
+  const message = runMessage(run)
   const tone = run.verdict === 'accepted' ? 'pass' : run.verdict === 'unsupported_language' || run.verdict === 'internal_error' ? 'info' : 'fail'
   return (
     <div className="run-result">

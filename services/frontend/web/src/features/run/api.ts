@@ -100,6 +100,11 @@ export function unsupportedMessage(language: string): string {
   return `Running ${languageName(language)} is not available yet.`
 }
 
+/** runMessage is the run's one sentence; a language that cannot run is named from the run's (the editor's) language. */
+export function runMessage(r: Run): string {
+  return r.verdict === 'unsupported_language' ? unsupportedMessage(r.language) : r.message
+}
+
 /** passCount is "passed/total" over the compared cases, or "" for a custom run or none. */
 export function passCount(r: Run): string {
   const compared = r.cases.filter((c) => c.hidden || !c.custom)
