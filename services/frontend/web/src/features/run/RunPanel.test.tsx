@@ -22,10 +22,10 @@ function run(over: Partial<Run> = {}): Run {
     verdict: 'accepted',
     message: '2 of 2 cases passed',
     created_at: '2026-12-03T10:00:00Z',
-    time_ms: 42,
+    time_ms: 41.73,
     memory_bytes: 3 * 1024 * 1024,
     cases: [
-      { index: 0, hidden: false, input: [[2, 7, 11, 15], 9], expected: [0, 1], actual: [0, 1], passed: true, time_ms: 3, stdout: '' },
+      { index: 0, hidden: false, input: [[2, 7, 11, 15], 9], expected: [0, 1], actual: [0, 1], passed: true, time_ms: 3.14159, stdout: '' },
       { index: 1, hidden: false, input: [[3, 2, 4], 6], expected: [1, 2], actual: [1, 2], passed: true, time_ms: 2, stdout: 'debug <b>x</b>\n' },
     ],
     first_failed_hidden: null,
@@ -81,6 +81,7 @@ describe('RunPanel', () => {
     expect(within(result).getByText('42 ms · 3.0 MB')).toBeInTheDocument()
     const cases = within(result).getByRole('list', { name: 'Cases' })
     expect(within(cases).getAllByRole('listitem')).toHaveLength(2)
+    expect(within(cases).getByText('Case 1:', { exact: false })).toHaveTextContent('Case 1: passed · 3.1 ms')
     expect(within(cases).getByText('[2,7,11,15]\n9', { normalizer: (s) => s })).toBeInTheDocument()
     // Printed output is text, never markup.
     expect(within(cases).getByText('debug <b>x</b>', { exact: false })).toBeInTheDocument()

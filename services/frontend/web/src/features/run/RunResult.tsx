@@ -1,4 +1,4 @@
-import { formatBytes, formatValue, passCount, runMessage, verdictName, type HiddenCase, type Run, type RunError, type VisibleCase } from './api'
+import { formatBytes, formatInput, formatMs, formatValue, passCount, runMessage, verdictName, type HiddenCase, type Run, type RunError, type VisibleCase } from './api'
 
 /** errorText is a runtime error in words: "ZeroDivisionError: division by zero (line 4)". */
 export function errorText(e: RunError): string {
@@ -19,7 +19,7 @@ export function RunResult({ run, headingLevel = 3 }: { run: Run; headingLevel?: 
       <H className={`verdict verdict-${tone}`}>{verdictName(run)}</H>
       {message && <p className="run-message">{message}</p>}
       <p className="muted run-meta">
-        {[!message && count && `${count} cases passed`, `${run.time_ms} ms`, formatBytes(run.memory_bytes)].filter(Boolean).join(' · ')}
+        {[!message && count && `${count} cases passed`, formatMs(run.time_ms), formatBytes(run.memory_bytes)].filter(Boolean).join(' · ')}
       </p>
       {run.error && <p className="run-error">{errorText(run.error)}</p>}
       {visible.length > 0 && (
@@ -29,12 +29,12 @@ export function RunResult({ run, headingLevel = 3 }: { run: Run; headingLevel?: 
               <p className="run-case-title">
                 {c.custom ? 'Custom input' : `Case ${c.index + 1}: `}
                 {!c.custom && <span className={c.passed ? 'case-pass' : 'case-fail'}>{c.passed ? 'passed' : 'failed'}</span>}
-                {c.time_ms !== undefined && <span className="muted"> · {c.time_ms} ms</span>}
+                {c.time_ms !== undefined && <span className="muted"> · {formatMs(c.time_ms)}</span>}
               </p>
               <dl>
                 <dt>Input</dt>
                 <dd>
-                  <pre>{c.input.map(formatValue).join('\n')}</pre>
+                  <pre>{formatInput(c.input)}</pre>
                 </dd>
                 {!c.custom && (
                   <>
@@ -54,7 +54,7 @@ export function RunResult({ run, headingLevel = 3 }: { run: Run; headingLevel?: 
                 )}
                 {c.stdout ? (
                   <>
-                    <dt>Printed</dt>
+                    <dt>Printed{c.stdout_truncated ? ' (cut off at the limit)' : ''}</dt>
                     <dd>
                       <pre>{c.stdout}</pre>
                     </dd>

@@ -24,6 +24,8 @@ export interface VisibleCase {
   passed: boolean | null
   time_ms?: number
   stdout?: string
+  /** The printed output was longer than the cap and was cut. */
+  stdout_truncated?: boolean
   error?: RunError | null
   custom?: boolean
 }
@@ -125,6 +127,17 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`
   return `${(n / (1024 * 1024)).toFixed(1)} MB`
+}
+
+/** formatMs is a duration in words: whole milliseconds, a tenth below 10 ms. */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return ''
+  return ms < 10 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms)} ms`
+}
+
+/** formatInput shows a case's arguments, one JSON value per line (like custom input). */
+export function formatInput(input: unknown): string {
+  return Array.isArray(input) ? input.map(formatValue).join('\n') : formatValue(input)
 }
 
 /** formatValue shows a JSON value as compact text (never as HTML). */
