@@ -221,6 +221,38 @@ func (c *Client) Question(ctx context.Context, id string) (Question, error) {
 	return q, err
 }
 
+// TestCase is one case a solution is run against: the arguments (a JSON
+// array, one value per parameter of the signature) and the answer.
+type TestCase struct {
+	Input    json.RawMessage `json:"input"`
+	Expected json.RawMessage `json:"expected"`
+	Hidden   bool            `json:"hidden"`
+}
+
+// QuestionTests is what solutions to a question are run against, hidden
+// cases included: never pass it on to a user. Signature is "" and Cases
+// empty when the question cannot be run. Compare is a libs/signature
+// comparison mode.
+type QuestionTests struct {
+	QuestionID string     `json:"question_id"`
+	Signature  string     `json:"signature"`
+	Compare    string     `json:"compare"`
+	Cases      []TestCase `json:"cases"`
+}
+
+// QuestionTestsPath is the internal route of question id's test cases.
+func QuestionTestsPath(id string) string {
+	return QuestionPrefix + "/internal/questions/" + url.PathEscape(id) + "/tests"
+}
+
+// QuestionTests returns every test case of question id (or slug), in
+// order; ErrNotFound when the question is unknown.
+func (c *Client) QuestionTests(ctx context.Context, id string) (QuestionTests, error) {
+	var t QuestionTests
+	err := c.get(ctx, QuestionService, QuestionTestsPath(id), &t)
+	return t, err
+}
+
 // RandomQuery picks a random question.
 type RandomQuery struct {
 	Difficulty string

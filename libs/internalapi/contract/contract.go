@@ -6,6 +6,7 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/discovery"
 	"github.com/peerprep/peerprep/libs/internalapi"
+	"github.com/peerprep/peerprep/libs/signature"
 )
 
 // Target is what Run checks. The parts of the contract a target does not
@@ -31,8 +33,8 @@ type Target struct {
 	// DeleteUser deletes a user NewUser made; nil to skip that check.
 	DeleteUser func(t *testing.T, id string)
 
-	// Questions: the target is question-service, with at least one
-	// question.
+	// Questions: the target is question-service, loaded with the seed
+	// questions (every one has test cases).
 	Questions bool
 	// History: the target is history-service.
 	History bool
@@ -179,6 +181,77 @@ func questions(t *testing.T, c, stranger *internalapi.Client) {
 	wantStatus(t, "random of an unknown difficulty", err, http.StatusBadRequest)
 	_, err = stranger.Question(ctx(t), q.ID)
 	wantStatus(t, "question without a valid token", err, http.StatusUnauthorized)
+
+	tests, err := c.QuestionTests(ctx(t), q.ID)
+	if err != nil || tests.QuestionID != q.ID {
+		t.Fatalf("tests of %s: %+v %v", q.ID, tests, err)
+	}
+	checkTests(t, q, tests)
+	if len(tests.Cases) == 0 {
+		// Targets hold seed questions (or the fake's SeedBank): all runnable.
+		t.Errorf("tests of %s: no cases, want the seed's", q.ID)
+	}
+	if bySlug, err := c.QuestionTests(ctx(t), q.Slug); err != nil || bySlug.QuestionID != q.ID || len(bySlug.Cases) != len(tests.Cases) {
+		t.Errorf("tests by slug %s: %+v %v", q.Slug, bySlug, err)
+	}
+	if _, err := c.QuestionTests(ctx(t), uuid.NewString()); !errors.Is(err, internalapi.ErrNotFound) {
+		t.Errorf("tests of an unknown question: %v, want ErrNotFound", err)
+	}
+	_, err = stranger.QuestionTests(ctx(t), q.ID)
+	wantStatus(t, "tests without the internal token", err, http.StatusUnauthorized)
+}
+
+// checkTests: a question's tests are runnable as the signature says, and
+// its read shows the visible cases as sample_cases and no hidden one.
+func checkTests(t *testing.T, q internalapi.Question, tests internalapi.QuestionTests) {
+	t.Helper()
+	if _, ok := signature.ParseCompare(tests.Compare); !ok {
+		t.Errorf("tests of %s: compare %q is not a mode", q.ID, tests.Compare)
+	}
+	if tests.Cases == nil {
+		t.Errorf("tests of %s: cases is not a list", q.ID)
+	}
+	var visible []internalapi.TestCase
+	if tests.Signature == "" {
+		if len(tests.Cases) != 0 {
+			t.Errorf("tests of %s: %d cases without a signature", q.ID, len(tests.Cases))
+		}
+	} else {
+		sig, err := signature.Parse(tests.Signature)
+		if err != nil {
+			t.Fatalf("tests of %s: signature %q: %v", q.ID, tests.Signature, err)
+		}
+		for i, c := range tests.Cases {
+			if err := sig.CheckArgs(c.Input); err != nil {
+				t.Errorf("tests of %s: case %d input %s: %v", q.ID, i, c.Input, err)
+			}
+			if err := sig.Returns.Check(c.Expected); err != nil {
+				t.Errorf("tests of %s: case %d expected %s: %v", q.ID, i, c.Expected, err)
+			}
+			if !c.Hidden {
+				visible = append(visible, c)
+			}
+		}
+	}
+	if _, ok := q.Fields["test_cases"]; ok {
+		t.Errorf("question %s read with the internal token carries test_cases (hidden ones belong to the tests route)", q.ID)
+	}
+	var samples []internalapi.TestCase
+	if err := json.Unmarshal(q.Fields["sample_cases"], &samples); err != nil {
+		t.Fatalf("question %s: sample_cases %s: %v", q.ID, q.Fields["sample_cases"], err)
+	}
+	ok := len(samples) == len(visible)
+	for i := 0; ok && i < len(samples); i++ {
+		ok = !samples[i].Hidden && signature.Exact.Equal(samples[i].Input, visible[i].Input) &&
+			signature.Exact.Equal(samples[i].Expected, visible[i].Expected)
+	}
+	if !ok {
+		t.Errorf("question %s: sample_cases %s, want the visible cases %+v", q.ID, q.Fields["sample_cases"], visible)
+	}
+	var sig string
+	if err := json.Unmarshal(q.Fields["signature"], &sig); err != nil || (len(tests.Cases) > 0 && sig != tests.Signature) {
+		t.Errorf("question %s: signature %s, tests route says %q", q.ID, q.Fields["signature"], tests.Signature)
+	}
 }
 
 func attempts(t *testing.T, c, stranger *internalapi.Client) {

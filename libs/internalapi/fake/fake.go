@@ -45,7 +45,8 @@ type Server struct {
 	users     map[string]internalapi.User
 	deleted   map[string]bool
 	questions map[string]internalapi.Question
-	anyQ      *internalapi.Question // answers unknown ids when set
+	tests     map[string]internalapi.QuestionTests // by question id, set with SetTests
+	anyQ      *internalapi.Question                // answers unknown ids when set
 	goneQ     map[string]bool
 	attempted map[string][]string // set with SetAttempted
 	attempts  map[string]map[string]any
@@ -62,7 +63,7 @@ type Server struct {
 // New returns a fake requiring token on every internal call.
 func New(token string) *Server {
 	return &Server{Token: token, users: map[string]internalapi.User{}, deleted: map[string]bool{},
-		questions: map[string]internalapi.Question{}, goneQ: map[string]bool{}, attempted: map[string][]string{},
+		questions: map[string]internalapi.Question{}, tests: map[string]internalapi.QuestionTests{}, goneQ: map[string]bool{}, attempted: map[string][]string{},
 		attempts: map[string]map[string]any{}, sessions: map[string]*internalapi.Session{},
 		byMatch: map[string]Created{}, noShows: map[string]bool{}, down: map[string]int{}, calls: map[string]int{}}
 }
@@ -129,6 +130,27 @@ func (s *Server) RemoveQuestion(id string) {
 	s.goneQ[id] = true
 }
 
+// SetTests gives question id test cases: its internal tests route answers
+// them, and its reads carry the signature, the mode and the visible cases
+// as sample_cases, as question-service's do.
+func (s *Server) SetTests(id string, t internalapi.QuestionTests) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.QuestionID = id
+	s.tests[id] = t
+}
+
+// SampleTests are the tests SeedBank gives each question: two visible
+// cases and one hidden.
+func SampleTests() internalapi.QuestionTests {
+	c := func(in, out string, hidden bool) internalapi.TestCase {
+		return internalapi.TestCase{Input: json.RawMessage(in), Expected: json.RawMessage(out), Hidden: hidden}
+	}
+	return internalapi.QuestionTests{Signature: "twoSum(nums int[], target int) int[]", Compare: "unordered", Cases: []internalapi.TestCase{
+		c(`[[2,7,11,15],9]`, `[0,1]`, false), c(`[[3,2,4],6]`, `[1,2]`, false), c(`[[3,3],6]`, `[0,1]`, true),
+	}}
+}
+
 // SetAnyQuestion makes question-service answer q, with the id asked for,
 // for every id it does not know (except removed ones). Random draws
 // ignore it.
@@ -146,8 +168,8 @@ func QuestionID(topic, difficulty string, i int) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("question/"+topic+"/"+difficulty+"/"+string(rune('0'+i)))).String()
 }
 
-// SeedBank adds QuestionsPer questions for every topic and difficulty,
-// except the ones named in empty ("topic/difficulty").
+// SeedBank adds QuestionsPer questions, each with SampleTests, for every
+// topic and difficulty, except the ones named in empty ("topic/difficulty").
 func (s *Server) SeedBank(empty ...string) {
 	for _, tp := range internalapi.Topics {
 		for _, d := range internalapi.Difficulties {
@@ -158,6 +180,7 @@ func (s *Server) SeedBank(empty ...string) {
 				id := QuestionID(tp, d, i)
 				s.AddQuestion(internalapi.Question{ID: id, Slug: "q-" + id[:8], Title: "Question " + id[:8],
 					Difficulty: d, Topics: []string{tp}, Description: "…"})
+				s.SetTests(id, SampleTests())
 			}
 		}
 	}
@@ -340,6 +363,8 @@ func (s *Server) route(r *http.Request) (string, http.HandlerFunc) {
 		return internalapi.QuestionService, s.random
 	case get && strings.HasPrefix(p, internalapi.QuestionPrefix+"/questions/"):
 		return internalapi.QuestionService, s.question
+	case get && strings.HasPrefix(p, internalapi.QuestionPrefix+"/internal/questions/") && strings.HasSuffix(p, "/tests"):
+		return internalapi.QuestionService, s.questionTests
 	case r.Method == http.MethodPost && p == internalapi.AttemptsPath:
 		return internalapi.HistoryService, s.recordAttempt
 	case get && strings.HasPrefix(p, internalapi.HistoryPrefix+"/internal/users/") && strings.HasSuffix(p, "/attempted-question-ids"):
@@ -428,11 +453,21 @@ func (s *Server) topics(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// questionBody is q as question-service answers it to the internal token.
-func questionBody(q internalapi.Question) map[string]any {
+// questionBody is q as question-service answers it to the internal token;
+// tests, when set, add what a read shows of them (never a hidden case).
+func questionBody(q internalapi.Question, tests *internalapi.QuestionTests) map[string]any {
 	out := map[string]any{}
 	for k, v := range q.Fields {
 		out[k] = v
+	}
+	if tests != nil {
+		samples := []map[string]json.RawMessage{}
+		for _, c := range tests.Cases {
+			if !c.Hidden {
+				samples = append(samples, map[string]json.RawMessage{"input": c.Input, "expected": c.Expected})
+			}
+		}
+		out["signature"], out["compare"], out["sample_cases"] = tests.Signature, tests.Compare, samples
 	}
 	if q.Topics == nil {
 		q.Topics = []string{}
@@ -446,26 +481,59 @@ func questionBody(q internalapi.Question) map[string]any {
 }
 
 func (s *Server) question(w http.ResponseWriter, r *http.Request) {
-	id := pathID(r, internalapi.QuestionPrefix+"/questions/")
 	s.mu.Lock()
-	q, ok := s.questions[id]
-	if !ok {
-		for _, c := range s.questions {
-			if c.Slug != "" && c.Slug == id {
-				q, ok = c, true
-			}
-		}
-	}
-	if !ok && s.anyQ != nil && !s.goneQ[id] {
-		q, ok = *s.anyQ, true
-		q.ID = id
-	}
+	q, ok := s.find(pathID(r, internalapi.QuestionPrefix+"/questions/"))
+	tests := s.testsOf(q.ID)
 	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "question not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, questionBody(q))
+	writeJSON(w, http.StatusOK, questionBody(q, tests))
+}
+
+// find returns the question id (or slug) names. Hold s.mu.
+func (s *Server) find(id string) (internalapi.Question, bool) {
+	if q, ok := s.questions[id]; ok {
+		return q, true
+	}
+	for _, q := range s.questions {
+		if q.Slug != "" && q.Slug == id {
+			return q, true
+		}
+	}
+	if s.anyQ != nil && !s.goneQ[id] {
+		q := *s.anyQ
+		q.ID = id
+		return q, true
+	}
+	return internalapi.Question{}, false
+}
+
+// testsOf returns the tests set for question id, or nil. Hold s.mu.
+func (s *Server) testsOf(id string) *internalapi.QuestionTests {
+	if t, ok := s.tests[id]; ok {
+		return &t
+	}
+	return nil
+}
+
+// questionTests serves the internal tests route: a known question
+// without tests has none.
+func (s *Server) questionTests(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	q, ok := s.find(pathID(r, internalapi.QuestionPrefix+"/internal/questions/"))
+	tests := s.testsOf(q.ID)
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "question not found")
+		return
+	}
+	out := internalapi.QuestionTests{QuestionID: q.ID, Compare: "exact", Cases: []internalapi.TestCase{}}
+	if tests != nil && tests.Signature != "" && len(tests.Cases) > 0 {
+		out.Signature, out.Compare, out.Cases = tests.Signature, tests.Compare, tests.Cases
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) random(w http.ResponseWriter, r *http.Request) {
@@ -495,7 +563,11 @@ func (s *Server) random(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no question matches")
 		return
 	}
-	writeJSON(w, http.StatusOK, questionBody(pool[rand.N(len(pool))]))
+	pick := pool[rand.N(len(pool))]
+	s.mu.Lock()
+	tests := s.testsOf(pick.ID)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, questionBody(pick, tests))
 }
 
 func (s *Server) recordAttempt(w http.ResponseWriter, r *http.Request) {

@@ -29,12 +29,14 @@ type Cache struct {
 	listening bool
 }
 
-// cached is a question encoded for both audiences (see encode).
+// cached is a question encoded for users and internal callers (see
+// encode). Admins' bodies, the only ones with hidden test cases, are never
+// cached.
 type cached struct {
 	id     uuid.UUID
 	slug   string
-	public rendering // what users read: no interviewer notes
-	full   rendering // what admins and internal callers read
+	public rendering // what users read: no interviewer notes, visible cases only
+	full   rendering // what internal callers read: notes, visible cases only
 	at     time.Time
 }
 
@@ -44,9 +46,10 @@ type rendering struct {
 	etag string
 }
 
-// forCaller picks the rendering the caller of c may read.
+// forCaller picks the rendering the caller of c may read; an admin gets
+// the internal one here, and handlers render admins' own bodies instead.
 func (e *cached) forCaller(c echo.Context) rendering {
-	if seesNotes(c) {
+	if audienceOf(c) != userAudience {
 		return e.full
 	}
 	return e.public

@@ -43,6 +43,14 @@ func (h *handlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if audienceOf(c) == adminAudience {
+		// Admins read the hidden cases, which the cache never holds.
+		q, err := h.svc.Get(c.Request().Context(), ref)
+		if err != nil {
+			return err
+		}
+		return writeQuestion(c, http.StatusOK, q)
+	}
 	e, err := h.question(c, ref)
 	if err != nil {
 		return err
@@ -87,9 +95,32 @@ func (h *handlers) random(c echo.Context) error {
 	}
 	// The matcher's pick is read next by both peers' clients: keep it.
 	h.cache.fill(gen, e)
+	body := e.forCaller(c).body
+	if audienceOf(c) == adminAudience {
+		r, err := render(q, adminAudience)
+		if err != nil {
+			return err
+		}
+		body = r.body
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Vary", "Authorization")
-	return c.JSONBlob(http.StatusOK, e.forCaller(c).body)
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// tests answers the internal route: every test case of a question, hidden
+// ones included, for execution-service.
+func (h *handlers) tests(c echo.Context) error {
+	ref, err := parseID(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	q, err := h.svc.Get(c.Request().Context(), ref)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return writeJSON(c, http.StatusOK, toTestsDTO(q))
 }
 
 func (h *handlers) topics(c echo.Context) error {
@@ -159,24 +190,26 @@ func (h *handlers) delete(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// encode renders q twice, each with a strong ETag (the hash of its body):
-// without the interviewer's notes for users, with them for admins and
-// internal callers. The two bodies differ, so their ETags do too, and an
-// If-None-Match from one audience never revalidates the other's body.
+// encode renders q for the two audiences the cache serves, each with a
+// strong ETag (the hash of its body): without the interviewer's notes for
+// users, with them for internal callers. Neither holds hidden test cases;
+// admins' bodies, which do, are rendered per request and never cached. The
+// bodies differ, so their ETags do too, and an If-None-Match from one
+// audience never revalidates another's body.
 func encode(q question.Question) (*cached, error) {
-	public, err := render(q, false)
+	public, err := render(q, userAudience)
 	if err != nil {
 		return nil, err
 	}
-	full, err := render(q, true)
+	full, err := render(q, internalAudience)
 	if err != nil {
 		return nil, err
 	}
 	return &cached{id: q.ID, slug: q.Slug, public: public, full: full}, nil
 }
 
-func render(q question.Question, withNotes bool) (rendering, error) {
-	body, err := marshal(toQuestionDTO(q, withNotes))
+func render(q question.Question, a audience) (rendering, error) {
+	body, err := marshal(toQuestionDTO(q, a))
 	if err != nil {
 		return rendering{}, err
 	}
@@ -184,19 +217,28 @@ func render(q question.Question, withNotes bool) (rendering, error) {
 	return rendering{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
 }
 
-// seesNotes reports whether the caller may read interviewer notes: an
-// admin, or another service (auth gives the internal token the admin role).
-func seesNotes(c echo.Context) bool {
+// audienceOf says what the caller may read: users neither interviewer
+// notes nor hidden cases, other services notes only (auth gives the
+// internal token the admin role, with subject auth.InternalCaller), admins
+// everything.
+func audienceOf(c echo.Context) audience {
 	claims := auth.ClaimsFrom(c)
-	return claims != nil && claims.Role == auth.RoleAdmin
+	switch {
+	case claims == nil || claims.Role != auth.RoleAdmin:
+		return userAudience
+	case claims.Subject == auth.InternalCaller:
+		return internalAudience
+	}
+	return adminAudience
 }
 
+// writeQuestion sends q as the caller may read it; writers are admins.
 func writeQuestion(c echo.Context, status int, q question.Question) error {
-	e, err := encode(q)
+	r, err := render(q, audienceOf(c))
 	if err != nil {
 		return err
 	}
-	return writeCached(c, status, e.forCaller(c))
+	return writeCached(c, status, r)
 }
 
 // writeCached sends an encoded question with its ETag, and answers a GET
@@ -232,20 +274,21 @@ func etagMatches(header, etag string) bool {
 // ifMatch turns an If-Match header into a precondition on the stored
 // question: "*" (any current version) or one of the listed strong tags
 // equal to the question's ETag (RFC 9110 §13.1.1: weak tags never match).
-// Writers are admins, so the tag is that of the body with notes.
+// Writers are admins, so the tag is that of an admin's body (with notes
+// and every test case), and an edit of the cases alone changes it too.
 // No header is no precondition, so a write without it overwrites.
 func ifMatch(header string) question.Precondition {
 	if strings.TrimSpace(header) == "" {
 		return nil
 	}
 	return func(current question.Question) bool {
-		e, err := encode(current)
+		r, err := render(current, adminAudience)
 		if err != nil {
 			return false
 		}
 		for tag := range strings.SplitSeq(header, ",") {
 			tag = strings.TrimSpace(tag)
-			if tag == "*" || tag == e.full.etag {
+			if tag == "*" || tag == r.etag {
 				return true
 			}
 		}

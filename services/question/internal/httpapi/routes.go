@@ -41,4 +41,7 @@ func Register(e *echo.Echo, o Options) {
 	g.POST("/questions", h.create, admin...)
 	g.PUT("/questions/:id", h.update, admin...)
 	g.DELETE("/questions/:id", h.delete, admin...)
+
+	// Other services only: every test case, hidden ones included.
+	g.GET("/internal/questions/:id/tests", h.tests, auth.InternalOnly(internalToken))
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/libs/postgres"
+	"github.com/peerprep/peerprep/libs/signature"
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
 
@@ -41,16 +43,30 @@ type exampleRow struct {
 	Explanation string `json:"explanation,omitempty"`
 }
 
+// testCaseRow is how a case travels between the question_test_cases rows
+// and Go: one jsonb object per case, aggregated in position order.
+type testCaseRow struct {
+	Input    json.RawMessage `json:"input"`
+	Expected json.RawMessage `json:"expected"`
+	Hidden   bool            `json:"hidden"`
+}
+
+// questionColumns reads a question and its test cases in one statement, so
+// in one snapshot.
 const questionColumns = `q.id, q.slug, q.title, q.difficulty, q.topics, q.description,
-	q.examples, q.constraints, q.hints, q.interviewer_notes, q.starter_code, q.created_at, q.updated_at`
+	q.examples, q.constraints, q.hints, q.interviewer_notes, q.starter_code, q.created_at, q.updated_at,
+	q.signature, q.compare, (SELECT coalesce(jsonb_agg(jsonb_build_object('input', t.input, 'expected', t.expected, 'hidden', t.hidden)
+		ORDER BY t.position), '[]') FROM question_test_cases t WHERE t.question_id = q.id)`
 
 func scanQuestion(row pgx.Row) (question.Question, error) {
 	var (
 		q        question.Question
 		examples []exampleRow
+		cases    []testCaseRow
 	)
 	err := row.Scan(&q.ID, &q.Slug, &q.Title, &q.Difficulty, &q.Topics, &q.Description,
-		&examples, &q.Constraints, &q.Hints, &q.InterviewerNotes, &q.StarterCode, &q.CreatedAt, &q.UpdatedAt)
+		&examples, &q.Constraints, &q.Hints, &q.InterviewerNotes, &q.StarterCode, &q.CreatedAt, &q.UpdatedAt,
+		&q.Tests.Signature, &q.Tests.Compare, &cases)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return question.Question{}, question.ErrNotFound
 	}
@@ -60,6 +76,10 @@ func scanQuestion(row pgx.Row) (question.Question, error) {
 	q.Examples = make([]question.Example, len(examples))
 	for i, e := range examples {
 		q.Examples[i] = question.Example(e)
+	}
+	q.Tests.Cases = make([]question.TestCase, len(cases))
+	for i, c := range cases {
+		q.Tests.Cases[i] = question.TestCase(c)
 	}
 	q.CreatedAt, q.UpdatedAt = q.CreatedAt.UTC(), q.UpdatedAt.UTC()
 	return q, nil
@@ -79,6 +99,40 @@ func examplesRow(in []question.Example) []exampleRow {
 		out[i] = exampleRow(e)
 	}
 	return out
+}
+
+// compareRow spells the default mode out, as the column's CHECK wants.
+func compareRow(c signature.Compare) string {
+	if c == "" {
+		return string(signature.Exact)
+	}
+	return string(c)
+}
+
+func testCasesRow(in []question.TestCase) []testCaseRow {
+	out := make([]testCaseRow, len(in))
+	for i, c := range in {
+		out[i] = testCaseRow(c)
+	}
+	return out
+}
+
+// writeCases replaces the test cases of question id with cases.
+func writeCases(ctx context.Context, tx pgx.Tx, id uuid.UUID, cases []question.TestCase) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM question_test_cases WHERE question_id = $1`, id); err != nil {
+		return fmt.Errorf("delete test cases: %w", err)
+	}
+	if len(cases) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO question_test_cases (question_id, position, input, expected, hidden)
+		SELECT $1, c.ord - 1, c.v->'input', c.v->'expected', (c.v->>'hidden')::boolean
+		FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS c (v, ord)`, id, testCasesRow(cases))
+	if err != nil {
+		return fmt.Errorf("insert test cases: %w", err)
+	}
+	return nil
 }
 
 // refWhere is the condition selecting the question ref names as q.
@@ -222,12 +276,16 @@ func (s *Store) Insert(ctx context.Context, q question.Question) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO questions (id, slug, title, difficulty, topics, description,
-				examples, constraints, hints, starter_code, created_at, updated_at, interviewer_notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				examples, constraints, hints, starter_code, created_at, updated_at, interviewer_notes, signature, compare)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
-			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.CreatedAt, q.UpdatedAt, notesRow(q.InterviewerNotes))
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.CreatedAt, q.UpdatedAt, notesRow(q.InterviewerNotes),
+			q.Tests.Signature, compareRow(q.Tests.Compare))
 		if err != nil {
 			return mapWriteError(err)
+		}
+		if err := writeCases(ctx, tx, q.ID, q.Tests.Cases); err != nil {
+			return err
 		}
 		if err := syncDraws(ctx, tx, q.ID, nil, groupsOf(q.Difficulty, q.Topics)); err != nil {
 			return err
@@ -251,15 +309,25 @@ func (s *Store) Update(ctx context.Context, ref question.Ref, q question.Questio
 		if q.InterviewerNotes == nil {
 			q.InterviewerNotes = old.InterviewerNotes
 		}
+		keepTests := q.Tests.Cases == nil
+		if keepTests {
+			q.Tests = old.Tests
+		}
 		_, err = tx.Exec(ctx, `
 			UPDATE questions SET slug = $2, title = $3, difficulty = $4, topics = $5,
 				description = $6, examples = $7, constraints = $8, hints = $9,
-				starter_code = $10, updated_at = $11, interviewer_notes = $12
+				starter_code = $10, updated_at = $11, interviewer_notes = $12, signature = $13, compare = $14
 			WHERE id = $1`,
 			q.ID, q.Slug, q.Title, string(q.Difficulty), q.Topics, q.Description,
-			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.UpdatedAt, notesRow(q.InterviewerNotes))
+			examplesRow(q.Examples), q.Constraints, q.Hints, q.StarterCode, q.UpdatedAt, notesRow(q.InterviewerNotes),
+			q.Tests.Signature, compareRow(q.Tests.Compare))
 		if err != nil {
 			return mapWriteError(err)
+		}
+		if !keepTests {
+			if err := writeCases(ctx, tx, q.ID, q.Tests.Cases); err != nil {
+				return err
+			}
 		}
 		if err := syncDraws(ctx, tx, q.ID, groupsOf(old.Difficulty, old.Topics), groupsOf(q.Difficulty, q.Topics)); err != nil {
 			return err

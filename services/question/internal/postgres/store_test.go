@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/peerprep/peerprep/libs/pgtest"
+	"github.com/peerprep/peerprep/libs/signature"
 	"github.com/peerprep/peerprep/services/question/internal/postgres"
 	"github.com/peerprep/peerprep/services/question/internal/postgres/migrations"
 	"github.com/peerprep/peerprep/services/question/internal/question"
@@ -40,6 +41,7 @@ func q(title string, d question.Difficulty, topics ...string) question.Question 
 		Constraints: []string{"1 <= x <= 10"},
 		Hints:       []string{"Think."},
 		StarterCode: map[string]string{"go": "func f() {}\n", "python": "def f():\n    pass\n"},
+		Tests:       question.Tests{Compare: signature.Exact, Cases: []question.TestCase{}},
 		CreatedAt:   t0,
 		UpdatedAt:   t0,
 	}
@@ -94,6 +96,73 @@ func TestGetRoundTrips(t *testing.T) {
 		if _, err := s.Get(ctx, ref); !errors.Is(err, question.ErrNotFound) {
 			t.Fatalf("%s: got %v, want ErrNotFound", name, err)
 		}
+	}
+}
+
+func TestTestCasesRoundTripInOrder(t *testing.T) {
+	t.Parallel()
+	s, pool := newStore(t)
+	ctx := context.Background()
+	want := q("Two Sum", question.Easy, "arrays")
+	want.Tests = question.Tests{Signature: "twoSum(nums int[], target int) int[]", Compare: signature.Unordered, Cases: []question.TestCase{
+		{Input: []byte(`[[2, 7, 11], 9]`), Expected: []byte(`[0,1]`)},
+		{Input: []byte(`[[3,3],6]`), Expected: []byte(`[0, 1]`), Hidden: true},
+		{Input: []byte(`[[1,5,4],9]`), Expected: []byte(`[1,2]`)},
+	}}
+	insert(t, s, want)
+	same := func(what string, got, want question.Tests) {
+		t.Helper()
+		ok := got.Signature == want.Signature && got.Compare == want.Compare && len(got.Cases) == len(want.Cases)
+		for i := 0; ok && i < len(got.Cases); i++ {
+			g, w := got.Cases[i], want.Cases[i]
+			ok = g.Hidden == w.Hidden && signature.Exact.Equal(g.Input, w.Input) && signature.Exact.Equal(g.Expected, w.Expected)
+		}
+		if !ok {
+			t.Fatalf("%s: tests\n got %+v\nwant %+v", what, got, want)
+		}
+	}
+	got, err := s.Get(ctx, question.Ref{ID: want.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("read back", got.Tests, want.Tests)
+
+	// Cases nil keeps all three; as an editor that predates tests sends.
+	edit := want
+	edit.Title, edit.Tests = "Two Sum Again", question.Tests{}
+	if got, err = s.Update(ctx, question.Ref{ID: want.ID}, edit, nil); err != nil {
+		t.Fatal(err)
+	}
+	same("update's answer without tests", got.Tests, want.Tests)
+	if got, _ = s.Get(ctx, question.Ref{ID: want.ID}); got.Title != "Two Sum Again" {
+		t.Fatalf("title not updated: %q", got.Title)
+	}
+	same("update without tests", got.Tests, want.Tests)
+
+	edit.Tests = question.Tests{Signature: "twoSum(nums int[], target int) int[]", Compare: signature.Exact,
+		Cases: []question.TestCase{{Input: []byte(`[[1,2],3]`), Expected: []byte(`[0,1]`), Hidden: true}}}
+	if _, err = s.Update(ctx, question.Ref{ID: want.ID}, edit, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Get(ctx, question.Ref{ID: want.ID})
+	same("replaced", got.Tests, edit.Tests)
+
+	edit.Tests = question.Tests{Compare: signature.Exact, Cases: []question.TestCase{}}
+	if _, err = s.Update(ctx, question.Ref{ID: want.ID}, edit, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Get(ctx, question.Ref{ID: want.ID})
+	same("cleared", got.Tests, edit.Tests)
+
+	other := q("Other", question.Easy, "math")
+	other.Tests = want.Tests
+	insert(t, s, other)
+	if _, err := s.Delete(ctx, question.Ref{ID: other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM question_test_cases`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("test cases left after deleting their question: %d %v", left, err)
 	}
 }
 

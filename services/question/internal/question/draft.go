@@ -49,6 +49,9 @@ type Draft struct {
 	// had (an old client's PUT does not erase them), empty clears them.
 	InterviewerNotes []string
 	StarterCode      map[string]string
+	// Tests is optional: nil keeps what an update's question had (the
+	// admin editor predates them); none on a create.
+	Tests *Tests
 }
 
 // Normalize trims what surrounding whitespace cannot mean anything in:
@@ -59,6 +62,10 @@ func (d Draft) Normalize() Draft {
 	d.Constraints = trimAll(d.Constraints)
 	d.Hints = trimAll(d.Hints)
 	d.InterviewerNotes = trimAll(d.InterviewerNotes)
+	if d.Tests != nil {
+		t := d.Tests.normalize()
+		d.Tests = &t
+	}
 	return d
 }
 
@@ -132,6 +139,9 @@ func (d Draft) Validate() error {
 			}
 			checkText(&errs, field, d.StarterCode[lang], true, MaxStarterCode)
 		}
+	}
+	if d.Tests != nil {
+		d.Tests.validate(&errs)
 	}
 	return errs.OrNil()
 }

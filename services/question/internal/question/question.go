@@ -103,8 +103,10 @@ type Question struct {
 	// ask or look for; admins and internal callers see them, users do not.
 	InterviewerNotes []string
 	StarterCode      map[string]string // language → code
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Tests are what a solution is run against; see Tests for who sees what.
+	Tests     Tests
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Summary is what a list shows: a question without its body.

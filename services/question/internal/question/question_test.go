@@ -71,25 +71,30 @@ func TestDraftValidate(t *testing.T) {
 			t.Parallel()
 			d := validDraft()
 			tc.change(&d)
-			err := d.Normalize().Validate()
-			if tc.field == "" {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			ve, ok := err.(*validation.Error)
-			if !ok {
-				t.Fatalf("want a validation error naming %s, got %v", tc.field, err)
-			}
-			for _, f := range ve.Fields {
-				if f.Field == tc.field {
-					return
-				}
-			}
-			t.Fatalf("want an error on %s, got %+v", tc.field, ve.Fields)
+			wantField(t, d.Normalize().Validate(), tc.field)
 		})
 	}
+}
+
+// wantField checks that err names field, or is nil when field is "".
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("want valid, got %v", err)
+		}
+		return
+	}
+	ve, ok := err.(*validation.Error)
+	if !ok {
+		t.Fatalf("want a validation error naming %s, got %v", field, err)
+	}
+	for _, f := range ve.Fields {
+		if f.Field == field {
+			return
+		}
+	}
+	t.Fatalf("want an error on %s, got %+v", field, ve.Fields)
 }
 
 func TestDraftValidateReportsEveryField(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/peerprep/peerprep/libs/signature"
 )
 
 // Store keeps questions. Implementations map their own errors to
@@ -28,7 +30,8 @@ type Store interface {
 	// keeping its id and created_at, and returns the stored question. When
 	// pre is not nil it is asked with the stored question, locked, and a
 	// false answer is ErrPreconditionFailed with nothing written.
-	// Update keeps the stored InterviewerNotes when q's are nil.
+	// Update keeps the stored InterviewerNotes when q's are nil, and the
+	// stored Tests when q.Tests.Cases is nil.
 	Update(ctx context.Context, ref Ref, q Question, pre Precondition) (Question, error)
 	// Delete removes the question ref names and returns its id.
 	Delete(ctx context.Context, ref Ref) (uuid.UUID, error)
@@ -105,6 +108,7 @@ func (s *Service) Create(ctx context.Context, d Draft) (Question, error) {
 	now := s.timestamp()
 	q := d.question(s.newID(), now)
 	q.InterviewerNotes = orEmpty(q.InterviewerNotes)
+	q.Tests.Cases = orEmpty(q.Tests.Cases)
 	if err := s.store.Insert(ctx, q); err != nil {
 		return Question{}, fmt.Errorf("insert question: %w", err)
 	}
@@ -140,7 +144,12 @@ func (s *Service) Delete(ctx context.Context, ref Ref) (uuid.UUID, error) {
 func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func (d Draft) question(id uuid.UUID, now time.Time) Question {
+	tests := Tests{Compare: signature.Exact} // Cases nil: keep the stored tests (Store.Update)
+	if d.Tests != nil {
+		tests = *d.Tests
+	}
 	return Question{
+		Tests:            tests,
 		ID:               id,
 		Slug:             Slugify(d.Title),
 		Title:            d.Title,
@@ -218,11 +227,12 @@ func (s *Service) Upsert(ctx context.Context, id uuid.UUID, d Draft) (Outcome, e
 	return Updated, nil
 }
 
-// sameContent compares what an author writes, not ids or times.
+// sameContent compares what an author writes, not ids or times. Tests
+// whose Cases are nil in b are kept by an update, so they are the same.
 func sameContent(a, b Question) bool {
 	return a.Slug == b.Slug && a.Title == b.Title && a.Difficulty == b.Difficulty &&
 		slices.Equal(a.Topics, b.Topics) && a.Description == b.Description &&
 		slices.Equal(a.Examples, b.Examples) && slices.Equal(a.Constraints, b.Constraints) &&
 		slices.Equal(a.Hints, b.Hints) && slices.Equal(a.InterviewerNotes, b.InterviewerNotes) &&
-		maps.Equal(a.StarterCode, b.StarterCode)
+		maps.Equal(a.StarterCode, b.StarterCode) && (b.Tests.Cases == nil || sameTests(a.Tests, b.Tests))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/signature"
 	"github.com/peerprep/peerprep/services/question/internal/question"
 )
 
@@ -26,8 +27,8 @@ func namespace() uuid.UUID {
 }
 
 // entry is one question as questions.json writes it: the description as a
-// list of Markdown paragraphs (JSON has no multi-line strings) and one
-// function signature instead of five stubs.
+// list of Markdown paragraphs (JSON has no multi-line strings), one
+// function signature instead of five stubs, and the test cases.
 type entry struct {
 	Title       string   `json:"title"`
 	Difficulty  string   `json:"difficulty"`
@@ -43,6 +44,15 @@ type entry struct {
 	// InterviewerNotes: what to ask and look for in a mock interview.
 	InterviewerNotes []string `json:"interviewer_notes"`
 	Signature        string   `json:"signature"`
+	// Compare is the comparison mode where exact will not do ("" is exact).
+	Compare string `json:"compare"`
+	// TestCases are written by gen_cases.py, which computes each expected
+	// value with the question's reference solution.
+	TestCases []struct {
+		Input    json.RawMessage `json:"input"`
+		Expected json.RawMessage `json:"expected"`
+		Hidden   bool            `json:"hidden"`
+	} `json:"test_cases"`
 }
 
 // Drafts returns the seed set.
@@ -55,13 +65,17 @@ func Drafts() ([]question.Draft, error) {
 	}
 	drafts := make([]question.Draft, len(entries))
 	for i, e := range entries {
-		sig, err := parseSignature(e.Signature)
+		sig, err := signature.Parse(e.Signature)
 		if err != nil {
 			return nil, fmt.Errorf("question %q: %w", e.Title, err)
 		}
 		examples := make([]question.Example, len(e.Examples))
 		for j, ex := range e.Examples {
 			examples[j] = question.Example(ex)
+		}
+		tests := &question.Tests{Signature: e.Signature, Compare: signature.Compare(e.Compare), Cases: make([]question.TestCase, len(e.TestCases))}
+		for j, c := range e.TestCases {
+			tests.Cases[j] = question.TestCase(c)
 		}
 		drafts[i] = question.Draft{
 			Title:            e.Title,
@@ -73,6 +87,7 @@ func Drafts() ([]question.Draft, error) {
 			Hints:            e.Hints,
 			InterviewerNotes: e.InterviewerNotes,
 			StarterCode:      starterCode(sig),
+			Tests:            tests,
 		}
 	}
 	return drafts, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/peerprep/peerprep/libs/pgtest"
@@ -71,6 +73,35 @@ func TestSeedQuestionsAreComplete(t *testing.T) {
 	}
 }
 
+// TestSeedQuestionsHaveTestCases: every seed question can be run: a
+// signature, at least 3 visible and 5 hidden cases valid for it, and the
+// reference solutions the cases were computed with, in Python and
+// JavaScript (execution-service's tests run them through the sandbox).
+func TestSeedQuestionsHaveTestCases(t *testing.T) {
+	t.Parallel()
+	refs := filepath.Join("..", "..", "..", "execution", "internal", "harness", "testdata", "reference")
+	for _, d := range drafts(t) {
+		d = d.Normalize()
+		if d.Tests == nil || d.Tests.Signature == "" {
+			t.Errorf("%q: no signature", d.Title)
+			continue
+		}
+		visible, hidden := len(d.Tests.Visible()), len(d.Tests.Cases)-len(d.Tests.Visible())
+		if visible < 3 || hidden < 5 {
+			t.Errorf("%q: %d visible and %d hidden cases, want at least 3 and 5", d.Title, visible, hidden)
+		}
+		// Validate checks each case against the signature.
+		if err := d.Validate(); err != nil {
+			t.Errorf("%q: %v", d.Title, err)
+		}
+		for _, ext := range []string{".py", ".js"} {
+			if _, err := os.Stat(filepath.Join(refs, question.Slugify(d.Title)+ext)); err != nil {
+				t.Errorf("%q: no reference solution: %v", d.Title, err)
+			}
+		}
+	}
+}
+
 type row struct {
 	id, slug, content, created, updated string
 }
@@ -83,7 +114,8 @@ func TestLoadTwiceChangesNothing(t *testing.T) {
 	n := len(drafts(t))
 
 	dump := func() []row {
-		rows, err := pool.Query(ctx, `SELECT id::text, slug, (to_jsonb(q) - 'created_at' - 'updated_at' - 'id')::text,
+		rows, err := pool.Query(ctx, `SELECT id::text, slug, (to_jsonb(q) - 'created_at' - 'updated_at' - 'id')::text ||
+			(SELECT coalesce(jsonb_agg(to_jsonb(t) - 'question_id' ORDER BY t.position), '[]')::text FROM question_test_cases t WHERE t.question_id = q.id),
 			created_at::text, updated_at::text FROM questions q ORDER BY slug`)
 		if err != nil {
 			t.Fatal(err)
@@ -128,8 +160,15 @@ func TestLoadTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("seed id %s is not derived from the slug", before[0].id)
 	}
 
-	// An edited seed question is restored; questions outside the seed stay.
+	// An edited seed question is restored, test cases included; questions
+	// outside the seed stay.
 	if _, err := pool.Exec(ctx, `UPDATE questions SET description = 'vandalised' WHERE slug = 'two-sum'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE question_test_cases SET expected = '[1,0]' WHERE question_id = $1 AND position = 4`, seed.ID("two-sum")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM question_test_cases WHERE question_id = $1 AND position = 6`, seed.ID("best-time-to-sell-a-stock")); err != nil {
 		t.Fatal(err)
 	}
 	mine := question.Draft{Title: "My Own Question", Difficulty: question.Easy, Topics: []string{"math"}, Description: "d",
@@ -138,8 +177,17 @@ func TestLoadTwiceChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = seed.Load(ctx, svc)
-	if err != nil || res != (seed.Result{Updated: 1, Unchanged: n - 1}) {
-		t.Fatalf("third load %+v, %v; want 1 updated", res, err)
+	if err != nil || res != (seed.Result{Updated: 2, Unchanged: n - 2}) {
+		t.Fatalf("third load %+v, %v; want 2 updated", res, err)
+	}
+	content := map[string]string{}
+	for _, r := range dump() {
+		content[r.slug] = r.content
+	}
+	for _, r := range before {
+		if content[r.slug] != r.content {
+			t.Errorf("third load left %s unlike the seed:\n%s\n%s", r.slug, content[r.slug], r.content)
+		}
 	}
 	restored, err := svc.Get(ctx, question.Ref{Slug: "two-sum"})
 	if err != nil || restored.Description == "vandalised" {

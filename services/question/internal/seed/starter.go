@@ -4,18 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/peerprep/peerprep/libs/signature"
 )
 
-// A signature such as "twoSum(nums int[], target int) int[]" describes a
-// seed question's function once; starterCode renders it as a stub in each
-// language, so the five versions cannot drift apart.
-type signature struct {
-	name    string
-	params  []param
-	returns string
-}
-
-type param struct{ name, typ string }
+// A signature such as "twoSum(nums int[], target int) int[]" (parsed by
+// libs/signature) describes a seed question's function once; starterCode
+// renders it as a stub in each language, so the five versions cannot
+// drift apart.
 
 // langTypes spells one signature type in each language. cppParam is how a
 // parameter is passed (containers by reference); javaRet is how Java
@@ -24,7 +20,7 @@ type langTypes struct {
 	py, js, java, javaRet, cpp, cppParam, golang string
 }
 
-func typeNames(t string) (langTypes, bool) {
+func typeNames(t signature.Type) (langTypes, bool) {
 	switch t {
 	case "int":
 		return langTypes{"int", "number", "int", "int", "int", "int", "int"}, true
@@ -56,61 +52,12 @@ func typeNames(t string) (langTypes, bool) {
 	return langTypes{}, false
 }
 
-// parseSignature reads "name(p1 type1, p2 type2) returnType".
-func parseSignature(s string) (signature, error) {
-	lp, rp := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if lp <= 0 || rp < lp {
-		return signature{}, fmt.Errorf("signature %q: want name(params) type", s)
-	}
-	sig := signature{name: strings.TrimSpace(s[:lp]), returns: strings.TrimSpace(s[rp+1:])}
-	if !isIdent(sig.name) {
-		return signature{}, fmt.Errorf("signature %q: bad function name", s)
-	}
-	if _, ok := typeNames(sig.returns); !ok {
-		return signature{}, fmt.Errorf("signature %q: unknown return type %q", s, sig.returns)
-	}
-	if inner := strings.TrimSpace(s[lp+1 : rp]); inner != "" {
-		for p := range strings.SplitSeq(inner, ",") {
-			name, typ, ok := strings.Cut(strings.TrimSpace(p), " ")
-			typ = strings.TrimSpace(typ)
-			if _, known := typeNames(typ); !ok || !isIdent(name) || !known {
-				return signature{}, fmt.Errorf("signature %q: bad parameter %q", s, p)
-			}
-			sig.params = append(sig.params, param{name, typ})
-		}
-	}
-	return sig, nil
-}
-
-func isIdent(s string) bool {
-	if s == "" || !unicode.IsLetter(rune(s[0])) {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			return false
-		}
-	}
-	return true
-}
-
-// uses reports whether the signature mentions a type containing node.
-func (sig signature) uses(node string) bool {
-	if strings.Contains(sig.returns, node) {
-		return true
-	}
-	for _, p := range sig.params {
-		if strings.Contains(p.typ, node) {
-			return true
-		}
-	}
-	return false
-}
-
-func names(t string) langTypes { n, _ := typeNames(t); return n }
+// names spells t in each language; every type signature.Parse accepts has
+// a spelling (a test keeps it so).
+func names(t signature.Type) langTypes { n, _ := typeNames(t); return n }
 
 // starterCode renders sig in every supported language.
-func starterCode(sig signature) map[string]string {
+func starterCode(sig signature.Signature) map[string]string {
 	return map[string]string{
 		"python":     python(sig),
 		"javascript": javascript(sig),
@@ -122,89 +69,89 @@ func starterCode(sig signature) map[string]string {
 
 const body = "Write your solution here."
 
-func python(sig signature) string {
+func python(sig signature.Signature) string {
 	var b strings.Builder
-	if sig.uses("ListNode") {
+	if sig.Uses(signature.ListNode) {
 		b.WriteString("# class ListNode:\n#     def __init__(self, val=0, next=None):\n#         self.val, self.next = val, next\n\n")
 	}
-	if sig.uses("TreeNode") {
+	if sig.Uses(signature.TreeNode) {
 		b.WriteString("# class TreeNode:\n#     def __init__(self, val=0, left=None, right=None):\n#         self.val, self.left, self.right = val, left, right\n\n")
 	}
-	ps := make([]string, len(sig.params))
-	for i, p := range sig.params {
-		ps[i] = snake(p.name) + ": " + names(p.typ).py
+	ps := make([]string, len(sig.Params))
+	for i, p := range sig.Params {
+		ps[i] = snake(p.Name) + ": " + names(p.Type).py
 	}
-	fmt.Fprintf(&b, "def %s(%s) -> %s:\n    # %s\n    pass\n", snake(sig.name), strings.Join(ps, ", "), names(sig.returns).py, body)
+	fmt.Fprintf(&b, "def %s(%s) -> %s:\n    # %s\n    pass\n", snake(sig.Name), strings.Join(ps, ", "), names(sig.Returns).py, body)
 	return b.String()
 }
 
-func javascript(sig signature) string {
+func javascript(sig signature.Signature) string {
 	var b strings.Builder
-	if sig.uses("ListNode") {
+	if sig.Uses(signature.ListNode) {
 		b.WriteString("// function ListNode(val, next) { this.val = val ?? 0; this.next = next ?? null; }\n\n")
 	}
-	if sig.uses("TreeNode") {
+	if sig.Uses(signature.TreeNode) {
 		b.WriteString("// function TreeNode(val, left, right) { this.val = val ?? 0; this.left = left ?? null; this.right = right ?? null; }\n\n")
 	}
 	b.WriteString("/**\n")
-	ps := make([]string, len(sig.params))
-	for i, p := range sig.params {
-		ps[i] = p.name
-		fmt.Fprintf(&b, " * @param {%s} %s\n", names(p.typ).js, p.name)
+	ps := make([]string, len(sig.Params))
+	for i, p := range sig.Params {
+		ps[i] = p.Name
+		fmt.Fprintf(&b, " * @param {%s} %s\n", names(p.Type).js, p.Name)
 	}
-	fmt.Fprintf(&b, " * @return {%s}\n */\nfunction %s(%s) {\n  // %s\n}\n", names(sig.returns).js, sig.name, strings.Join(ps, ", "), body)
+	fmt.Fprintf(&b, " * @return {%s}\n */\nfunction %s(%s) {\n  // %s\n}\n", names(sig.Returns).js, sig.Name, strings.Join(ps, ", "), body)
 	return b.String()
 }
 
-func java(sig signature) string {
+func java(sig signature.Signature) string {
 	var b strings.Builder
-	ps := make([]string, len(sig.params))
-	for i, p := range sig.params {
-		ps[i] = names(p.typ).java + " " + p.name
+	ps := make([]string, len(sig.Params))
+	for i, p := range sig.Params {
+		ps[i] = names(p.Type).java + " " + p.Name
 	}
-	ret := names(sig.returns).javaRet
+	ret := names(sig.Returns).javaRet
 	if strings.Contains(ret+strings.Join(ps, ""), "List<") {
 		b.WriteString("import java.util.*;\n\n")
 	}
-	if sig.uses("ListNode") {
+	if sig.Uses(signature.ListNode) {
 		b.WriteString("// class ListNode { int val; ListNode next; ListNode(int val) { this.val = val; } }\n\n")
 	}
-	if sig.uses("TreeNode") {
+	if sig.Uses(signature.TreeNode) {
 		b.WriteString("// class TreeNode { int val; TreeNode left, right; TreeNode(int val) { this.val = val; } }\n\n")
 	}
-	fmt.Fprintf(&b, "class Solution {\n    public %s %s(%s) {\n        // %s\n    }\n}\n", ret, sig.name, strings.Join(ps, ", "), body)
+	fmt.Fprintf(&b, "class Solution {\n    public %s %s(%s) {\n        // %s\n    }\n}\n", ret, sig.Name, strings.Join(ps, ", "), body)
 	return b.String()
 }
 
-func cpp(sig signature) string {
+func cpp(sig signature.Signature) string {
 	var b strings.Builder
-	if sig.uses("ListNode") {
+	if sig.Uses(signature.ListNode) {
 		b.WriteString("// struct ListNode { int val; ListNode *next; ListNode(int x) : val(x), next(nullptr) {} };\n\n")
 	}
-	if sig.uses("TreeNode") {
+	if sig.Uses(signature.TreeNode) {
 		b.WriteString("// struct TreeNode { int val; TreeNode *left, *right; TreeNode(int x) : val(x), left(nullptr), right(nullptr) {} };\n\n")
 	}
-	ps := make([]string, len(sig.params))
-	for i, p := range sig.params {
-		ps[i] = names(p.typ).cppParam + " " + p.name
+	ps := make([]string, len(sig.Params))
+	for i, p := range sig.Params {
+		ps[i] = names(p.Type).cppParam + " " + p.Name
 	}
-	fmt.Fprintf(&b, "class Solution {\npublic:\n    %s %s(%s) {\n        // %s\n    }\n};\n", names(sig.returns).cpp, sig.name, strings.Join(ps, ", "), body)
+	fmt.Fprintf(&b, "class Solution {\npublic:\n    %s %s(%s) {\n        // %s\n    }\n};\n", names(sig.Returns).cpp, sig.Name, strings.Join(ps, ", "), body)
 	return b.String()
 }
 
-func golang(sig signature) string {
+func golang(sig signature.Signature) string {
 	var b strings.Builder
-	if sig.uses("ListNode") {
+	if sig.Uses(signature.ListNode) {
 		b.WriteString("// type ListNode struct {\n// \tVal  int\n// \tNext *ListNode\n// }\n\n")
 	}
-	if sig.uses("TreeNode") {
+	if sig.Uses(signature.TreeNode) {
 		b.WriteString("// type TreeNode struct {\n// \tVal         int\n// \tLeft, Right *TreeNode\n// }\n\n")
 	}
-	ps := make([]string, len(sig.params))
-	for i, p := range sig.params {
-		ps[i] = p.name + " " + names(p.typ).golang
+	ps := make([]string, len(sig.Params))
+	for i, p := range sig.Params {
+		ps[i] = p.Name + " " + names(p.Type).golang
 	}
-	fmt.Fprintf(&b, "func %s(%s) %s {\n\t// %s\n}\n", sig.name, strings.Join(ps, ", "), names(sig.returns).golang, body)
+	fmt.Fprintf(&b, "func %s(%s) %s {\n\t// %s\n}\n", sig.Name, strings.Join(ps, ", "), names(sig.Returns).golang, body)
 	return b.String()
 }
 

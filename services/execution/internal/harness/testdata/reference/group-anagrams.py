@@ -1,0 +1,5 @@
+def groupAnagrams(words):
+    groups = {}
+    for w in words:
+        groups.setdefault("".join(sorted(w)), []).append(w)
+    return list(groups.values())

@@ -1,0 +1,6 @@
+def maxDepth(root):
+    depth, level = 0, [root] if root else []
+    while level:
+        depth += 1
+        level = [c for n in level for c in (n.left, n.right) if c]
+    return depth

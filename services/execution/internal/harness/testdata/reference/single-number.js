@@ -1,0 +1,3 @@
+function singleNumber(nums) {
+  return nums.reduce((x, v) => x ^ v, 0);
+}

@@ -1,0 +1,5 @@
+def singleNumber(nums):
+    x = 0
+    for v in nums:
+        x ^= v
+    return x
