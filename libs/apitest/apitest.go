@@ -43,6 +43,31 @@ func (r Response) Str(path ...string) string {
 // ErrCode is the code of an error body.
 func (r Response) ErrCode() string { return r.Str("error", "code") }
 
+// ErrorBody is the "error" of the shared JSON error shape (ARCHITECTURE §3).
+type ErrorBody struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Details []FieldError `json:"details"`
+}
+
+// FieldError is one entry of an error's details.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Err is the body's error; zero when the body is not an error.
+func (r Response) Err() ErrorBody {
+	var b struct {
+		Error ErrorBody `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(r.Raw), &b)
+	return b.Error
+}
+
+// RequestID is the request_id of an error body.
+func (r Response) RequestID() string { return r.Str("request_id") }
+
 // Decode unmarshals the body into v, failing the test when it cannot.
 func (r Response) Decode(t testing.TB, v any) {
 	t.Helper()
@@ -57,8 +82,9 @@ func (r Response) Decode(t testing.TB, v any) {
 var Client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 // NewRequest builds a request: body nil or "" (none), a string, []byte or
-// io.Reader (raw JSON) or a value to marshal; a JSON content type when there is a body, the bearer
-// token when not empty, and hdr as name, value pairs.
+// io.Reader (raw JSON) or a value to marshal; a JSON content type when
+// there is a body, the bearer token when not empty, and hdr as name, value
+// pairs (an empty value removes the header: say, the JSON content type).
 func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string) *http.Request {
 	t.Helper()
 	var rd io.Reader
@@ -90,7 +116,11 @@ func NewRequest(t testing.TB, method, url, token string, body any, hdr ...string
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
 	}
 	return req
 }
@@ -114,8 +144,12 @@ func Serve(t testing.TB, h http.Handler, method, path, token string, body any, h
 }
 
 // ServeRequest sends req to h, in process, from where httptest's requests
-// come from (192.0.2.1, example.com) unless req says otherwise.
+// come from (192.0.2.1, example.com) unless req says otherwise, with a
+// non-nil body as a server's requests always have.
 func ServeRequest(h http.Handler, req *http.Request) Response {
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
 	if req.RemoteAddr == "" {
 		req.RemoteAddr = "192.0.2.1:1234"
 	}

@@ -47,3 +47,26 @@ func TestEventuallyWaitsForTheCondition(t *testing.T) {
 		return nil
 	})
 }
+
+// Err reads the shared error shape; an empty header value removes the
+// header, the JSON content type included.
+func TestErrAndRemovedHeaders(t *testing.T) {
+	t.Parallel()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "" {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":{"code":"validation_failed","message":"bad","details":[{"field":"name","message":"required"}]},"request_id":"r1"}`))
+	})
+	r := Serve(t, h, "POST", "/", "", `{}`, "Content-Type", "")
+	e := r.Err()
+	if r.Status != http.StatusBadRequest || e.Code != "validation_failed" || e.Message != "bad" || r.RequestID() != "r1" ||
+		len(e.Details) != 1 || e.Details[0] != (FieldError{Field: "name", Message: "required"}) {
+		t.Fatalf("%d %+v %q", r.Status, e, r.RequestID())
+	}
+	if r := Serve(t, h, "POST", "/", "", `{}`); r.Status != http.StatusOK || r.Err().Code != "" {
+		t.Fatalf("with the content type: %d %+v", r.Status, r.Err())
+	}
+}

@@ -3,8 +3,10 @@
 // works off: creating the group (again, after Redis lost its data), reading
 // new entries, claiming entries a dead consumer held too long (XAUTOCLAIM),
 // acknowledging them, and forgetting consumers of replicas long gone. A
-// Worker runs those steps in a loop around a handler; services with a
-// loop of their own (many streams, jobs in flight) use the Group steps.
+// Worker runs those steps in a loop around a service's handler: chat's
+// persister (one stream, batches), collaboration's persister (the streams
+// of the sessions a replica hosts) and matching's setup jobs (one entry at
+// a time, many at once, handed over at shutdown).
 package redisgroup
 
 import (
@@ -179,6 +181,9 @@ func (g Group) Prune(ctx context.Context, stream, keep string, idle time.Duratio
 
 // Sleep waits for d or until ctx ends, whichever is first.
 func Sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -196,4 +201,46 @@ func Fields(m redis.XMessage) map[string]string {
 		f[k] = s
 	}
 	return f
+}
+
+// holdScript, for each entry of KEYS[1] that consumer ARGV[3] of group
+// ARGV[1] still holds: 'touch' (ARGV[2]) resets its idle time (work in
+// progress), 'release' makes it look long idle so anyone claims it at once.
+var holdScript = redis.NewScript(`
+local n = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[3]) > 0 then
+    if ARGV[2] == 'touch' then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'JUSTID')
+    else
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'IDLE', 86400000, 'JUSTID')
+    end
+    n = n + 1
+  end
+end
+return n
+`)
+
+// Touch tells the others that consumer still works on the entries of
+// stream it holds: their idle time starts again, so no one claims them.
+func (g Group) Touch(ctx context.Context, stream, consumer string, ids ...string) error {
+	return g.hold(ctx, "touch", stream, consumer, ids)
+}
+
+// Release hands the entries of stream that consumer holds to whoever
+// claims next, at once.
+func (g Group) Release(ctx context.Context, stream, consumer string, ids ...string) error {
+	return g.hold(ctx, "release", stream, consumer, ids)
+}
+
+func (g Group) hold(ctx context.Context, op, stream, consumer string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{g.name, op, consumer}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return groupErr(op, holdScript.Run(ctx, g.rdb, []string{stream}, args...).Err())
 }

@@ -24,6 +24,17 @@ func add(t *testing.T, rdb redis.UniversalClient, stream, v string) string {
 	return id
 }
 
+// newStream is a stream of a fresh key prefix, with group "g".
+func newStream(t *testing.T) (redis.UniversalClient, redisgroup.Group, string) {
+	t.Helper()
+	rdb, prefix := redistest.New(t)
+	g := redisgroup.New(rdb, "g")
+	if err := g.Ensure(context.Background(), prefix+"s"); err != nil {
+		t.Fatal(err)
+	}
+	return rdb, g, prefix + "s"
+}
+
 func values(msgs []redis.XMessage) []string {
 	var out []string
 	for _, m := range msgs {
@@ -37,13 +48,8 @@ func values(msgs []redis.XMessage) []string {
 // idle long enough, and not before; acknowledged, it is pending no more.
 func TestClaimAfterAConsumerDiesThenAck(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
+	rdb, g, stream := newStream(t)
 	ctx := context.Background()
-	stream := prefix + "s"
-	g := redisgroup.New(rdb, "g")
-	if err := g.Ensure(ctx, stream); err != nil {
-		t.Fatal(err)
-	}
 	if err := g.Ensure(ctx, stream); err != nil { // BUSYGROUP is fine
 		t.Fatalf("ensure again: %v", err)
 	}
@@ -98,13 +104,8 @@ func TestClaimAfterAConsumerDiesThenAck(t *testing.T) {
 // entry and never the one kept.
 func TestPruneForgetsOnlyIdleEmptyConsumers(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := redistest.New(t)
+	rdb, g, stream := newStream(t)
 	ctx := context.Background()
-	stream := prefix + "s"
-	g := redisgroup.New(rdb, "g")
-	if err := g.Ensure(ctx, stream); err != nil {
-		t.Fatal(err)
-	}
 	add(t, rdb, stream, "held")
 	if _, err := g.Read(ctx, "holder", ">", 1, -1, stream); err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestPruneForgetsOnlyIdleEmptyConsumers(t *testing.T) {
 	if !slices.Equal(names, []string{"holder", "me"}) {
 		t.Fatalf("consumers left %v", names)
 	}
-	if _, err := g.Prune(ctx, prefix+"missing", "", 0); !errors.Is(err, redisgroup.ErrNoGroup) {
+	if _, err := g.Prune(ctx, stream+"-missing", "", 0); !errors.Is(err, redisgroup.ErrNoGroup) {
 		t.Fatalf("prune of a missing stream: %v, want ErrNoGroup", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/health"
 	"github.com/peerprep/peerprep/libs/httperr"
 	"github.com/peerprep/peerprep/libs/validation"
@@ -89,20 +90,12 @@ type errResp struct {
 	RequestID string `json:"request_id"`
 }
 
-func do(t *testing.T, h http.Handler, method, path, ctype, body string, hdr ...string) (*httptest.ResponseRecorder, errResp) {
+func do(t *testing.T, h http.Handler, method, path, ctype, body string, hdr ...string) (apitest.Response, errResp) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	r := apitest.Serve(t, h, method, path, "", body, append([]string{"Content-Type", ctype}, hdr...)...)
 	var er errResp
-	_ = json.Unmarshal(rec.Body.Bytes(), &er)
-	return rec, er
+	_ = json.Unmarshal([]byte(r.Raw), &er)
+	return r, er
 }
 
 func TestErrorShapes(t *testing.T) {
@@ -141,26 +134,26 @@ func TestErrorShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rec, er := do(t, s.Echo, tc.method, tc.path, tc.ctype, tc.body)
-			if rec.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			if rec.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Status, tc.status, rec.Raw)
 			}
 			if tc.code == "" {
 				return
 			}
 			if er.Error.Code != tc.code || er.Error.Message == "" || er.RequestID == "" {
-				t.Fatalf("body %s", rec.Body)
+				t.Fatalf("body %s", rec.Raw)
 			}
-			if rec.Header().Get("Content-Type") != "application/json" {
-				t.Fatalf("content type %q", rec.Header().Get("Content-Type"))
+			if rec.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("content type %q", rec.Header.Get("Content-Type"))
 			}
 			if tc.field != "" && (len(er.Error.Details) == 0 || er.Error.Details[0].Field != tc.field) {
 				t.Fatalf("details %+v, want field %q", er.Error.Details, tc.field)
 			}
-			if tc.status >= 500 && (strings.Contains(rec.Body.String(), "hunter2") || strings.Contains(rec.Body.String(), "relation")) {
-				t.Fatalf("5xx leaks internals: %s", rec.Body)
+			if tc.status >= 500 && (strings.Contains(rec.Raw, "hunter2") || strings.Contains(rec.Raw, "relation")) {
+				t.Fatalf("5xx leaks internals: %s", rec.Raw)
 			}
-			if tc.status == 429 && rec.Header().Get("Retry-After") != "2" {
-				t.Fatalf("Retry-After %q", rec.Header().Get("Retry-After"))
+			if tc.status == 429 && rec.Header.Get("Retry-After") != "2" {
+				t.Fatalf("Retry-After %q", rec.Header.Get("Retry-After"))
 			}
 		})
 	}
@@ -169,8 +162,8 @@ func TestErrorShapes(t *testing.T) {
 		var body struct {
 			Thing struct{ ID string } `json:"thing"`
 		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Thing.ID != "t1" {
-			t.Fatalf("body %s", rec.Body)
+		if err := json.Unmarshal([]byte(rec.Raw), &body); err != nil || body.Thing.ID != "t1" {
+			t.Fatalf("body %s", rec.Raw)
 		}
 	})
 	t.Run("panic is logged with its cause", func(t *testing.T) {
@@ -185,11 +178,11 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 	t.Parallel()
 	s, logs := newTestServer(t)
 	rec, _ := do(t, s.Echo, "GET", "/test-service-api/missing?token=secret-jwt&x=1", "", "", "X-Request-ID", "abc-123")
-	if rec.Code != 404 || rec.Header().Get("X-Request-ID") != "abc-123" {
-		t.Fatalf("status %d id %q", rec.Code, rec.Header().Get("X-Request-ID"))
+	if rec.Status != 404 || rec.Header.Get("X-Request-ID") != "abc-123" {
+		t.Fatalf("status %d id %q", rec.Status, rec.Header.Get("X-Request-ID"))
 	}
 	rec, _ = do(t, s.Echo, "GET", "/health/live", "", "", "X-Request-ID", "bad id\nwith newline")
-	if id := rec.Header().Get("X-Request-ID"); len(id) != 32 {
+	if id := rec.Header.Get("X-Request-ID"); len(id) != 32 {
 		t.Fatalf("unsafe caller id not replaced: %q", id)
 	}
 	out := logs.String()
@@ -216,16 +209,16 @@ func TestHealthProbesAreQuiet(t *testing.T) {
 	t.Parallel()
 	s, logs := newTestServer(t)
 	for _, path := range []string{"/health/live", "/health/ready", "/test-service-api/health", "/test-service-api/health/ready"} {
-		if rec, _ := do(t, s.Echo, "GET", path, "", ""); rec.Code != 200 {
-			t.Fatalf("%s: %d", path, rec.Code)
+		if rec, _ := do(t, s.Echo, "GET", path, "", ""); rec.Status != 200 {
+			t.Fatalf("%s: %d", path, rec.Status)
 		}
 	}
 	if out := logs.String(); out != "" {
 		t.Fatalf("healthy probes logged at info:\n%s", out)
 	}
 	s.opts.Health.SetDraining()
-	if rec, _ := do(t, s.Echo, "GET", "/health/ready", "", ""); rec.Code != 503 {
-		t.Fatalf("draining readiness: %d", rec.Code)
+	if rec, _ := do(t, s.Echo, "GET", "/health/ready", "", ""); rec.Status != 503 {
+		t.Fatalf("draining readiness: %d", rec.Status)
 	}
 	if out := logs.String(); !strings.Contains(out, `"level":"WARN"`) || strings.Contains(out, `"level":"ERROR"`) {
 		t.Fatalf("a draining probe should log one warning:\n%s", out)
@@ -237,7 +230,7 @@ func TestSecurityHeaders(t *testing.T) {
 	s, _ := newTestServer(t)
 	rec, _ := do(t, s.Echo, "GET", "/health/live", "", "")
 	for _, h := range []string{"X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy"} {
-		if rec.Header().Get(h) == "" {
+		if rec.Header.Get(h) == "" {
 			t.Errorf("missing %s", h)
 		}
 	}

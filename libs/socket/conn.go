@@ -65,16 +65,23 @@ type Conn struct {
 	stopExpiry func() bool
 }
 
+// The defaults of ConnOptions, for hubs that need the value itself.
+const (
+	DefaultMaxQueue     = 256
+	DefaultWriteTimeout = 10 * time.Second
+	DefaultPingEvery    = 25 * time.Second
+)
+
 // NewConn returns a Conn not yet started.
 func NewConn(o ConnOptions) *Conn {
 	if o.MaxQueue <= 0 {
-		o.MaxQueue = 256
+		o.MaxQueue = DefaultMaxQueue
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	if o.PingEvery <= 0 {
-		o.PingEvery = 25 * time.Second
+		o.PingEvery = DefaultPingEvery
 	}
 	if o.PingTimeout <= 0 {
 		o.PingTimeout = o.PingEvery / 2

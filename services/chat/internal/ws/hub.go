@@ -54,9 +54,9 @@ type Options struct {
 	// no cap.
 	Slots *quota.Slots
 
-	QueueSize     int           // frames waiting per socket before it is dropped as too slow, default 256
+	QueueSize     int           // frames waiting per socket before it is dropped as too slow, default socket.DefaultMaxQueue
 	WriteTimeout  time.Duration // per frame, default 10s
-	PingInterval  time.Duration // default 25s (the ALB idle timeout is 60s)
+	PingInterval  time.Duration // default socket.DefaultPingEvery (the ALB idle timeout is 60s)
 	SendTimeout   time.Duration // accepting one message, default 5s
 	ReadLimit     int64         // bytes per frame, default 32 KiB
 	FramesPerSec  float64       // any frames per socket (local guard), default 20
@@ -102,14 +102,8 @@ func (h *Hub) Conns() int { return h.conns.Len() }
 
 // NewHub returns a Hub.
 func NewHub(o Options) *Hub {
-	if o.QueueSize <= 0 {
-		o.QueueSize = 256
-	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
-	}
-	if o.PingInterval <= 0 {
-		o.PingInterval = 25 * time.Second
+		o.WriteTimeout = socket.DefaultWriteTimeout
 	}
 	if o.SendTimeout <= 0 {
 		o.SendTimeout = 5 * time.Second

@@ -300,7 +300,7 @@ func TestTrimKeepsUnpersistedEntries(t *testing.T) {
 	if _, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: Group, Consumer: "a", Streams: []string{s.Keys().Doc(sid), ">"}, Count: 250, Block: -1}).Result(); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.persistNew(ctx, []string{sid}, "0", false); err != nil {
+	if err := p.persistNew(ctx, []string{sid}, "0"); err != nil {
 		t.Fatal(err)
 	}
 	p.trim(ctx, []string{sid}, time.Now())

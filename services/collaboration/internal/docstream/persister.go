@@ -2,8 +2,6 @@ package docstream
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -28,21 +26,23 @@ type PersisterOptions struct {
 	KeepFor    time.Duration // persisted entries stay in the stream this long for lagging readers; default 60 s
 }
 
-// Persister moves stream entries into the Sink through the consumer group:
-// each replica reads new entries of the sessions it hosts (competing
-// consumers: every entry goes to one of them), acknowledges them once
-// stored, and periodically claims entries another consumer has held too
-// long (XAUTOCLAIM) and reads the streams of sessions nobody hosts any
-// more (the registry). Then it trims what is stored and old enough.
+// Persister moves stream entries into the Sink through the consumer group,
+// a redisgroup.Worker over the streams of the sessions this replica hosts:
+// each replica reads new entries of those (competing consumers: every
+// entry goes to one of them), acknowledges them once stored, and claims
+// entries another consumer has held too long (XAUTOCLAIM). Its sweep reads
+// the streams of sessions nobody hosts any more (the registry) and trims
+// what is stored and old enough. At shutdown it stores what this replica
+// read and still holds, so a clean shutdown leaves nothing for others to
+// claim.
 type Persister struct {
-	rdb      *redis.Client
-	group    redisgroup.Group
-	keys     Keys
-	consumer string
-	sink     Sink
-	hosted   func() []string
-	log      *slog.Logger
-	o        PersisterOptions
+	rdb    *redis.Client
+	keys   Keys
+	sink   Sink
+	hosted func() []string
+	log    *slog.Logger
+	o      PersisterOptions
+	w      redisgroup.Worker
 }
 
 // NewPersister returns a Persister consuming as consumer (the replica id);
@@ -60,144 +60,55 @@ func NewPersister(rdb *redis.Client, keys Keys, consumer string, sink Sink, host
 	if o.KeepFor <= 0 {
 		o.KeepFor = time.Minute
 	}
-	return &Persister{rdb: rdb, group: redisgroup.New(rdb, Group), keys: keys, consumer: consumer, sink: sink, hosted: hosted, log: log, o: o}
+	p := &Persister{rdb: rdb, keys: keys, sink: sink, hosted: hosted, log: log, o: o}
+	p.w = redisgroup.Worker{
+		Group: redisgroup.New(rdb, Group), Consumer: consumer, Log: log,
+		Streams:       func() []string { return p.streams(hosted()) },
+		HandleStreams: p.store, StreamTTL: streamTTL, DrainOnStop: true,
+		Poll: o.Interval, Batch: entryBatch, ReadRounds: maxRounds, ClaimRounds: maxRounds,
+		ClaimIdle: o.ClaimIdle, ClaimEvery: o.SweepEvery, AckTimeout: 5 * time.Second,
+		Backoff: func(int) time.Duration { return 0 }, // the next round is Interval away
+		OnError: func(err error, _ int) { log.Warn("persisting document updates failed", "error", err.Error()) },
+		Tasks:   []redisgroup.Task{{Every: o.SweepEvery, Do: p.sweep}},
+	}
+	return p
 }
 
 // Run persists until ctx is done, then stores what this replica read and
-// still holds, so a clean shutdown leaves nothing for others to claim.
-func (p *Persister) Run(ctx context.Context) {
-	tick := time.NewTicker(p.o.Interval)
-	defer tick.Stop()
-	sweep := time.NewTicker(p.o.SweepEvery)
-	defer sweep.Stop()
-	var recent []string // hosted at the last tick: the sockets may be closed by now
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			sids := union(recent, p.hosted())
-			if err := p.persistNew(fctx, sids, "0", false); err != nil {
-				p.log.Warn("persisting held entries at shutdown failed", "error", err.Error())
-			}
-			if err := p.persistNew(fctx, sids, ">", false); err != nil {
-				p.log.Warn("persisting new entries at shutdown failed", "error", err.Error())
-			}
-			return
-		case <-tick.C:
-			recent = p.hosted()
-			if err := p.persistNew(ctx, recent, ">", true); err != nil && ctx.Err() == nil {
-				p.log.Warn("persisting document updates failed", "error", err.Error())
-			}
-		case <-sweep.C:
-			p.sweep(ctx)
-		}
-	}
-}
+// still holds.
+func (p *Persister) Run(ctx context.Context) { p.w.Run(ctx) }
 
 const (
-	readBatch   = 64   // streams per XREADGROUP
 	entryBatch  = 1000 // entries per stream per read
 	maxRounds   = 20   // reads per stream per pass, so one busy stream cannot hold a pass forever
 	sweepBatch  = 200  // registry members per sweep
 	registryAge = 30 * time.Second
 )
 
-// persistNew reads entries of the sessions' streams — new ones (">") or
-// those this consumer holds ("0") — stores and acknowledges them.
-func (p *Persister) persistNew(ctx context.Context, sids []string, from string, create bool) error {
-	var errs []error
-	for len(sids) > 0 {
-		n := min(len(sids), readBatch)
-		batch := sids[:n]
-		sids = sids[n:]
-		for round := 0; round < maxRounds; round++ {
-			got, err := p.readGroup(ctx, batch, from, create)
-			if err != nil {
-				errs = append(errs, err)
-				break
-			}
-			if err := p.store(ctx, got); err != nil {
-				errs = append(errs, err)
-				break
-			}
-			if from == "0" || !full(got) {
-				break
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// full reports whether some stream returned a whole batch (more may wait).
-func full(got map[string][]redis.XMessage) bool {
-	for _, msgs := range got {
-		if len(msgs) >= entryBatch {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *Persister) readGroup(ctx context.Context, sids []string, from string, create bool) (map[string][]redis.XMessage, error) {
-	res, err := p.xreadgroup(ctx, sids, from)
-	if redisgroup.IsNoGroup(err) {
-		// A stream does not exist: Redis lost it, or the session ended and
-		// it was deleted. Streams of hosted sessions are recreated with
-		// their group (an append would do the same); otherwise the streams
-		// are read one by one, skipping the missing.
-		if create {
-			if err = p.ensureGroups(ctx, sids); err == nil {
-				res, err = p.xreadgroup(ctx, sids, from)
-			}
-		} else {
-			res, err = nil, nil
-			for _, sid := range sids {
-				one, oerr := p.xreadgroup(ctx, []string{sid}, from)
-				if oerr != nil && !redisgroup.IsNoGroup(oerr) {
-					err = oerr
-				}
-				res = append(res, one...)
-			}
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read group: %w", err)
-	}
-	out := make(map[string][]redis.XMessage, len(res))
-	for _, st := range res {
-		if sid, ok := p.keys.sessionOf(st.Stream); ok && len(st.Messages) > 0 {
-			out[sid] = st.Messages
-		}
-	}
-	return out, nil
-}
-
-func (p *Persister) xreadgroup(ctx context.Context, sids []string, from string) ([]redis.XStream, error) {
-	streams := make([]string, len(sids))
+func (p *Persister) streams(sids []string) []string {
+	out := make([]string, len(sids))
 	for i, sid := range sids {
-		streams[i] = p.keys.Doc(sid)
+		out[i] = p.keys.Doc(sid)
 	}
-	return p.group.Read(ctx, p.consumer, from, entryBatch, -1, streams...)
+	return out
 }
 
-func (p *Persister) ensureGroups(ctx context.Context, sids []string) error {
-	streams := make([]string, len(sids))
-	for i, sid := range sids {
-		streams[i] = p.keys.Doc(sid)
-	}
-	return p.group.EnsureTTL(ctx, streamTTL, streams...)
+// persistNew stores the entries of the sessions' streams — new ones (">")
+// or those this consumer holds ("0") — now, skipping streams that are gone.
+func (p *Persister) persistNew(ctx context.Context, sids []string, from string) error {
+	return p.w.Drain(ctx, from, p.streams(sids)...)
 }
 
-// store persists the entries and acknowledges them; entries that are not
-// ours are acknowledged without storing.
-func (p *Persister) store(ctx context.Context, got map[string][]redis.XMessage) error {
-	if len(got) == 0 {
-		return nil
-	}
+// store persists the entries (the Worker acknowledges them then); entries
+// that are not ours are acknowledged without storing.
+func (p *Persister) store(ctx context.Context, batch []redis.XStream, _ bool) error {
 	var ups []doc.Update
-	for sid, msgs := range got {
-		for _, m := range msgs {
+	for _, st := range batch {
+		sid, ok := p.keys.sessionOf(st.Stream)
+		if !ok {
+			continue
+		}
+		for _, m := range st.Messages {
 			if m.Values == nil {
 				continue // trimmed while pending: inside a stored snapshot
 			}
@@ -209,42 +120,16 @@ func (p *Persister) store(ctx context.Context, got map[string][]redis.XMessage) 
 			ups = append(ups, e.Update(sid))
 		}
 	}
-	if err := p.sink.PersistUpdates(ctx, ups); err != nil {
-		return err // not acknowledged: claimed again after ClaimIdle
-	}
-	_, err := p.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for sid, msgs := range got {
-			ids := make([]string, len(msgs))
-			for i, m := range msgs {
-				ids[i] = m.ID
-			}
-			pl.XAck(ctx, p.keys.Doc(sid), Group, ids...)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("acknowledge: %w", err) // stored; a redelivery is skipped by the sink
-	}
-	return nil
-}
-
-// claim takes over entries pending longer than idle on the session's
-// stream (a dead replica's, or ones this replica failed to store) and
-// persists them.
-func (p *Persister) claim(ctx context.Context, sid string, idle time.Duration) error {
-	err := p.group.Claim(ctx, p.keys.Doc(sid), p.consumer, idle, entryBatch, maxRounds, func(msgs []redis.XMessage) error {
-		return p.store(ctx, map[string][]redis.XMessage{sid: msgs})
-	})
-	if redisgroup.IsNoGroup(err) {
+	if len(ups) == 0 {
 		return nil
 	}
-	return err
+	return p.sink.PersistUpdates(ctx, ups) // on error not acknowledged: claimed again after ClaimIdle
 }
 
 // PersistSession stores the new entries of one session's stream now, e.g.
 // when this replica's last socket for it closed.
 func (p *Persister) PersistSession(ctx context.Context, sid string) {
-	if err := p.persistNew(ctx, []string{sid}, ">", false); err != nil {
+	if err := p.persistNew(ctx, []string{sid}, ">"); err != nil {
 		p.log.Warn("persisting a released session failed; the sweep will", "session_id", sid, "error", err.Error())
 	}
 }
@@ -252,10 +137,10 @@ func (p *Persister) PersistSession(ctx context.Context, sid string) {
 // Flush persists every entry of the session's stream, whoever holds it,
 // then deletes the stream: the session ended.
 func (p *Persister) Flush(ctx context.Context, sid string) error {
-	if err := p.persistNew(ctx, []string{sid}, ">", false); err != nil {
+	if err := p.persistNew(ctx, []string{sid}, ">"); err != nil {
 		return err
 	}
-	if err := p.claim(ctx, sid, 0); err != nil {
+	if err := p.w.Claim(ctx, 0, p.keys.Doc(sid)); err != nil {
 		return err
 	}
 	return NewStreams(p.rdb, p.keys).Delete(ctx, sid)
@@ -270,9 +155,9 @@ end
 return 0
 `)
 
-// sweep claims entries held too long on every hosted or recently written
-// stream, reads streams nobody hosts, forgets fully persisted streams and
-// trims persisted entries.
+// sweep reads streams nobody hosts and claims their entries held too long
+// (the Worker does so for hosted streams), forgets fully persisted streams
+// and trims persisted entries.
 func (p *Persister) sweep(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, p.o.SweepEvery*4)
 	defer cancel()
@@ -296,15 +181,13 @@ func (p *Persister) sweep(ctx context.Context) {
 			orphans = append(orphans, sid)
 		}
 	}
-	if err := p.persistNew(ctx, orphans, ">", false); err != nil {
+	if err := p.persistNew(ctx, orphans, ">"); err != nil {
 		p.log.Warn("persisting abandoned streams failed", "error", err.Error())
 	}
-	all := append(orphans, keysOf(hosted)...)
-	for _, sid := range all {
-		if err := p.claim(ctx, sid, p.o.ClaimIdle); err != nil {
-			p.log.Warn("claiming stale entries failed", "session_id", sid, "error", err.Error())
-		}
+	if err := p.w.Claim(ctx, p.o.ClaimIdle, p.streams(orphans)...); err != nil {
+		p.log.Warn("claiming stale entries failed", "error", err.Error())
 	}
+	all := append(orphans, keysOf(hosted)...)
 	p.trim(ctx, all, now)
 	for _, m := range members {
 		sid, _ := m.Member.(string)
@@ -316,18 +199,6 @@ func (p *Persister) sweep(ctx context.Context) {
 			_ = removeIfIdleScript.Run(ctx, p.rdb, []string{p.keys.Registry()}, sid, score).Err()
 		}
 	}
-}
-
-func union(a, b []string) []string {
-	seen := make(map[string]bool, len(a)+len(b))
-	var out []string
-	for _, s := range append(append([]string(nil), a...), b...) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func keysOf(m map[string]bool) []string {

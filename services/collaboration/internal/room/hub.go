@@ -86,7 +86,7 @@ type Options struct {
 	HeartbeatEvery time.Duration // default 10 s
 	CompactEvery   int           // updates between full-state requests; default 1000
 	CompactBytes   int           // or bytes of updates; default 256 KiB
-	PingEvery      time.Duration // default 25 s (the ALB drops connections idle for 60 s)
+	PingEvery      time.Duration // default socket.DefaultPingEvery (the ALB drops connections idle for 60 s)
 	WriteTimeout   time.Duration // per write batch; default 10 s
 	// ReadLimit is the largest message, e.g. a whole document; larger ones
 	// close the socket with wsclose.TooLarge. Default 256 KiB: a keystroke
@@ -130,11 +130,8 @@ func NewHub(o Options) *Hub {
 	if o.CompactEvery <= 0 {
 		o.CompactEvery = 1000
 	}
-	if o.PingEvery <= 0 {
-		o.PingEvery = 25 * time.Second
-	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = socket.DefaultWriteTimeout // the cork writer's too
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 256 << 10

@@ -1,13 +1,14 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/frontend/internal/webapp"
 )
@@ -46,22 +47,12 @@ type request struct {
 	method, path, accept, encoding, ifNoneMatch, host, proto string
 }
 
-func do(srv *server.Server, r request) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(r.method, r.path, nil)
-	if r.method == "" {
-		req.Method = http.MethodGet
-	}
-	for k, v := range map[string]string{"Accept": r.accept, "Accept-Encoding": r.encoding, "If-None-Match": r.ifNoneMatch, "X-Forwarded-Proto": r.proto} {
-		if v != "" {
-			req.Header.Set(k, v)
-		}
-	}
-	if r.host != "" {
-		req.Host = r.host
-	}
-	rec := httptest.NewRecorder()
-	srv.Echo.ServeHTTP(rec, req)
-	return rec
+func do(t *testing.T, srv *server.Server, r request) apitest.Response {
+	t.Helper()
+	req := apitest.NewRequest(t, cmp.Or(r.method, http.MethodGet), r.path, "", nil,
+		"Accept", r.accept, "Accept-Encoding", r.encoding, "If-None-Match", r.ifNoneMatch, "X-Forwarded-Proto", r.proto)
+	req.Host = r.host
+	return apitest.ServeRequest(srv.Echo, req)
 }
 
 func TestServing(t *testing.T) {
@@ -109,14 +100,14 @@ func TestServing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := do(srv, tc.req)
-			h := rec.Header()
-			if rec.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			rec := do(t, srv, tc.req)
+			h := rec.Header
+			if rec.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Status, tc.status, rec.Raw)
 			}
 			if tc.body != "" || tc.req.method == http.MethodHead {
-				if rec.Body.String() != tc.body {
-					t.Fatalf("body %q, want %q", rec.Body, tc.body)
+				if rec.Raw != tc.body {
+					t.Fatalf("body %q, want %q", rec.Raw, tc.body)
 				}
 			}
 			if tc.cache != "" && h.Get("Cache-Control") != tc.cache {
@@ -132,8 +123,8 @@ func TestServing(t *testing.T) {
 				var body struct {
 					Error struct{ Code string } `json:"error"`
 				}
-				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code != tc.errCode {
-					t.Fatalf("error body %s, want code %s", rec.Body, tc.errCode)
+				if err := json.Unmarshal([]byte(rec.Raw), &body); err != nil || body.Error.Code != tc.errCode {
+					t.Fatalf("error body %s, want code %s", rec.Raw, tc.errCode)
 				}
 				if h.Get("Cache-Control") == "public, max-age=31536000, immutable" {
 					t.Fatal("an error must never be cached as immutable")
@@ -149,10 +140,10 @@ func TestServing(t *testing.T) {
 func TestCompressedFilesVaryByEncoding(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, testSite(t))
-	if v := do(srv, request{path: "/assets/index-3f2a.js"}).Header().Get("Vary"); v != "Accept-Encoding" {
+	if v := do(t, srv, request{path: "/assets/index-3f2a.js"}).Header.Get("Vary"); v != "Accept-Encoding" {
 		t.Fatalf("Vary %q on a file with compressed copies", v)
 	}
-	if v := do(srv, request{path: "/favicon.svg"}).Header().Get("Vary"); v != "" {
+	if v := do(t, srv, request{path: "/favicon.svg"}).Header.Get("Vary"); v != "" {
 		t.Fatalf("Vary %q on a file without copies", v)
 	}
 }
@@ -160,19 +151,19 @@ func TestCompressedFilesVaryByEncoding(t *testing.T) {
 func TestConditionalRequests(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, testSite(t))
-	first := do(srv, request{path: "/", accept: navigation, encoding: "br"})
-	etag := first.Header().Get("ETag")
+	first := do(t, srv, request{path: "/", accept: navigation, encoding: "br"})
+	etag := first.Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
-	again := do(srv, request{path: "/", accept: navigation, encoding: "br", ifNoneMatch: etag})
-	if again.Code != http.StatusNotModified || again.Body.Len() != 0 {
-		t.Fatalf("revalidation: %d %q", again.Code, again.Body)
+	again := do(t, srv, request{path: "/", accept: navigation, encoding: "br", ifNoneMatch: etag})
+	if again.Status != http.StatusNotModified || len(again.Raw) != 0 {
+		t.Fatalf("revalidation: %d %q", again.Status, again.Raw)
 	}
 	// The brotli ETag does not validate the gzip bytes.
-	other := do(srv, request{path: "/", accept: navigation, encoding: "gzip", ifNoneMatch: etag})
-	if other.Code != http.StatusOK || other.Body.String() != "gz-index" {
-		t.Fatalf("gzip with the brotli ETag: %d %q", other.Code, other.Body)
+	other := do(t, srv, request{path: "/", accept: navigation, encoding: "gzip", ifNoneMatch: etag})
+	if other.Status != http.StatusOK || other.Raw != "gz-index" {
+		t.Fatalf("gzip with the brotli ETag: %d %q", other.Status, other.Raw)
 	}
 }
 
@@ -180,7 +171,7 @@ func TestContentSecurityPolicy(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, testSite(t))
 	csp := func(host, proto string) string {
-		return do(srv, request{path: "/", accept: navigation, host: host, proto: proto}).Header().Get("Content-Security-Policy")
+		return do(t, srv, request{path: "/", accept: navigation, host: host, proto: proto}).Header.Get("Content-Security-Policy")
 	}
 	local := csp("localhost:8080", "")
 	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'",
@@ -204,15 +195,15 @@ func TestContentSecurityPolicy(t *testing.T) {
 func TestWithoutBuild(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, nil)
-	page := do(srv, request{path: "/anything", accept: navigation})
-	if page.Code != 200 || !strings.Contains(page.Body.String(), "npm ci") || !strings.Contains(page.Body.String(), "npm run build") {
-		t.Fatalf("%d %s", page.Code, page.Body)
+	page := do(t, srv, request{path: "/anything", accept: navigation})
+	if page.Status != 200 || !strings.Contains(page.Raw, "npm ci") || !strings.Contains(page.Raw, "npm run build") {
+		t.Fatalf("%d %s", page.Status, page.Raw)
 	}
-	if api := do(srv, request{path: "/assets/index.js"}); api.Code != 404 {
-		t.Fatalf("asset without a build: %d", api.Code)
+	if api := do(t, srv, request{path: "/assets/index.js"}); api.Status != 404 {
+		t.Fatalf("asset without a build: %d", api.Status)
 	}
-	if h := do(srv, request{path: "/health/ready"}); h.Code != 200 {
-		t.Fatalf("health without a build: %d", h.Code)
+	if h := do(t, srv, request{path: "/health/ready"}); h.Status != 200 {
+		t.Fatalf("health without a build: %d", h.Status)
 	}
 }
 
@@ -220,9 +211,9 @@ func TestHealthIsNotTheApp(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, testSite(t))
 	for _, p := range []string{"/health", "/health/ready", "/health/live"} {
-		rec := do(srv, request{path: p, accept: navigation})
-		if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "application/json") {
-			t.Fatalf("%s: %d %s", p, rec.Code, rec.Header().Get("Content-Type"))
+		rec := do(t, srv, request{path: p, accept: navigation})
+		if rec.Status != 200 || !strings.Contains(rec.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("%s: %d %s", p, rec.Status, rec.Header.Get("Content-Type"))
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -108,29 +107,13 @@ func (e *env) user(name string) (uuid.UUID, string) {
 	return id, tok
 }
 
-type response struct {
-	Code int
-	Body []byte
-	Err  struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details []struct {
-			Field   string `json:"field"`
-			Message string `json:"message"`
-		} `json:"details"`
-	}
-}
+// response is one answer of the API.
+type response = apitest.Response
 
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
-	}
-}
-
-func (r response) fields() []string {
+// fields are the fields named in an error's details.
+func fields(r response) []string {
 	var f []string
-	for _, d := range r.Err.Details {
+	for _, d := range r.Err().Details {
 		f = append(f, d.Field)
 	}
 	return f
@@ -148,15 +131,7 @@ func (e *env) send(t testing.TB, method, path, token string, body any) response 
 	if s, ok := body.(string); ok {
 		body = []byte(s) // sent as it is, even when empty
 	}
-	r := apitest.Serve(t, e.h, method, path, token, body)
-	out := response{Code: r.Status, Body: []byte(r.Raw)}
-	var eb struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(out.Body, &eb) == nil && eb.Error != nil {
-		_ = json.Unmarshal(eb.Error, &out.Err)
-	}
-	return out
+	return apitest.Serve(t, e.h, method, path, token, body)
 }
 
 // attemptBody is a valid POST /internal/attempts body for user with partner.
@@ -172,11 +147,11 @@ func (e *env) attemptBody(user, partner uuid.UUID, ended time.Time) map[string]a
 func (e *env) record(body map[string]any, status int) attemptJSON {
 	e.t.Helper()
 	r := e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
-	if r.Code != status {
-		e.t.Fatalf("record: status %d, want %d: %s", r.Code, status, r.Body)
+	if r.Status != status {
+		e.t.Fatalf("record: status %d, want %d: %s", r.Status, status, r.Raw)
 	}
 	var a attemptJSON
-	r.decode(e.t, &a)
+	r.Decode(e.t, &a)
 	return a
 }
 

@@ -63,26 +63,26 @@ func TestFeedbackOnlyFromTheParticipantsOnceTheirPartIsOver(t *testing.T) {
 	sid := e.session(a, b, "active")
 
 	put := func(tok string, body any) response { return e.do(http.MethodPut, feedbackPath(sid), tok, body) }
-	if r := put(tokA, ratings(4, 5, 3, "")); r.Code != http.StatusConflict || r.Err.Code != "session_in_progress" {
-		t.Fatalf("while in the session: %d %s", r.Code, r.Body)
+	if r := put(tokA, ratings(4, 5, 3, "")); r.Status != http.StatusConflict || r.Err().Code != "session_in_progress" {
+		t.Fatalf("while in the session: %d %s", r.Status, r.Raw)
 	}
 	e.setSession(sid, a, b, "active", a)
-	if r := put(tokC, ratings(1, 1, 1, "")); r.Code != http.StatusForbidden || r.Err.Code != "forbidden" {
-		t.Fatalf("a stranger: %d %s", r.Code, r.Body)
+	if r := put(tokC, ratings(1, 1, 1, "")); r.Status != http.StatusForbidden || r.Err().Code != "forbidden" {
+		t.Fatalf("a stranger: %d %s", r.Status, r.Raw)
 	}
-	if r := e.do(http.MethodPut, feedbackPath(uuid.New()), tokA, ratings(1, 1, 1, "")); r.Code != http.StatusNotFound || r.Err.Code != "not_found" {
-		t.Fatalf("an unknown session: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, feedbackPath(uuid.New()), tokA, ratings(1, 1, 1, "")); r.Status != http.StatusNotFound || r.Err().Code != "not_found" {
+		t.Fatalf("an unknown session: %d %s", r.Status, r.Raw)
 	}
-	if r := put(tokB, ratings(3, 3, 3, "")); r.Code != http.StatusConflict {
-		t.Fatalf("bob is still in the session: %d %s", r.Code, r.Body)
+	if r := put(tokB, ratings(3, 3, 3, "")); r.Status != http.StatusConflict {
+		t.Fatalf("bob is still in the session: %d %s", r.Status, r.Raw)
 	}
 
 	r := put(tokA, ratings(4, 5, 3, "  Explained the approach well.  "))
 	var f feedbackJSON
-	r.decode(t, &f)
-	if r.Code != http.StatusCreated || f.RatedID != b.String() || f.ProblemSolving != 4 || f.Communication != 5 ||
+	r.Decode(t, &f)
+	if r.Status != http.StatusCreated || f.RatedID != b.String() || f.ProblemSolving != 4 || f.Communication != 5 ||
 		f.CodeQuality != 3 || f.Comment != "Explained the approach well." {
-		t.Fatalf("alice rates bob: %d %s", r.Code, r.Body)
+		t.Fatalf("alice rates bob: %d %s", r.Status, r.Raw)
 	}
 	if d := time.Until(f.EditableUntil); d < 23*time.Hour || d > 24*time.Hour {
 		t.Fatalf("editable until %v, want a day from now", f.EditableUntil)
@@ -90,27 +90,27 @@ func TestFeedbackOnlyFromTheParticipantsOnceTheirPartIsOver(t *testing.T) {
 
 	// Ended sessions take feedback from both.
 	e.setSession(sid, a, b, "ended", a, b)
-	if r := put(tokB, ratings(2, 2, 2, "")); r.Code != http.StatusCreated {
-		t.Fatalf("bob rates alice: %d %s", r.Code, r.Body)
+	if r := put(tokB, ratings(2, 2, 2, "")); r.Status != http.StatusCreated {
+		t.Fatalf("bob rates alice: %d %s", r.Status, r.Raw)
 	}
 
 	// Alice edits within the day; a day later she cannot.
-	if r := put(tokA, ratings(5, 5, 5, "")); r.Code != http.StatusOK {
-		t.Fatalf("edit: %d %s", r.Code, r.Body)
+	if r := put(tokA, ratings(5, 5, 5, "")); r.Status != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.Status, r.Raw)
 	}
 	e.skew.Store(int64(feedback24h + time.Minute))
-	if r := put(tokA, ratings(1, 1, 1, "")); r.Code != http.StatusConflict || r.Err.Code != "edit_window_closed" {
-		t.Fatalf("edit after a day: %d %s", r.Code, r.Body)
+	if r := put(tokA, ratings(1, 1, 1, "")); r.Status != http.StatusConflict || r.Err().Code != "edit_window_closed" {
+		t.Fatalf("edit after a day: %d %s", r.Status, r.Raw)
 	}
 
 	get := func(tok string) exchangeJSON {
 		t.Helper()
 		r := e.do(http.MethodGet, feedbackPath(sid), tok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("get: %d %s", r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("get: %d %s", r.Status, r.Raw)
 		}
 		var x exchangeJSON
-		r.decode(t, &x)
+		r.Decode(t, &x)
 		return x
 	}
 	if x := get(tokA); x.Given == nil || x.Given.ProblemSolving != 5 || x.Received == nil || x.Received.AuthorID != b.String() || x.Received.ProblemSolving != 2 {
@@ -134,21 +134,21 @@ func TestFeedbackSummaryNamesNobody(t *testing.T) {
 	for i, rs := range [][3]int{{5, 4, 3}, {4, 4, 4}} {
 		other, tok := e.user("rater" + string(rune('a'+i)))
 		sid := e.session(me, other, "ended", me, other)
-		if r := e.do(http.MethodPut, feedbackPath(sid), tok, ratings(rs[0], rs[1], rs[2], "secret words")); r.Code != http.StatusCreated {
-			t.Fatalf("rate: %d %s", r.Code, r.Body)
+		if r := e.do(http.MethodPut, feedbackPath(sid), tok, ratings(rs[0], rs[1], rs[2], "secret words")); r.Status != http.StatusCreated {
+			t.Fatalf("rate: %d %s", r.Status, r.Raw)
 		}
 	}
 	r := e.do(http.MethodGet, Prefix+"/feedback/received/summary", tokMe, nil)
-	if r.Code != http.StatusOK {
-		t.Fatalf("summary: %d %s", r.Code, r.Body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("summary: %d %s", r.Status, r.Raw)
 	}
 	want := `{"count":2,"averages":{"problem_solving":4.5,"communication":4,"code_quality":3.5,"overall":4}}`
-	if strings.TrimSpace(string(r.Body)) != want {
-		t.Fatalf("summary %s, want %s", r.Body, want)
+	if strings.TrimSpace(r.Raw) != want {
+		t.Fatalf("summary %s, want %s", r.Raw, want)
 	}
 	_, tokNew := e.user("newcomer")
-	if r := e.do(http.MethodGet, Prefix+"/feedback/received/summary", tokNew, nil); strings.TrimSpace(string(r.Body)) != `{"count":0,"averages":null}` {
-		t.Fatalf("nothing received: %s", r.Body)
+	if r := e.do(http.MethodGet, Prefix+"/feedback/received/summary", tokNew, nil); strings.TrimSpace(r.Raw) != `{"count":0,"averages":null}` {
+		t.Fatalf("nothing received: %s", r.Raw)
 	}
 }
 
@@ -168,11 +168,11 @@ func TestFeedbackPendingRemindsOfRecentSessionsWithoutIt(t *testing.T) {
 	pending := func(tok string) []pendingJSON {
 		t.Helper()
 		r := e.do(http.MethodGet, Prefix+"/feedback/pending", tok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("pending: %d %s", r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("pending: %d %s", r.Status, r.Raw)
 		}
 		var out struct{ Items []pendingJSON }
-		r.decode(t, &out)
+		r.Decode(t, &out)
 		return out.Items
 	}
 	ps := pending(tokA)
@@ -180,8 +180,8 @@ func TestFeedbackPendingRemindsOfRecentSessionsWithoutIt(t *testing.T) {
 		ps[0].Partner.Username == nil || *ps[0].Partner.Username != "bob" || ps[0].QuestionTitle == nil || *ps[0].QuestionTitle != "Two Sum" {
 		t.Fatalf("alice's pending: %+v", ps)
 	}
-	if r := e.do(http.MethodPut, feedbackPath(sid), tokA, ratings(3, 3, 3, "")); r.Code != http.StatusCreated {
-		t.Fatalf("rate: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, feedbackPath(sid), tokA, ratings(3, 3, 3, "")); r.Status != http.StatusCreated {
+		t.Fatalf("rate: %d %s", r.Status, r.Raw)
 	}
 	if ps := pending(tokA); len(ps) != 0 {
 		t.Fatalf("alice still reminded: %+v", ps)
@@ -236,19 +236,19 @@ func TestFeedbackRejectsBadInput(t *testing.T) {
 				path = feedbackPath(sid)
 			}
 			r := e.do(http.MethodPut, path, tc.token, tc.body)
-			if r.Code != tc.status || r.Err.Code != tc.code {
-				t.Fatalf("got %d %s, want %d %s", r.Code, r.Body, tc.status, tc.code)
+			if r.Status != tc.status || r.Err().Code != tc.code {
+				t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, tc.status, tc.code)
 			}
 			for _, f := range tc.fields {
-				if !slices.Contains(r.fields(), f) {
-					t.Fatalf("fields %v lack %s", r.fields(), f)
+				if !slices.Contains(fields(r), f) {
+					t.Fatalf("fields %v lack %s", fields(r), f)
 				}
 			}
 		})
 	}
 	t.Run("a comment of exactly 1000 characters is kept", func(t *testing.T) {
-		if r := e.do(http.MethodPut, feedbackPath(sid), tokA, ratings(3, 3, 3, strings.Repeat("é", 1000))); r.Code != http.StatusCreated && r.Code != http.StatusOK {
-			t.Fatalf("got %d %s", r.Code, r.Body)
+		if r := e.do(http.MethodPut, feedbackPath(sid), tokA, ratings(3, 3, 3, strings.Repeat("é", 1000))); r.Status != http.StatusCreated && r.Status != http.StatusOK {
+			t.Fatalf("got %d %s", r.Status, r.Raw)
 		}
 	})
 }
@@ -272,8 +272,8 @@ func FuzzFeedbackBody(f *testing.F) {
 	sid := e.session(a, b, "ended", a, b)
 	f.Fuzz(func(t *testing.T, body string) {
 		r := e.send(t, http.MethodPut, feedbackPath(sid), tok, body)
-		if r.Code >= 500 {
-			t.Fatalf("status %d for body %q: %s", r.Code, body, r.Body)
+		if r.Status >= 500 {
+			t.Fatalf("status %d for body %q: %s", r.Status, body, r.Raw)
 		}
 	})
 }

@@ -48,8 +48,8 @@ func FuzzRecordAttempt(f *testing.F) {
 	e := newEnv(f)
 	f.Fuzz(func(t *testing.T, body string) {
 		r := e.send(t, http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
-		if r.Code >= 500 {
-			t.Fatalf("status %d for body %q: %s", r.Code, body, r.Body)
+		if r.Status >= 500 {
+			t.Fatalf("status %d for body %q: %s", r.Status, body, r.Raw)
 		}
 	})
 }
@@ -73,8 +73,8 @@ func FuzzListQuery(f *testing.F) {
 		}
 		for _, path := range []string{"/attempts?", "/stats?"} {
 			r := e.send(t, http.MethodGet, Prefix+path+query, tok, "")
-			if r.Code >= 500 {
-				t.Fatalf("status %d for %s%s: %s", r.Code, path, query, r.Body)
+			if r.Status >= 500 {
+				t.Fatalf("status %d for %s%s: %s", r.Status, path, query, r.Raw)
 			}
 		}
 	})

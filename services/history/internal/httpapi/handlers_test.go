@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 )
@@ -68,12 +69,7 @@ func TestRecordAttempt(t *testing.T) {
 			var r response
 			switch {
 			case tc.ctype != "":
-				req := httptest.NewRequest(http.MethodPost, Prefix+"/internal/attempts", strings.NewReader(tc.raw))
-				req.Header.Set("Content-Type", tc.ctype)
-				req.Header.Set("Authorization", "Bearer "+internalToken)
-				rec := httptest.NewRecorder()
-				e.h.ServeHTTP(rec, req)
-				r = response{Code: rec.Code, Body: rec.Body.Bytes()}
+				r = apitest.Serve(t, e.h, http.MethodPost, Prefix+"/internal/attempts", internalToken, tc.raw, "Content-Type", tc.ctype)
 			case tc.raw != "":
 				r = e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, tc.raw)
 			default:
@@ -81,15 +77,15 @@ func TestRecordAttempt(t *testing.T) {
 				tc.mut(body)
 				r = e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
 			}
-			if r.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.Code, tc.status, r.Body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
-			if tc.ctype == "" && r.Err.Code != tc.code {
-				t.Fatalf("error code %q, want %q: %s", r.Err.Code, tc.code, r.Body)
+			if tc.ctype == "" && r.Err().Code != tc.code {
+				t.Fatalf("error code %q, want %q: %s", r.Err().Code, tc.code, r.Raw)
 			}
 			for _, f := range tc.fields {
-				if !slices.Contains(r.fields(), f) {
-					t.Fatalf("fields %v lack %s: %s", r.fields(), f, r.Body)
+				if !slices.Contains(fields(r), f) {
+					t.Fatalf("fields %v lack %s: %s", fields(r), f, r.Raw)
 				}
 			}
 		})
@@ -146,8 +142,8 @@ func TestConcurrentDuplicatePostsStoreOneAttempt(t *testing.T) {
 			<-start
 			r := e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, body)
 			var a attemptJSON
-			_ = jsonUnmarshal(r.Body, &a)
-			codes[i], ids[i] = r.Code, a.ID
+			_ = jsonUnmarshal([]byte(r.Raw), &a)
+			codes[i], ids[i] = r.Status, a.ID
 		})
 	}
 	close(start)
@@ -192,8 +188,8 @@ func TestInternalRoutesNeedTheInternalToken(t *testing.T) {
 					body = e.attemptBody(uuid.New(), uuid.New(), time.Now())
 				}
 				r := e.do(rt.method, rt.path, tc.token, body)
-				if r.Code != http.StatusUnauthorized || r.Err.Code != "unauthenticated" {
-					t.Fatalf("status %d: %s", r.Code, r.Body)
+				if r.Status != http.StatusUnauthorized || r.Err().Code != "unauthenticated" {
+					t.Fatalf("status %d: %s", r.Status, r.Raw)
 				}
 			})
 		}
@@ -213,16 +209,16 @@ func TestUserRoutesNeedAUserToken(t *testing.T) {
 			t.Run(path+" with "+tc.name+" is 401", func(t *testing.T) {
 				t.Parallel()
 				r := e.do(http.MethodGet, Prefix+path, tc.token, nil)
-				if r.Code != http.StatusUnauthorized {
-					t.Fatalf("status %d: %s", r.Code, r.Body)
+				if r.Status != http.StatusUnauthorized {
+					t.Fatalf("status %d: %s", r.Status, r.Raw)
 				}
 			})
 		}
 	}
 	t.Run("an unknown path is 404, not 401", func(t *testing.T) {
 		t.Parallel()
-		if r := e.do(http.MethodGet, Prefix+"/nope", "", nil); r.Code != http.StatusNotFound {
-			t.Fatalf("status %d", r.Code)
+		if r := e.do(http.MethodGet, Prefix+"/nope", "", nil); r.Status != http.StatusNotFound {
+			t.Fatalf("status %d", r.Status)
 		}
 	})
 }
@@ -238,14 +234,14 @@ func TestGetAttemptOnlyTheOwners(t *testing.T) {
 	a := e.record(body, http.StatusCreated)
 
 	r := e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, annTok, nil)
-	if r.Code != http.StatusOK {
-		t.Fatalf("owner: %d %s", r.Code, r.Body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("owner: %d %s", r.Status, r.Raw)
 	}
 	var got attemptJSON
-	r.decode(t, &got)
+	r.Decode(t, &got)
 	if got.ID != a.ID || got.Code != "def solve(): pass" || got.Partner == nil || got.Partner.ID != bob.String() ||
 		got.Partner.Username == nil || *got.Partner.Username != "bob" {
-		t.Fatalf("attempt %s", r.Body)
+		t.Fatalf("attempt %s", r.Raw)
 	}
 	for name, tc := range map[string]struct {
 		token, id string
@@ -270,8 +266,8 @@ func TestGetAttemptOnlyTheOwners(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if r := e.do(http.MethodGet, Prefix+"/attempts/"+tc.id, tc.token, nil); r.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.Code, tc.status, r.Body)
+			if r := e.do(http.MethodGet, Prefix+"/attempts/"+tc.id, tc.token, nil); r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
 		})
 	}
@@ -300,14 +296,14 @@ func TestListAttempts(t *testing.T) {
 	list := func(t *testing.T, query string) ([]attemptJSON, *string) {
 		t.Helper()
 		r := e.do(http.MethodGet, Prefix+"/attempts"+query, annTok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("list %s: %d %s", query, r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("list %s: %d %s", query, r.Status, r.Raw)
 		}
 		var out struct {
 			Items      []attemptJSON `json:"items"`
 			NextCursor *string       `json:"next_cursor"`
 		}
-		r.decode(t, &out)
+		r.Decode(t, &out)
 		return out.Items, out.NextCursor
 	}
 	ids := func(items []attemptJSON) []string {
@@ -409,8 +405,8 @@ func TestListAttempts(t *testing.T) {
 	t.Run("a user without attempts gets an empty list", func(t *testing.T) {
 		_, tok := e.user("newbie")
 		r := e.do(http.MethodGet, Prefix+"/attempts", tok, nil)
-		if r.Code != 200 || !strings.Contains(string(r.Body), `"items":[]`) || !strings.Contains(string(r.Body), `"next_cursor":null`) {
-			t.Fatalf("%d %s", r.Code, r.Body)
+		if r.Status != 200 || !strings.Contains(r.Raw, `"items":[]`) || !strings.Contains(r.Raw, `"next_cursor":null`) {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 	for _, tc := range []struct{ query, field string }{
@@ -423,16 +419,16 @@ func TestListAttempts(t *testing.T) {
 	} {
 		t.Run("query "+tc.query+" is 400", func(t *testing.T) {
 			r := e.do(http.MethodGet, Prefix+"/attempts"+tc.query, annTok, nil)
-			if r.Code != 400 || !slices.Contains(r.fields(), tc.field) {
-				t.Fatalf("%d %s", r.Code, r.Body)
+			if r.Status != 400 || !slices.Contains(fields(r), tc.field) {
+				t.Fatalf("%d %s", r.Status, r.Raw)
 			}
 		})
 	}
 	t.Run("page with cursor is 400", func(t *testing.T) {
 		_, next := list(t, "?limit=1")
 		r := e.do(http.MethodGet, Prefix+"/attempts?page=2&cursor="+*next, annTok, nil)
-		if r.Code != 400 || !slices.Contains(r.fields(), "page") {
-			t.Fatalf("%d %s", r.Code, r.Body)
+		if r.Status != 400 || !slices.Contains(fields(r), "page") {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 	})
 }
@@ -457,11 +453,11 @@ func TestPartnerUsernames(t *testing.T) {
 	username := func(id string) *string {
 		t.Helper()
 		r := e.do(http.MethodGet, Prefix+"/attempts/"+id, annTok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("%d %s", r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 		var a attemptJSON
-		r.decode(t, &a)
+		r.Decode(t, &a)
 		return a.Partner.Username
 	}
 
@@ -483,11 +479,11 @@ func TestPartnerUsernames(t *testing.T) {
 		stranger, _ := e.user("stranger") // not cached yet
 		a := e.record(e.attemptBody(ann, stranger, time.Now()), http.StatusCreated)
 		r := e.do(http.MethodGet, Prefix+"/attempts", annTok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("list while user-service is down: %d %s", r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("list while user-service is down: %d %s", r.Status, r.Raw)
 		}
 		var out struct{ Items []attemptJSON }
-		r.decode(t, &out)
+		r.Decode(t, &out)
 		first := out.Items[0]
 		if first.ID != a.ID || first.Partner.ID != stranger.String() || first.Partner.Username != nil {
 			t.Fatalf("partner %+v, want id with null username", first.Partner)
@@ -516,26 +512,26 @@ func TestAttemptedQuestionIDs(t *testing.T) {
 	var out struct {
 		QuestionIDs []string `json:"question_ids"`
 	}
-	r.decode(t, &out)
+	r.Decode(t, &out)
 	want := []string{e.question.ID, second}
 	slices.Sort(want)
 	slices.Sort(out.QuestionIDs)
-	if r.Code != 200 || !slices.Equal(out.QuestionIDs, want) {
-		t.Fatalf("%d %s, want %v", r.Code, r.Body, want)
+	if r.Status != 200 || !slices.Equal(out.QuestionIDs, want) {
+		t.Fatalf("%d %s, want %v", r.Status, r.Raw, want)
 	}
-	if r := get(uuid.NewString()); r.Code != 200 || !strings.Contains(string(r.Body), `"question_ids":[]`) {
-		t.Fatalf("user without attempts: %d %s", r.Code, r.Body)
+	if r := get(uuid.NewString()); r.Status != 200 || !strings.Contains(r.Raw, `"question_ids":[]`) {
+		t.Fatalf("user without attempts: %d %s", r.Status, r.Raw)
 	}
-	if r := get("nope"); r.Code != 400 {
-		t.Fatalf("malformed id: %d %s", r.Code, r.Body)
+	if r := get("nope"); r.Status != 400 {
+		t.Fatalf("malformed id: %d %s", r.Status, r.Raw)
 	}
 
 	// The public route answers the caller about themself only.
 	cid, tok := e.user("cid")
 	e.record(e.attemptBody(cid, ann, time.Now()), http.StatusCreated)
 	r = e.do(http.MethodGet, Prefix+"/attempted-questions", tok, nil)
-	if r.Code != 200 || string(r.Body) != `{"question_ids":["`+e.question.ID+`"]}`+"\n" {
-		t.Fatalf("own attempted questions: %d %s", r.Code, r.Body)
+	if r.Status != 200 || r.Raw != `{"question_ids":["`+e.question.ID+`"]}`+"\n" {
+		t.Fatalf("own attempted questions: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -555,8 +551,8 @@ func TestStats(t *testing.T) {
 	e.record(e.attemptBody(bob, ann, now), http.StatusCreated)                        // someone else's
 
 	r := e.do(http.MethodGet, Prefix+"/stats", annTok, nil)
-	if r.Code != http.StatusOK {
-		t.Fatalf("%d %s", r.Code, r.Body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 	var s struct {
 		Total             int            `json:"total"`
@@ -571,7 +567,7 @@ func TestStats(t *testing.T) {
 		CurrentStreak int    `json:"current_streak"`
 		LongestStreak int    `json:"longest_streak"`
 	}
-	r.decode(t, &s)
+	r.Decode(t, &s)
 	if s.Total != 4 || s.DistinctQuestions != 2 {
 		t.Errorf("total %d distinct %d, want 4 and 2", s.Total, s.DistinctQuestions)
 	}
@@ -601,21 +597,21 @@ func TestStats(t *testing.T) {
 	}
 
 	r = e.do(http.MethodGet, Prefix+"/stats?tz=Pacific/Kiritimati", annTok, nil)
-	r.decode(t, &s)
-	if r.Code != 200 || s.TimeZone != "Pacific/Kiritimati" || s.ByDay[364].Date != now.Add(14*time.Hour).Format(time.DateOnly) {
-		t.Errorf("stats in Kiritimati: %d zone %s last day %s", r.Code, s.TimeZone, s.ByDay[364].Date)
+	r.Decode(t, &s)
+	if r.Status != 200 || s.TimeZone != "Pacific/Kiritimati" || s.ByDay[364].Date != now.Add(14*time.Hour).Format(time.DateOnly) {
+		t.Errorf("stats in Kiritimati: %d zone %s last day %s", r.Status, s.TimeZone, s.ByDay[364].Date)
 	}
 	for _, bad := range []string{"Mars/Base", "Local", "Europe%2FZurich%00", "%2Fetc%2Flocaltime"} {
 		r = e.do(http.MethodGet, Prefix+"/stats?tz="+bad, annTok, nil)
-		if r.Code != 400 || !slices.Contains(r.fields(), "tz") {
-			t.Errorf("tz=%s: %d %s", bad, r.Code, r.Body)
+		if r.Status != 400 || !slices.Contains(fields(r), "tz") {
+			t.Errorf("tz=%s: %d %s", bad, r.Status, r.Raw)
 		}
 	}
 
 	_, tok := e.user("newbie")
 	r = e.do(http.MethodGet, Prefix+"/stats", tok, nil)
-	if r.Code != 200 || !strings.Contains(string(r.Body), `"total":0`) || !strings.Contains(string(r.Body), `"by_difficulty":{"easy":0,"hard":0,"medium":0}`) {
-		t.Fatalf("empty stats: %d %s", r.Code, r.Body)
+	if r.Status != 200 || !strings.Contains(r.Raw, `"total":0`) || !strings.Contains(r.Raw, `"by_difficulty":{"easy":0,"hard":0,"medium":0}`) {
+		t.Fatalf("empty stats: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -646,7 +642,7 @@ func TestQuestionSnapshotPath(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var got attemptJSON
-			e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, annTok, nil).decode(t, &got)
+			e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, annTok, nil).Decode(t, &got)
 			if got.Question.Snapshot == "ready" {
 				if *got.Question.Title != "Two Sum" || *got.Question.Difficulty != "easy" || len(got.Question.Topics) != 2 {
 					t.Fatalf("filled snapshot %+v", got.Question)
@@ -737,7 +733,7 @@ func TestQuestionSnapshotPath(t *testing.T) {
 		renamed.Title = "Renamed"
 		e.peers.AddQuestion(renamed)
 		var got attemptJSON
-		e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, annTok, nil).decode(t, &got)
+		e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, annTok, nil).Decode(t, &got)
 		if *got.Question.Title != "Two Sum" {
 			t.Fatalf("title %q, want the one at record time", *got.Question.Title)
 		}

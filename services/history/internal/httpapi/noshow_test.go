@@ -22,15 +22,15 @@ func TestNoShowsAreCountedOncePerSessionAndShownToTheUserOnly(t *testing.T) {
 		want int
 	}{{s1, http.StatusCreated}, {s1, http.StatusOK}, {s2, http.StatusCreated}} {
 		r := e.do(http.MethodPost, Prefix+"/internal/no-shows", internalToken, map[string]any{"session_id": c.sid, "user_id": ann.String()})
-		if r.Code != c.want {
-			t.Fatalf("no-show %s: %d %s, want %d", c.sid, r.Code, r.Body, c.want)
+		if r.Status != c.want {
+			t.Fatalf("no-show %s: %d %s, want %d", c.sid, r.Status, r.Raw, c.want)
 		}
 	}
-	if r := e.do(http.MethodPost, Prefix+"/internal/no-shows", internalToken, map[string]any{"session_id": "x", "user_id": ann.String()}); r.Code != http.StatusBadRequest {
-		t.Errorf("bad session id: %d, want 400", r.Code)
+	if r := e.do(http.MethodPost, Prefix+"/internal/no-shows", internalToken, map[string]any{"session_id": "x", "user_id": ann.String()}); r.Status != http.StatusBadRequest {
+		t.Errorf("bad session id: %d, want 400", r.Status)
 	}
-	if r := e.do(http.MethodPost, Prefix+"/internal/no-shows", annTok, map[string]any{"session_id": s1, "user_id": ann.String()}); r.Code != http.StatusUnauthorized && r.Code != http.StatusForbidden {
-		t.Errorf("a user's token: %d, want 401/403", r.Code)
+	if r := e.do(http.MethodPost, Prefix+"/internal/no-shows", annTok, map[string]any{"session_id": s1, "user_id": ann.String()}); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		t.Errorf("a user's token: %d, want 401/403", r.Status)
 	}
 	for _, c := range []struct {
 		tok  string
@@ -40,8 +40,8 @@ func TestNoShowsAreCountedOncePerSessionAndShownToTheUserOnly(t *testing.T) {
 		var s struct {
 			NoShows *int `json:"no_shows"`
 		}
-		if r.Code != http.StatusOK || json.Unmarshal(r.Body, &s) != nil || s.NoShows == nil || *s.NoShows != c.want {
-			t.Errorf("stats: %d %s, want no_shows %d", r.Code, r.Body, c.want)
+		if r.Status != http.StatusOK || json.Unmarshal([]byte(r.Raw), &s) != nil || s.NoShows == nil || *s.NoShows != c.want {
+			t.Errorf("stats: %d %s, want no_shows %d", r.Status, r.Raw, c.want)
 		}
 	}
 }

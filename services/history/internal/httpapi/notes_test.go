@@ -30,21 +30,21 @@ func TestPrivateNotesAreTheAuthorsOnly(t *testing.T) {
 	get := func(tok string) notesJSON {
 		t.Helper()
 		r := e.do(http.MethodGet, notesPath(sid), tok, nil)
-		if r.Code != http.StatusOK {
-			t.Fatalf("get: %d %s", r.Code, r.Body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("get: %d %s", r.Status, r.Raw)
 		}
 		var n notesJSON
-		r.decode(t, &n)
+		r.Decode(t, &n)
 		return n
 	}
 	if n := get(tokA); n.Notes != "" || n.UpdatedAt != nil {
 		t.Fatalf("before any: %+v", n)
 	}
-	if r := e.do(http.MethodPut, notesPath(sid), tokA, map[string]any{"notes": "Asked about O(n); good on edge cases."}); r.Code != http.StatusOK {
-		t.Fatalf("save: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, notesPath(sid), tokA, map[string]any{"notes": "Asked about O(n); good on edge cases."}); r.Status != http.StatusOK {
+		t.Fatalf("save: %d %s", r.Status, r.Raw)
 	}
-	if r := e.do(http.MethodPut, notesPath(sid), tokA, map[string]any{"notes": "Second draft."}); r.Code != http.StatusOK {
-		t.Fatalf("save again: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, notesPath(sid), tokA, map[string]any{"notes": "Second draft."}); r.Status != http.StatusOK {
+		t.Fatalf("save again: %d %s", r.Status, r.Raw)
 	}
 	if n := get(tokA); n.Notes != "Second draft." || n.UpdatedAt == nil {
 		t.Fatalf("alice's notes: %+v", n)
@@ -55,11 +55,11 @@ func TestPrivateNotesAreTheAuthorsOnly(t *testing.T) {
 	if n := get(tokC); n.Notes != "" {
 		t.Fatalf("a stranger reads alice's notes: %+v", n)
 	}
-	if r := e.do(http.MethodPut, notesPath(sid), tokC, map[string]any{"notes": "x"}); r.Code != http.StatusForbidden {
-		t.Fatalf("a stranger saves: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, notesPath(sid), tokC, map[string]any{"notes": "x"}); r.Status != http.StatusForbidden {
+		t.Fatalf("a stranger saves: %d %s", r.Status, r.Raw)
 	}
-	if r := e.do(http.MethodPut, notesPath(uuid.New()), tokB, map[string]any{"notes": "x"}); r.Code != http.StatusNotFound {
-		t.Fatalf("an unknown session: %d %s", r.Code, r.Body)
+	if r := e.do(http.MethodPut, notesPath(uuid.New()), tokB, map[string]any{"notes": "x"}); r.Status != http.StatusNotFound {
+		t.Fatalf("an unknown session: %d %s", r.Status, r.Raw)
 	}
 	for _, tc := range []struct {
 		name  string
@@ -71,12 +71,12 @@ func TestPrivateNotesAreTheAuthorsOnly(t *testing.T) {
 		{"an unknown field", map[string]any{"notes": "", "title": "x"}, "title"},
 	} {
 		r := e.do(http.MethodPut, notesPath(sid), tokB, tc.body)
-		if r.Code != http.StatusBadRequest || !slices.Contains(r.fields(), tc.field) {
-			t.Fatalf("%s: %d %s", tc.name, r.Code, r.Body)
+		if r.Status != http.StatusBadRequest || !slices.Contains(fields(r), tc.field) {
+			t.Fatalf("%s: %d %s", tc.name, r.Status, r.Raw)
 		}
 	}
-	if r := e.do(http.MethodPut, notesPath(sid), tokB, map[string]any{"notes": strings.Repeat("é", 10000)}); r.Code != http.StatusOK {
-		t.Fatalf("exactly 10000 characters: %d", r.Code)
+	if r := e.do(http.MethodPut, notesPath(sid), tokB, map[string]any{"notes": strings.Repeat("é", 10000)}); r.Status != http.StatusOK {
+		t.Fatalf("exactly 10000 characters: %d", r.Status)
 	}
 }
 
@@ -94,8 +94,8 @@ func FuzzNotesBody(f *testing.F) {
 	b, _ := e.user("bob")
 	sid := e.session(a, b, "active")
 	f.Fuzz(func(t *testing.T, body string) {
-		if r := e.send(t, http.MethodPut, notesPath(sid), tok, body); r.Code >= 500 {
-			t.Fatalf("status %d for body %q: %s", r.Code, body, r.Body)
+		if r := e.send(t, http.MethodPut, notesPath(sid), tok, body); r.Status >= 500 {
+			t.Fatalf("status %d for body %q: %s", r.Status, body, r.Raw)
 		}
 	})
 }

@@ -44,8 +44,8 @@ func TestSwappedMockInterviewKeepsBothQuestions(t *testing.T) {
 			wg.Go(func() {
 				res := r.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, b)
 				var a attemptJSON
-				_ = jsonUnmarshal(res.Body, &a)
-				ids[i][j], codes[i][j] = a.ID, res.Code
+				_ = jsonUnmarshal([]byte(res.Raw), &a)
+				ids[i][j], codes[i][j] = a.ID, res.Status
 			})
 		}
 	}
@@ -71,16 +71,16 @@ func TestSwappedMockInterviewKeepsBothQuestions(t *testing.T) {
 		var page struct {
 			Items []attemptJSON `json:"items"`
 		}
-		r.decode(t, &page)
+		r.Decode(t, &page)
 		if len(page.Items) != 2 {
-			t.Fatalf("%s: %d attempts listed, want 2: %s", who.name, len(page.Items), r.Body)
+			t.Fatalf("%s: %d attempts listed, want 2: %s", who.name, len(page.Items), r.Raw)
 		}
 		for _, a := range page.Items {
 			if a.Role == nil || *a.Role != who.want[a.Question.ID] || a.SessionID != session {
 				t.Errorf("%s: question %s listed with role %v, want %s", who.name, a.Question.ID, a.Role, who.want[a.Question.ID])
 			}
 			var one attemptJSON
-			e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, who.token, nil).decode(t, &one)
+			e.do(http.MethodGet, Prefix+"/attempts/"+a.ID, who.token, nil).Decode(t, &one)
 			if one.Role == nil || *one.Role != who.want[a.Question.ID] {
 				t.Errorf("%s: GET /attempts/%s role %v", who.name, a.ID, one.Role)
 			}
@@ -118,17 +118,17 @@ func TestRecordAttemptRole(t *testing.T) {
 				b["role"] = tc.role
 			}
 			r := e.do(http.MethodPost, Prefix+"/internal/attempts", internalToken, b)
-			if r.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.Code, tc.status, r.Body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
 			if tc.status != http.StatusCreated {
-				if !slices.Contains(r.fields(), "role") {
-					t.Fatalf("fields %v lack role", r.fields())
+				if !slices.Contains(fields(r), "role") {
+					t.Fatalf("fields %v lack role", fields(r))
 				}
 				return
 			}
 			var a attemptJSON
-			r.decode(t, &a)
+			r.Decode(t, &a)
 			if (a.Role == nil) != (tc.want == nil) || (a.Role != nil && *a.Role != *tc.want) {
 				t.Fatalf("role %v, want %v", a.Role, tc.want)
 			}

@@ -1,6 +1,12 @@
-// Package match is matching-service's domain: tickets, the pairing rules
-// and what a user may do with their ticket. The atomic pairing itself lives
-// in the store (package redisq), which implements the rules written here.
+// Package match is matching-service's domain: tickets, their criteria and
+// what a user may do with their ticket.
+//
+// The pairing rules are not in Go: they live in Lua, so that each step is
+// one atomic script however many replicas run it. Read them in
+// internal/redisq/lua/: common.lua (find_partner: who may pair with whom,
+// FIFO, relaxed difficulty; pair; place), enqueue.lua (queue a ticket),
+// relax.lua, expire.lua, cancel.lua, requeue.lua (back at the front after
+// a no-show) and finish.lua (a pairing's outcome). Package redisq runs them.
 package match
 
 import (

@@ -7,15 +7,22 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peerprep/peerprep/libs/redisgroup"
+
 	"github.com/peerprep/peerprep/services/matching/internal/setup"
 )
 
-// EnsureGroup implements setup.Store.
+// Jobs implements setup.Store: the setup worker (a redisgroup.Worker)
+// reads, claims, touches, releases and acknowledges the jobs through it.
+// The methods below are the same steps, one at a time.
+func (s *Store) Jobs() (redisgroup.Group, string) { return s.group, s.base + "jobs" }
+
+// EnsureGroup creates the jobs stream and its group when missing.
 func (s *Store) EnsureGroup(ctx context.Context) error {
 	return storeErr("create jobs group", s.group.Ensure(ctx, s.base+"jobs"))
 }
 
-// ReadJobs implements setup.Store.
+// ReadJobs reads new jobs for consumer, waiting up to block.
 func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]setup.Job, error) {
 	streams, err := s.group.Read(ctx, consumer, ">", int64(count), block, s.base+"jobs")
 	if err != nil {
@@ -28,7 +35,7 @@ func (s *Store) ReadJobs(ctx context.Context, consumer string, count int, block 
 	return jobs, nil
 }
 
-// ClaimStale implements setup.Store: one batch of at most count jobs.
+// ClaimStale takes over at most count jobs no one touched for minIdle.
 func (s *Store) ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]setup.Job, error) {
 	var jobs []setup.Job
 	err := s.group.Claim(ctx, s.base+"jobs", consumer, minIdle, int64(count), 1, func(msgs []redis.XMessage) error {
@@ -41,32 +48,24 @@ func (s *Store) ClaimStale(ctx context.Context, consumer string, minIdle time.Du
 	return jobs, nil
 }
 
-// PruneConsumers implements setup.Store: it forgets consumers (replicas
+// PruneConsumers forgets consumers (replicas
 // long gone) that own no jobs and were idle for longer than idle.
 func (s *Store) PruneConsumers(ctx context.Context, idle time.Duration) (int, error) {
 	n, err := s.group.Prune(ctx, s.base+"jobs", "", idle)
 	return n, storeErr("prune consumers", err)
 }
 
-// Touch implements setup.Store.
+// Touch tells the others that consumer still works on the jobs.
 func (s *Store) Touch(ctx context.Context, consumer string, entryIDs []string) error {
-	return s.jobsOp(ctx, "touch", consumer, entryIDs)
+	return storeErr("touch jobs", s.group.Touch(ctx, s.base+"jobs", consumer, entryIDs...))
 }
 
-// Release implements setup.Store.
+// Release hands the jobs to whoever claims next, at once.
 func (s *Store) Release(ctx context.Context, consumer string, entryIDs []string) error {
-	return s.jobsOp(ctx, "release", consumer, entryIDs)
+	return storeErr("release jobs", s.group.Release(ctx, s.base+"jobs", consumer, entryIDs...))
 }
 
-func (s *Store) jobsOp(ctx context.Context, op, consumer string, ids []string) error {
-	args := []any{op, consumer}
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	return storeErr("jobs script", s.run(ctx, jobsScript, args...).Err())
-}
-
-// Ack implements setup.Store: the entry leaves the group and the stream.
+// Ack settles a job: the entry leaves the group and the stream.
 func (s *Store) Ack(ctx context.Context, entryID string) error {
 	return storeErr("acknowledge job", s.group.AckDel(ctx, s.base+"jobs", entryID))
 }

@@ -49,7 +49,6 @@ var (
 	setQuestionScript = script("set_question")
 	currentScript     = script("current")
 	epochScript       = script("epoch")
-	jobsScript        = script("jobs")
 	depthScript       = script("depth")
 	noShowClaimScript = script("noshow_claim")
 	requeueScript     = script("requeue")

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/peerprep/peerprep/libs/redisgroup"
 )
 
 // Job is one pairing to finish: an entry of the jobs stream.
@@ -82,21 +84,8 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 
 // Store keeps matches and the jobs stream (package redisq).
 type Store interface {
-	// EnsureGroup creates the jobs stream and its consumer group if missing.
-	EnsureGroup(ctx context.Context) error
-	// ReadJobs returns new jobs for consumer, waiting up to block; ErrNoGroup.
-	ReadJobs(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error)
-	// ClaimStale takes over jobs no consumer touched for minIdle.
-	ClaimStale(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Job, error)
-	// Touch tells the others that consumer still works on the entries.
-	Touch(ctx context.Context, consumer string, entryIDs []string) error
-	// Release hands the entries to whoever claims next, at once.
-	Release(ctx context.Context, consumer string, entryIDs []string) error
-	// PruneConsumers forgets consumers idle longer than idle that own no
-	// jobs (replicas long gone).
-	PruneConsumers(ctx context.Context, idle time.Duration) (int, error)
-	// Ack removes a finished job.
-	Ack(ctx context.Context, entryID string) error
+	// Jobs is the jobs stream and its consumer group.
+	Jobs() (group redisgroup.Group, stream string)
 	// Match reads a match; ErrGone.
 	Match(ctx context.Context, id string) (Match, error)
 	// SetQuestion records the question unless one was recorded first, and

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/peerprep/peerprep/libs/redisgroup"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
 )
@@ -29,15 +31,14 @@ type Options struct {
 	Ready func(m Match)
 }
 
-// Worker runs the post-match steps of the jobs it reads or claims.
+// Worker runs the post-match steps of the jobs it reads or claims: its
+// handler of the jobs stream's redisgroup.Worker, which runs up to
+// Concurrency jobs at once, touches them while in progress and, at
+// shutdown, stops and releases them so another replica takes over at once.
 type Worker struct {
 	o   Options
 	log *slog.Logger
-	sem chan struct{}
-
-	mu       sync.Mutex
-	inflight map[string]struct{} // entry ids
-	wg       sync.WaitGroup
+	rw  redisgroup.Worker
 }
 
 // NewWorker returns a Worker.
@@ -54,175 +55,45 @@ func NewWorker(o Options) *Worker {
 	if o.ClaimEvery <= 0 {
 		o.ClaimEvery = 500 * time.Millisecond
 	}
-	if o.Heartbeat <= 0 {
-		o.Heartbeat = time.Second
+	w := &Worker{o: o, log: o.Log.With("consumer", o.Consumer)}
+	group, stream := o.Store.Jobs()
+	w.rw = redisgroup.Worker{
+		Group: group, Stream: stream, Consumer: o.Consumer, Delete: true, Log: w.log,
+		HandleOne: w.process, Concurrency: o.Concurrency, Heartbeat: o.Heartbeat,
+		// A short block: go-redis cannot interrupt a blocked read, and
+		// shutdown hands the jobs over only after it returns.
+		Batch: 64, Block: 250 * time.Millisecond, ClaimIdle: o.ClaimIdle, ClaimEvery: o.ClaimEvery, ClaimRounds: 1,
+		PruneEvery: 10 * time.Minute, PruneIdle: time.Hour,
+		Backoff: func(n int) time.Duration { return min(50*time.Millisecond<<min(n-1, 6), 2*time.Second) },
+		OnError: func(err error, _ int) { w.log.Warn("reading match jobs failed", "error", err.Error()) },
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 256
-	}
-	return &Worker{o: o, log: o.Log.With("consumer", o.Consumer), sem: make(chan struct{}, o.Concurrency), inflight: map[string]struct{}{}}
+	return w
 }
 
 // Run reads and claims jobs until ctx is done, then stops the jobs in
 // progress and releases them so another replica takes them over at once.
 func (w *Worker) Run(ctx context.Context) {
 	w.log.Info("match setup worker started")
-	if err := w.o.Store.EnsureGroup(ctx); err != nil {
-		w.log.Warn("creating the match jobs group failed; retrying as jobs are read", "error", err.Error())
-	}
-	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
-	var loops sync.WaitGroup
-	loops.Add(3)
-	go func() { defer loops.Done(); w.every(ctx, w.o.ClaimEvery, func() { w.claim(ctx, jobCtx) }) }()
-	go func() { defer loops.Done(); w.every(ctx, 10*time.Minute, func() { w.prune(ctx) }) }()
-	go func() { defer loops.Done(); w.every(ctx, w.o.Heartbeat, func() { w.touch(ctx) }) }()
-	w.read(ctx, jobCtx)
-	loops.Wait()
-
-	cancelJobs()
-	w.wg.Wait()
-	w.mu.Lock()
-	left := make([]string, 0, len(w.inflight))
-	for id := range w.inflight {
-		left = append(left, id)
-	}
-	w.mu.Unlock()
-	if len(left) > 0 {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		if err := w.o.Store.Release(rctx, w.o.Consumer, left); err != nil {
-			w.log.Warn("could not release unfinished match jobs; they are taken over after the claim delay", "error", err.Error(), "jobs", len(left))
-		} else {
-			w.log.Info("released unfinished match jobs to the other replicas", "jobs", len(left))
-		}
-	}
+	w.rw.Run(ctx)
 }
 
-func (w *Worker) every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
-}
-
-func (w *Worker) read(ctx, jobCtx context.Context) {
-	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
-		// A short block: go-redis cannot interrupt a blocked read, and shutdown
-		// hands the jobs over only after this returns.
-		jobs, err := w.o.Store.ReadJobs(ctx, w.o.Consumer, 64, 250*time.Millisecond)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if errors.Is(err, ErrNoGroup) {
-				w.log.Warn("match jobs group missing (Redis lost its data?); recreating it")
-				err = w.o.Store.EnsureGroup(ctx)
-			}
-			if err != nil {
-				w.log.Warn("reading match jobs failed", "error", err.Error())
-			}
-			redisgroup.Sleep(ctx, backoff)
-			backoff = min(2*backoff, 2*time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
-		for _, j := range jobs {
-			w.start(ctx, jobCtx, j)
-		}
-	}
-}
-
-func (w *Worker) claim(ctx, jobCtx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	jobs, err := w.o.Store.ClaimStale(cctx, w.o.Consumer, w.o.ClaimIdle, 32)
-	if err != nil {
-		if ctx.Err() == nil && !errors.Is(err, ErrNoGroup) {
-			w.log.Warn("claiming stale match jobs failed", "error", err.Error())
-		}
-		return
-	}
-	for _, j := range jobs {
-		w.log.Info("took over a match job another replica left unfinished", "match_id", j.MatchID)
-		w.start(ctx, jobCtx, j)
-	}
-}
-
-// prune forgets consumers of replicas gone for an hour.
-func (w *Worker) prune(ctx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if n, err := w.o.Store.PruneConsumers(cctx, time.Hour); err != nil && ctx.Err() == nil {
-		w.log.Warn("pruning idle consumers failed", "error", err.Error())
-	} else if n > 0 {
-		w.log.Info("forgot consumers of replicas long gone", "consumers", n)
-	}
-}
-
-func (w *Worker) touch(ctx context.Context) {
-	w.mu.Lock()
-	ids := make([]string, 0, len(w.inflight))
-	for id := range w.inflight {
-		ids = append(ids, id)
-	}
-	w.mu.Unlock()
-	if len(ids) == 0 {
-		return
-	}
-	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if err := w.o.Store.Touch(cctx, w.o.Consumer, ids); err != nil && ctx.Err() == nil {
-		w.log.Warn("touching match jobs failed", "error", err.Error())
-	}
-}
-
-// start runs j unless this replica already runs it.
-func (w *Worker) start(ctx, jobCtx context.Context, j Job) {
-	w.mu.Lock()
-	if _, dup := w.inflight[j.EntryID]; dup {
-		w.mu.Unlock()
-		return
-	}
-	w.inflight[j.EntryID] = struct{}{}
-	w.mu.Unlock()
-	select {
-	case w.sem <- struct{}{}:
-	case <-ctx.Done():
-		return // stays in inflight: released on the way out
-	}
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
-		defer func() { <-w.sem }()
-		if w.process(jobCtx, j) {
-			w.mu.Lock()
-			delete(w.inflight, j.EntryID)
-			w.mu.Unlock()
-		}
-	}()
-}
-
-// process runs the steps of one job and reports whether it is settled (done,
-// failed or gone, and acknowledged). An unsettled job stays pending in the
+// process runs the steps of one job; nil: it is settled (done, failed or
+// gone) and may be acknowledged. An unsettled job stays pending in the
 // group: it is released on shutdown or claimed again after ClaimIdle.
-func (w *Worker) process(ctx context.Context, j Job) bool {
+func (w *Worker) process(ctx context.Context, e redis.XMessage, claimed bool) error {
+	j := Job{EntryID: e.ID, MatchID: redisgroup.Fields(e)["match"]}
+	if claimed {
+		w.log.Info("took over a match job another replica left unfinished", "match_id", j.MatchID)
+	}
 	m, err := w.o.Store.Match(ctx, j.MatchID)
 	if errors.Is(err, ErrGone) || (err == nil && m.Status != StatusPending) {
-		return w.ack(ctx, j)
+		return nil
 	}
 	if err != nil {
 		if ctx.Err() == nil {
 			w.log.Warn("reading a match failed", "match_id", j.MatchID, "error", err.Error())
-			w.forget(j)
 		}
-		return false
+		return err
 	}
 	log := w.log.With("match_id", m.ID)
 	deadline := m.CreatedAt.Add(w.o.Timeout)
@@ -240,14 +111,14 @@ func (w *Worker) process(ctx context.Context, j Job) bool {
 			if w.o.Ready != nil {
 				w.o.Ready(m)
 			}
-			return w.ack(ctx, j)
+			return nil
 		}
 		if ctx.Err() != nil {
-			return false // shutting down: Run releases the job
+			return ctx.Err() // shutting down: the job is released
 		}
 		if errors.Is(err, ErrGone) {
 			log.Warn("the match vanished (Redis lost its data?); dropping its job", "error", err.Error())
-			return w.ack(ctx, j)
+			return nil
 		}
 		var perm *PermanentError
 		permanent := errors.As(err, &perm)
@@ -266,31 +137,11 @@ func (w *Worker) process(ctx context.Context, j Job) bool {
 		if ferr := w.o.Store.Fail(ctx, m.ID, reason); ferr != nil && !errors.Is(ferr, ErrGone) {
 			if ctx.Err() == nil {
 				log.Warn("marking a match failed did not work; it will be retried", "error", ferr.Error())
-				w.forget(j)
 			}
-			return false
+			return ferr
 		}
-		return w.ack(ctx, j)
+		return nil
 	}
-}
-
-// forget drops j from this replica's jobs without acknowledging it, so its
-// heartbeat stops and any replica claims it after ClaimIdle.
-func (w *Worker) forget(j Job) {
-	w.mu.Lock()
-	delete(w.inflight, j.EntryID)
-	w.mu.Unlock()
-}
-
-func (w *Worker) ack(ctx context.Context, j Job) bool {
-	if err := w.o.Store.Ack(ctx, j.EntryID); err != nil {
-		// The match is settled; a replica that claims the job again sees
-		// that and acknowledges it.
-		w.log.Warn("acknowledging a match job failed", "match_id", j.MatchID, "error", err.Error())
-		w.forget(j)
-		return false
-	}
-	return true
 }
 
 // attempt runs every step once. It records the chosen question in m.

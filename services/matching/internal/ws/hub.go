@@ -43,7 +43,7 @@ type Options struct {
 	Store        Store
 	Log          *slog.Logger
 	Origins      socket.Origins // browser origins allowed besides the same origin (CORS_ALLOWED_ORIGINS)
-	PingEvery    time.Duration  // default 25s (the ALB idle timeout is 60 s)
+	PingEvery    time.Duration  // default socket.DefaultPingEvery (the ALB idle timeout is 60 s)
 	WriteTimeout time.Duration  // per message, default 5s
 	SendQueue    int            // events waiting per socket before it counts as slow; default 32
 }
@@ -66,9 +66,6 @@ type Hub struct {
 func NewHub(o Options) *Hub {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.PingEvery <= 0 {
-		o.PingEvery = 25 * time.Second
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 5 * time.Second

@@ -26,27 +26,27 @@ func TestCacheFollowsWritesOnOtherReplicas(t *testing.T) {
 	path := base + "/questions/" + q.ID.String()
 	// The create's own change notice may land during the first read and
 	// keep it out of the cache; a later read is cached.
-	apitest.Eventually(t, 3*time.Second, "the question to be cached", func() bool { return a.do(t, "GET", path, a.user, "").Code == 200 && a.cache.Len() == 1 })
+	apitest.Eventually(t, 3*time.Second, "the question to be cached", func() bool { return a.do(t, "GET", path, a.user, "").Status == 200 && a.cache.Len() == 1 })
 	before := a.do(t, "GET", path, a.user, "")
-	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Header().Get("ETag") != before.Header().Get("ETag") {
+	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Header.Get("ETag") != before.Header.Get("ETag") {
 		t.Fatal("cached read by slug differs")
 	}
 
-	if r := b.do(t, "PUT", path, b.admin, body("Two Sum Renamed", "hard", "math")); r.Code != 200 {
-		t.Fatalf("update on the other replica: %d %s", r.Code, r.Body)
+	if r := b.do(t, "PUT", path, b.admin, body("Two Sum Renamed", "hard", "math")); r.Status != 200 {
+		t.Fatalf("update on the other replica: %d %s", r.Status, r.Raw)
 	}
 	apitest.Eventually(t, 3*time.Second, "replica A to serve the new version", func() bool {
 		r := a.do(t, "GET", path, a.user, "")
-		return strings.Contains(r.Body.String(), `"title":"Two Sum Renamed"`)
+		return strings.Contains(r.Raw, `"title":"Two Sum Renamed"`)
 	})
-	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Code != 404 {
-		t.Fatalf("old slug after rename: %d", r.Code)
+	if r := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); r.Status != 404 {
+		t.Fatalf("old slug after rename: %d", r.Status)
 	}
 
-	if r := b.do(t, "DELETE", path, b.admin, ""); r.Code != 204 {
-		t.Fatalf("delete on the other replica: %d", r.Code)
+	if r := b.do(t, "DELETE", path, b.admin, ""); r.Status != 204 {
+		t.Fatalf("delete on the other replica: %d", r.Status)
 	}
-	apitest.Eventually(t, 3*time.Second, "replica A to forget the deleted question", func() bool { return a.do(t, "GET", path, a.user, "").Code == 404 })
+	apitest.Eventually(t, 3*time.Second, "replica A to forget the deleted question", func() bool { return a.do(t, "GET", path, a.user, "").Status == 404 })
 }
 
 // TestRandomPickIsCached: the matcher's pick is fetched next by both peers,
@@ -56,9 +56,9 @@ func TestRandomPickIsCached(t *testing.T) {
 	a := newAPI(t)
 	apitest.Eventually(t, 3*time.Second, "the random pick to be cached", func() bool {
 		r := a.do(t, "GET", base+"/questions/random?topic=trees", a.user, "")
-		return r.Code == 200 && a.cache.Len() == 1
+		return r.Status == 200 && a.cache.Len() == 1
 	})
-	if r := a.do(t, "GET", base+"/questions/binary-tree-depth", a.user, ""); r.Code != 200 {
-		t.Fatalf("get after pick: %d", r.Code)
+	if r := a.do(t, "GET", base+"/questions/binary-tree-depth", a.user, ""); r.Status != 200 {
+		t.Fatalf("get after pick: %d", r.Status)
 	}
 }

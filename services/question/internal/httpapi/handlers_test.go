@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/peerprep/peerprep/libs/apitest"
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/pgtest"
 	"github.com/peerprep/peerprep/libs/server"
@@ -103,40 +103,16 @@ func body(title, difficulty string, topics ...string) string {
 	return string(b)
 }
 
-type response struct {
-	*httptest.ResponseRecorder
-	Err struct {
-		Code    string `json:"code"`
-		Details []struct {
-			Field   string `json:"field"`
-			Message string `json:"message"`
-		} `json:"details"`
-	} `json:"error"`
-	RequestID string `json:"request_id"`
-}
+// response is one answer of the API.
+type response = apitest.Response
 
+// do sends a request to the API and checks that an error answer has the
+// shared shape.
 func (a *api) do(t testing.TB, method, path, token, reqBody string, hdr ...string) response {
 	t.Helper()
-	var req *http.Request
-	if reqBody != "" {
-		req = httptest.NewRequest(method, path, strings.NewReader(reqBody))
-		req.Header.Set("Content-Type", "application/json")
-	} else {
-		req = httptest.NewRequest(method, path, nil)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	rec := httptest.NewRecorder()
-	a.h.ServeHTTP(rec, req)
-	r := response{ResponseRecorder: rec}
-	if rec.Code >= 400 {
-		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || r.Err.Code == "" || r.RequestID == "" {
-			t.Fatalf("%s %s: error body is not the shared shape: %s", method, path, rec.Body)
-		}
+	r := apitest.Serve(t, a.h, method, path, token, reqBody, hdr...)
+	if r.Status >= 400 && (r.Err().Code == "" || r.RequestID() == "") {
+		t.Fatalf("%s %s: error body is not the shared shape: %s", method, path, r.Raw)
 	}
 	return r
 }
@@ -144,8 +120,8 @@ func (a *api) do(t testing.TB, method, path, token, reqBody string, hdr ...strin
 func decode[T any](t testing.TB, r response) T {
 	t.Helper()
 	var v T
-	if err := json.Unmarshal(r.Body.Bytes(), &v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
+	if err := json.Unmarshal([]byte(r.Raw), &v); err != nil {
+		t.Fatalf("decode %s: %v", r.Raw, err)
 	}
 	return v
 }
@@ -258,19 +234,19 @@ func TestStatuses(t *testing.T) {
 			// Sequential: some rows write, and later rows must not see
 			// another row's question.
 			r := a.do(t, tc.method, base+tc.path, tc.token, tc.body)
-			if r.Code != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.Code, tc.status, r.Body)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
-			if tc.code != "" && r.Err.Code != tc.code {
-				t.Fatalf("code %q, want %q: %s", r.Err.Code, tc.code, r.Body)
+			if tc.code != "" && r.Err().Code != tc.code {
+				t.Fatalf("code %q, want %q: %s", r.Err().Code, tc.code, r.Raw)
 			}
 			if tc.field != "" {
-				for _, d := range r.Err.Details {
+				for _, d := range r.Err().Details {
 					if d.Field == tc.field && d.Message != "" {
 						return
 					}
 				}
-				t.Fatalf("no detail for %s: %s", tc.field, r.Body)
+				t.Fatalf("no detail for %s: %s", tc.field, r.Raw)
 			}
 		})
 	}
@@ -286,7 +262,7 @@ func TestListShape(t *testing.T) {
 	}
 	it := p.Items[0]
 	if it.Description != nil || it.ID == "" || it.Title != "Two Sum" || it.Difficulty != "easy" || len(it.Topics) != 2 || it.CreatedAt == "" {
-		t.Fatalf("summary %s", r.Body)
+		t.Fatalf("summary %s", r.Raw)
 	}
 	r = a.do(t, "GET", base+"/questions?topic=trees&topic=hash-tables", a.user, "")
 	if p := decode[pageBody](t, r); p.Total != 2 || p.Limit != 20 || p.Page != 1 {
@@ -294,11 +270,11 @@ func TestListShape(t *testing.T) {
 	}
 	r = a.do(t, "GET", base+"/questions?q=binary", a.user, "")
 	if p := decode[pageBody](t, r); p.Total != 1 || p.Items[0].Slug != "binary-tree-depth" {
-		t.Fatalf("search: %s", r.Body)
+		t.Fatalf("search: %s", r.Raw)
 	}
 	r = a.do(t, "GET", base+"/questions?topic=heaps", a.user, "")
-	if !strings.Contains(r.Body.String(), `"items":[]`) {
-		t.Fatalf("an empty page must list [] not null: %s", r.Body)
+	if !strings.Contains(r.Raw, `"items":[]`) {
+		t.Fatalf("an empty page must list [] not null: %s", r.Raw)
 	}
 }
 
@@ -310,38 +286,38 @@ func TestGetShapeAndETag(t *testing.T) {
 	q := decode[questionBody](t, r)
 	if q.ID != a.twoSum.ID.String() || q.Slug != "two-sum" || q.Description == nil || len(q.Examples) != 1 ||
 		len(q.Constraints) != 1 || len(q.Hints) != 1 || q.StarterCode["python"] == "" || !strings.HasSuffix(q.CreatedAt, "Z") {
-		t.Fatalf("question %s", r.Body)
+		t.Fatalf("question %s", r.Raw)
 	}
-	etag := r.Header().Get("ETag")
-	if !strings.HasPrefix(etag, `"`) || r.Header().Get("Cache-Control") != "private, no-cache" {
-		t.Fatalf("headers %v", r.Header())
+	etag := r.Header.Get("ETag")
+	if !strings.HasPrefix(etag, `"`) || r.Header.Get("Cache-Control") != "private, no-cache" {
+		t.Fatalf("headers %v", r.Header)
 	}
-	if bySlug := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); bySlug.Header().Get("ETag") != etag {
+	if bySlug := a.do(t, "GET", base+"/questions/two-sum", a.user, ""); bySlug.Header.Get("ETag") != etag {
 		t.Fatal("the same question by slug has another ETag")
 	}
 	for name, inm := range map[string]string{
 		"exact tag": etag, "weak form": "W/" + etag, "in a list": `"other", ` + etag, "star": "*",
 	} {
 		r := a.do(t, "GET", path, a.user, "", "If-None-Match", inm)
-		if r.Code != http.StatusNotModified || r.Body.Len() != 0 || r.Header().Get("ETag") != etag {
-			t.Fatalf("%s: status %d, body %q", name, r.Code, r.Body)
+		if r.Status != http.StatusNotModified || len(r.Raw) != 0 || r.Header.Get("ETag") != etag {
+			t.Fatalf("%s: status %d, body %q", name, r.Status, r.Raw)
 		}
 	}
-	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", `"stale"`); r.Code != 200 {
-		t.Fatalf("stale tag: %d", r.Code)
+	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", `"stale"`); r.Status != 200 {
+		t.Fatalf("stale tag: %d", r.Status)
 	}
-	if r := a.do(t, "GET", path, "", "", "If-None-Match", etag); r.Code != 401 {
-		t.Fatalf("a matching tag must not skip authentication: %d", r.Code)
+	if r := a.do(t, "GET", path, "", "", "If-None-Match", etag); r.Status != 401 {
+		t.Fatalf("a matching tag must not skip authentication: %d", r.Status)
 	}
 
 	// After an update the old tag no longer matches.
 	up := a.do(t, "PUT", path, a.admin, body("Two Sum", "medium", "arrays"))
-	if up.Code != 200 || up.Header().Get("ETag") == etag {
-		t.Fatalf("update: %d, ETag %q", up.Code, up.Header().Get("ETag"))
+	if up.Status != 200 || up.Header.Get("ETag") == etag {
+		t.Fatalf("update: %d, ETag %q", up.Status, up.Header.Get("ETag"))
 	}
 	r = a.do(t, "GET", path, a.admin, "", "If-None-Match", etag) // the PUT answered the admin's body
-	if r.Code != 200 || r.Header().Get("ETag") != up.Header().Get("ETag") {
-		t.Fatalf("after update: %d, ETag %q vs %q", r.Code, r.Header().Get("ETag"), up.Header().Get("ETag"))
+	if r.Status != 200 || r.Header.Get("ETag") != up.Header.Get("ETag") {
+		t.Fatalf("after update: %d, ETag %q vs %q", r.Status, r.Header.Get("ETag"), up.Header.Get("ETag"))
 	}
 }
 
@@ -350,15 +326,15 @@ func TestRandomRoute(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, "GET", base+"/questions/random?topic=trees", a.user, "")
 	if q := decode[questionBody](t, r); q.Slug != "binary-tree-depth" || q.Description == nil {
-		t.Fatalf("random: %s", r.Body)
+		t.Fatalf("random: %s", r.Raw)
 	}
-	if r.Header().Get("Cache-Control") != "no-store" {
-		t.Fatalf("Cache-Control %q", r.Header().Get("Cache-Control"))
+	if r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("Cache-Control %q", r.Header.Get("Cache-Control"))
 	}
 	// Excluding by slug and by id, in a comma list and repeated.
 	r = a.do(t, "GET", base+"/questions/random?exclude=binary-tree-depth&exclude="+a.twoSum.ID.String(), a.user, "")
-	if r.Code != 404 {
-		t.Fatalf("everything excluded: %d %s", r.Code, r.Body)
+	if r.Status != 404 {
+		t.Fatalf("everything excluded: %d %s", r.Status, r.Raw)
 	}
 	seen := map[string]bool{}
 	for range 40 {
@@ -394,36 +370,36 @@ func TestAdminWrites(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	r := a.do(t, "POST", base+"/questions", a.admin, body("  Crème Brûlée Problem  ", "hard", "math", "greedy"))
-	if r.Code != 201 {
-		t.Fatalf("create: %d %s", r.Code, r.Body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
 	created := decode[questionBody](t, r)
-	if created.Slug != "creme-brulee-problem" || created.Title != "Crème Brûlée Problem" || r.Header().Get("Location") != base+"/questions/"+created.ID {
-		t.Fatalf("created %s, Location %q", r.Body, r.Header().Get("Location"))
+	if created.Slug != "creme-brulee-problem" || created.Title != "Crème Brûlée Problem" || r.Header.Get("Location") != base+"/questions/"+created.ID {
+		t.Fatalf("created %s, Location %q", r.Raw, r.Header.Get("Location"))
 	}
-	if got := a.do(t, "GET", r.Header().Get("Location"), a.admin, ""); got.Header().Get("ETag") != r.Header().Get("ETag") {
+	if got := a.do(t, "GET", r.Header.Get("Location"), a.admin, ""); got.Header.Get("ETag") != r.Header.Get("ETag") {
 		t.Fatal("GET after POST shows another representation")
 	}
 
 	r = a.do(t, "PUT", base+"/questions/creme-brulee-problem", a.admin, body("Renamed Problem", "easy", "strings"))
 	updated := decode[questionBody](t, r)
-	if r.Code != 200 || updated.ID != created.ID || updated.Slug != "renamed-problem" || updated.CreatedAt != created.CreatedAt || updated.UpdatedAt == created.UpdatedAt {
-		t.Fatalf("update: %d %s", r.Code, r.Body)
+	if r.Status != 200 || updated.ID != created.ID || updated.Slug != "renamed-problem" || updated.CreatedAt != created.CreatedAt || updated.UpdatedAt == created.UpdatedAt {
+		t.Fatalf("update: %d %s", r.Status, r.Raw)
 	}
-	if r := a.do(t, "GET", base+"/questions/creme-brulee-problem", a.user, ""); r.Code != 404 {
-		t.Fatalf("old slug still answers: %d", r.Code)
+	if r := a.do(t, "GET", base+"/questions/creme-brulee-problem", a.user, ""); r.Status != 404 {
+		t.Fatalf("old slug still answers: %d", r.Status)
 	}
-	if r := a.do(t, "PUT", base+"/questions/"+created.ID, a.admin, body("Two Sum", "easy", "strings")); r.Code != 409 {
-		t.Fatalf("rename onto a taken slug: %d", r.Code)
+	if r := a.do(t, "PUT", base+"/questions/"+created.ID, a.admin, body("Two Sum", "easy", "strings")); r.Status != 409 {
+		t.Fatalf("rename onto a taken slug: %d", r.Status)
 	}
-	if r := a.do(t, "DELETE", base+"/questions/renamed-problem", a.admin, ""); r.Code != 204 || r.Body.Len() != 0 {
-		t.Fatalf("delete: %d %q", r.Code, r.Body)
+	if r := a.do(t, "DELETE", base+"/questions/renamed-problem", a.admin, ""); r.Status != 204 || len(r.Raw) != 0 {
+		t.Fatalf("delete: %d %q", r.Status, r.Raw)
 	}
-	if r := a.do(t, "GET", base+"/questions/"+created.ID, a.user, ""); r.Code != 404 {
-		t.Fatalf("deleted question answers %d", r.Code)
+	if r := a.do(t, "GET", base+"/questions/"+created.ID, a.user, ""); r.Status != 404 {
+		t.Fatalf("deleted question answers %d", r.Status)
 	}
-	if r := a.do(t, "DELETE", base+"/questions/"+created.ID, a.admin, ""); r.Code != 404 {
-		t.Fatalf("second delete: %d", r.Code)
+	if r := a.do(t, "DELETE", base+"/questions/"+created.ID, a.admin, ""); r.Status != 404 {
+		t.Fatalf("second delete: %d", r.Status)
 	}
 }
 
@@ -434,11 +410,11 @@ func TestIfMatchRefusesAStaleEdit(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	r := a.do(t, "POST", base+"/questions", a.admin, body("Edited Twice", "hard", "math"))
-	if r.Code != 201 {
-		t.Fatalf("create: %d %s", r.Code, r.Body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	path := r.Header().Get("Location")
-	read := a.do(t, "GET", path, a.admin, "").Header().Get("ETag")
+	path := r.Header.Get("Location")
+	read := a.do(t, "GET", path, a.admin, "").Header.Get("ETag")
 
 	put := func(etag, title string) response {
 		t.Helper()
@@ -448,31 +424,31 @@ func TestIfMatchRefusesAStaleEdit(t *testing.T) {
 		return a.do(t, "PUT", path, a.admin, body(title, "hard", "math"), "If-Match", etag)
 	}
 	first := put(read, "Edited Once")
-	if first.Code != 200 || first.Header().Get("ETag") == read || first.Header().Get("ETag") == "" {
-		t.Fatalf("first edit: %d %s etag %q", first.Code, first.Body, first.Header().Get("ETag"))
+	if first.Status != 200 || first.Header.Get("ETag") == read || first.Header.Get("ETag") == "" {
+		t.Fatalf("first edit: %d %s etag %q", first.Status, first.Raw, first.Header.Get("ETag"))
 	}
 	stale := put(read, "Edited From A Stale Copy")
-	if stale.Code != 412 || stale.Err.Code != "precondition_failed" {
-		t.Fatalf("stale edit: %d %s", stale.Code, stale.Body)
+	if stale.Status != 412 || stale.Err().Code != "precondition_failed" {
+		t.Fatalf("stale edit: %d %s", stale.Status, stale.Raw)
 	}
-	if got := a.do(t, "GET", path, a.user, ""); !strings.Contains(got.Body.String(), `"title":"Edited Once"`) {
-		t.Fatalf("the stale edit overwrote: %s", got.Body)
+	if got := a.do(t, "GET", path, a.user, ""); !strings.Contains(got.Raw, `"title":"Edited Once"`) {
+		t.Fatalf("the stale edit overwrote: %s", got.Raw)
 	}
 	for _, tc := range []struct {
 		name, etag string
 		want       int
 	}{
-		{"a weak tag never matches", "W/" + first.Header().Get("ETag"), 412},
-		{"one of several tags matches", `"nope", ` + first.Header().Get("ETag"), 200},
+		{"a weak tag never matches", "W/" + first.Header.Get("ETag"), 412},
+		{"one of several tags matches", `"nope", ` + first.Header.Get("ETag"), 200},
 		{"star matches any version", "*", 200},
 		{"no header overwrites", "", 200},
 	} {
-		if r := put(tc.etag, "Edited Again "+strings.Fields(tc.name)[0]); r.Code != tc.want {
-			t.Errorf("%s: %d %s", tc.name, r.Code, r.Body)
+		if r := put(tc.etag, "Edited Again "+strings.Fields(tc.name)[0]); r.Status != tc.want {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Raw)
 		}
 	}
-	if r := put("*", "x"); r.Code != 400 {
-		t.Errorf("validation comes before the precondition: %d", r.Code)
+	if r := put("*", "x"); r.Status != 400 {
+		t.Errorf("validation comes before the precondition: %d", r.Status)
 	}
 }
 
@@ -482,12 +458,12 @@ func TestValidationNamesEveryField(t *testing.T) {
 	r := a.do(t, "POST", base+"/questions", a.admin, `{"title":"ok title","difficulty":"easy","topics":["math"],"description":"d",
 		"examples":[{"input":"","output":"o"}],"hints":[""],"starter_code":{"rust":"fn f(){}","go":""}}`)
 	got := map[string]bool{}
-	for _, d := range r.Err.Details {
+	for _, d := range r.Err().Details {
 		got[d.Field] = true
 	}
 	for _, f := range []string{"examples[0].input", "hints[0]", "starter_code.rust", "starter_code.go"} {
 		if !got[f] {
-			t.Errorf("no detail for %s: %s", f, r.Body)
+			t.Errorf("no detail for %s: %s", f, r.Raw)
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 func notesOf(t *testing.T, r response) ([]string, bool) {
 	t.Helper()
 	var v map[string]json.RawMessage
-	if err := json.Unmarshal(r.Body.Bytes(), &v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
+	if err := json.Unmarshal([]byte(r.Raw), &v); err != nil {
+		t.Fatalf("decode %s: %v", r.Raw, err)
 	}
 	raw, ok := v["interviewer_notes"]
 	if !ok {
@@ -36,8 +36,8 @@ func TestInterviewerNotesOnlyForAdminsAndServices(t *testing.T) {
 	readTwoSumAs(t, a, [][]string{{"user", "internal", "admin"}, {"internal", "admin", "user"}}, func(who, path string, r response) {
 		notes, ok := notesOf(t, r)
 		if who == "user" {
-			if ok || strings.Contains(r.Body.String(), "Ask for O(n).") {
-				t.Fatalf("a user reads the interviewer's notes at %s: %s", path, r.Body)
+			if ok || strings.Contains(r.Raw, "Ask for O(n).") {
+				t.Fatalf("a user reads the interviewer's notes at %s: %s", path, r.Raw)
 			}
 			return
 		}
@@ -63,8 +63,8 @@ func readTwoSumAs(t *testing.T, a *api, orders [][]string, check func(who, path 
 					"/questions/random?topic=hash-tables",
 				} {
 					r := a.do(t, "GET", base+path, token, "")
-					if r.Code != http.StatusOK {
-						t.Fatalf("%s GET %s: %d %s", who, path, r.Code, r.Body)
+					if r.Status != http.StatusOK {
+						t.Fatalf("%s GET %s: %d %s", who, path, r.Status, r.Raw)
 					}
 					check(who, path, r)
 				}
@@ -82,24 +82,24 @@ func TestInterviewerNotesETags(t *testing.T) {
 	path := base + "/questions/" + a.twoSum.ID.String()
 	user := a.do(t, "GET", path, a.user, "")
 	admin := a.do(t, "GET", path, a.admin, "")
-	if user.Header().Get("ETag") == admin.Header().Get("ETag") {
+	if user.Header.Get("ETag") == admin.Header.Get("ETag") {
 		t.Fatal("the user's and the admin's bodies share an ETag")
 	}
-	if got := user.Header().Get("Vary"); got != "Authorization" {
+	if got := user.Header.Get("Vary"); got != "Authorization" {
 		t.Errorf("Vary = %q, want Authorization", got)
 	}
-	if r := a.do(t, "GET", path, a.admin, "", "If-None-Match", user.Header().Get("ETag")); r.Code != http.StatusOK {
-		t.Errorf("admin revalidating the user's ETag: %d, want 200 with the notes", r.Code)
+	if r := a.do(t, "GET", path, a.admin, "", "If-None-Match", user.Header.Get("ETag")); r.Status != http.StatusOK {
+		t.Errorf("admin revalidating the user's ETag: %d, want 200 with the notes", r.Status)
 	}
-	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", admin.Header().Get("ETag")); r.Code != http.StatusOK {
-		t.Errorf("user revalidating the admin's ETag: %d, want 200 without the notes", r.Code)
+	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", admin.Header.Get("ETag")); r.Status != http.StatusOK {
+		t.Errorf("user revalidating the admin's ETag: %d, want 200 without the notes", r.Status)
 	}
-	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", user.Header().Get("ETag")); r.Code != http.StatusNotModified {
-		t.Errorf("user revalidating their own ETag: %d, want 304", r.Code)
+	if r := a.do(t, "GET", path, a.user, "", "If-None-Match", user.Header.Get("ETag")); r.Status != http.StatusNotModified {
+		t.Errorf("user revalidating their own ETag: %d, want 304", r.Status)
 	}
 	// An admin's write conditioned on the body they read goes through.
-	if r := a.do(t, "PUT", path, a.admin, body("Two Sum", "easy", "arrays"), "If-Match", admin.Header().Get("ETag")); r.Code != http.StatusOK {
-		t.Errorf("PUT with the admin's ETag: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, body("Two Sum", "easy", "arrays"), "If-Match", admin.Header.Get("ETag")); r.Status != http.StatusOK {
+		t.Errorf("PUT with the admin's ETag: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -138,11 +138,11 @@ func TestInterviewerNotesWrites(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			title := "Notes Case " + string(rune('A'+i))
 			r := a.do(t, "POST", base+"/questions", a.admin, withNotes(title, tc.notes))
-			if r.Code != tc.status {
-				t.Fatalf("create: %d %s, want %d", r.Code, r.Body, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("create: %d %s, want %d", r.Status, r.Raw, tc.status)
 			}
-			if tc.field != "" && (len(r.Err.Details) == 0 || r.Err.Details[0].Field != tc.field) {
-				t.Fatalf("create: details %+v, want field %s", r.Err.Details, tc.field)
+			if tc.field != "" && (len(r.Err().Details) == 0 || r.Err().Details[0].Field != tc.field) {
+				t.Fatalf("create: details %+v, want field %s", r.Err().Details, tc.field)
 			}
 			if tc.status != 201 {
 				return
@@ -150,7 +150,7 @@ func TestInterviewerNotesWrites(t *testing.T) {
 			if notes, ok := notesOf(t, r); !ok || !equal(notes, tc.want) {
 				t.Fatalf("create answered notes %q, want %q", notes, tc.want)
 			}
-			got := a.do(t, "GET", r.Header().Get("Location"), internalToken, "")
+			got := a.do(t, "GET", r.Header.Get("Location"), internalToken, "")
 			if notes, ok := notesOf(t, got); !ok || !equal(notes, tc.want) {
 				t.Fatalf("internal read: notes %q, want %q", notes, tc.want)
 			}
@@ -158,27 +158,27 @@ func TestInterviewerNotesWrites(t *testing.T) {
 	}
 
 	path := base + "/questions/" + a.tree.ID.String()
-	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", []string{"New note."})); r.Code != 200 {
-		t.Fatalf("update: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", []string{"New note."})); r.Status != 200 {
+		t.Fatalf("update: %d %s", r.Status, r.Raw)
 	}
 	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
 		t.Fatalf("after update: %q", notes)
 	}
 	// The admin editor of before the notes sends none: they stay.
-	if r := a.do(t, "PUT", path, a.admin, body("Binary Tree Depth", "medium", "trees")); r.Code != 200 {
-		t.Fatalf("update without notes: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, body("Binary Tree Depth", "medium", "trees")); r.Status != 200 {
+		t.Fatalf("update without notes: %d %s", r.Status, r.Raw)
 	}
 	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
 		t.Fatalf("a PUT without the field lost the notes: %q", notes)
 	}
-	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", nil)); r.Code != 200 {
-		t.Fatalf("update with null notes: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", nil)); r.Status != 200 {
+		t.Fatalf("update with null notes: %d %s", r.Status, r.Raw)
 	}
 	if notes, _ := notesOf(t, a.do(t, "GET", path, a.admin, "")); !equal(notes, []string{"New note."}) {
 		t.Fatalf("a PUT with null notes lost them: %q", notes)
 	}
-	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", []string{})); r.Code != 200 {
-		t.Fatalf("update clearing: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, withNotes("Binary Tree Depth", []string{})); r.Status != 200 {
+		t.Fatalf("update clearing: %d %s", r.Status, r.Raw)
 	}
 	if notes, ok := notesOf(t, a.do(t, "GET", path, a.admin, "")); !ok || len(notes) != 0 {
 		t.Fatalf("after clearing: %q (present %v)", notes, ok)

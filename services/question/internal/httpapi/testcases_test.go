@@ -98,13 +98,13 @@ func TestHiddenCasesNeverReachUsers(t *testing.T) {
 		sameCases(t, who+" sample_cases", b.SampleCases, visible(all), false)
 		if who == "admin" {
 			if b.TestCases == nil {
-				t.Fatalf("admin GET %s without test_cases: %s", path, r.Body)
+				t.Fatalf("admin GET %s without test_cases: %s", path, r.Raw)
 			}
 			sameCases(t, "admin test_cases", *b.TestCases, all, true)
 			return
 		}
-		if b.TestCases != nil || strings.Contains(r.Body.String(), hiddenMark) || strings.Contains(r.Body.String(), `"hidden"`) {
-			t.Fatalf("%s GET %s reads hidden cases: %s", who, path, r.Body)
+		if b.TestCases != nil || strings.Contains(r.Raw, hiddenMark) || strings.Contains(r.Raw, `"hidden"`) {
+			t.Fatalf("%s GET %s reads hidden cases: %s", who, path, r.Raw)
 		}
 	})
 }
@@ -116,7 +116,7 @@ func TestQuestionWithoutTests(t *testing.T) {
 	a := newAPI(t)
 	r := a.do(t, "GET", base+"/questions/"+a.tree.ID.String(), a.user, "")
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(r.Body.Bytes(), &m); err != nil {
+	if err := json.Unmarshal([]byte(r.Raw), &m); err != nil {
 		t.Fatal(err)
 	}
 	if string(m["signature"]) != `""` || string(m["compare"]) != `"exact"` || string(m["sample_cases"]) != `[]` {
@@ -144,8 +144,8 @@ func TestInternalTestsRoute(t *testing.T) {
 	path := func(id string) string { return base + "/internal/questions/" + id + "/tests" }
 
 	r := a.do(t, "GET", path(a.twoSum.ID.String()), internalToken, "")
-	if r.Code != http.StatusOK {
-		t.Fatalf("internal: %d %s", r.Code, r.Body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("internal: %d %s", r.Status, r.Raw)
 	}
 	got := decode[internalTests](t, r)
 	if got.QuestionID != a.twoSum.ID.String() || got.Signature != twoSumSig || got.Compare != "unordered" {
@@ -167,8 +167,8 @@ func TestInternalTestsRoute(t *testing.T) {
 		{"an admin's token is refused", a.twoSum.ID.String(), a.admin, http.StatusUnauthorized},
 		{"no token is refused", a.twoSum.ID.String(), "", http.StatusUnauthorized},
 	} {
-		if r := a.do(t, "GET", path(c.id), c.token, ""); r.Code != c.status || strings.Contains(r.Body.String(), hiddenMark) {
-			t.Errorf("%s: %d %s, want %d", c.name, r.Code, r.Body, c.status)
+		if r := a.do(t, "GET", path(c.id), c.token, ""); r.Status != c.status || strings.Contains(r.Raw, hiddenMark) {
+			t.Errorf("%s: %d %s, want %d", c.name, r.Status, r.Raw, c.status)
 		}
 	}
 }
@@ -216,18 +216,18 @@ func TestAdminWritesTests(t *testing.T) {
 		fields := map[string]any{"signature": good["signature"], "compare": good["compare"], "test_cases": cases(4)}
 		c.change(fields)
 		r := a.do(t, "POST", base+"/questions", a.admin, withTests("Bad Tests", fields))
-		if r.Code != http.StatusBadRequest || r.Err.Code != "validation_failed" || len(r.Err.Details) == 0 || r.Err.Details[0].Field != c.field {
-			t.Errorf("%s: %d %+v, want 400 naming %s", c.name, r.Code, r.Err, c.field)
+		if r.Status != http.StatusBadRequest || r.Err().Code != "validation_failed" || len(r.Err().Details) == 0 || r.Err().Details[0].Field != c.field {
+			t.Errorf("%s: %d %+v, want 400 naming %s", c.name, r.Status, r.Err(), c.field)
 		}
 	}
 
 	created := a.do(t, "POST", base+"/questions", a.admin, withTests("Pair Sum", good))
-	if created.Code != http.StatusCreated {
-		t.Fatalf("create: %d %s", created.Code, created.Body)
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
 	}
 	q := decode[questionBody](t, created)
 	if b := decode[testsBody](t, created); b.TestCases == nil || len(*b.TestCases) != 4 || b.Signature != twoSumSig || len(b.SampleCases) != 2 {
-		t.Fatalf("create's answer: %s", created.Body)
+		t.Fatalf("create's answer: %s", created.Raw)
 	}
 	path := base + "/questions/" + q.ID
 	if b := decode[testsBody](t, a.do(t, "GET", path, a.user, "")); len(b.SampleCases) != 2 {
@@ -235,8 +235,8 @@ func TestAdminWritesTests(t *testing.T) {
 	}
 
 	// A PUT without tests keeps them (an editor that predates them).
-	if r := a.do(t, "PUT", path, a.admin, body("Pair Sum", "easy", "arrays")); r.Code != http.StatusOK {
-		t.Fatalf("PUT without tests: %d %s", r.Code, r.Body)
+	if r := a.do(t, "PUT", path, a.admin, body("Pair Sum", "easy", "arrays")); r.Status != http.StatusOK {
+		t.Fatalf("PUT without tests: %d %s", r.Status, r.Raw)
 	}
 	kept := decode[testsBody](t, a.do(t, "GET", path, a.admin, ""))
 	if kept.Signature != twoSumSig || kept.Compare != "unordered" || kept.TestCases == nil || len(*kept.TestCases) != 4 {
@@ -244,11 +244,11 @@ func TestAdminWritesTests(t *testing.T) {
 	}
 
 	// Replacing them changes the admin's ETag, and the user's cached read.
-	before := a.do(t, "GET", path, a.admin, "").Header().Get("ETag")
+	before := a.do(t, "GET", path, a.admin, "").Header.Get("ETag")
 	one := map[string]any{"signature": twoSumSig, "test_cases": []map[string]any{{"input": []any{[]int{5, 5}, 10}, "expected": []int{0, 1}}}}
 	r := a.do(t, "PUT", path, a.admin, withTests("Pair Sum", one), "If-Match", before)
-	if r.Code != http.StatusOK || r.Header().Get("ETag") == before {
-		t.Fatalf("replace tests: %d %s (ETag %s, before %s)", r.Code, r.Body, r.Header().Get("ETag"), before)
+	if r.Status != http.StatusOK || r.Header.Get("ETag") == before {
+		t.Fatalf("replace tests: %d %s (ETag %s, before %s)", r.Status, r.Raw, r.Header.Get("ETag"), before)
 	}
 	user := decode[testsBody](t, a.do(t, "GET", path, a.user, ""))
 	if user.Compare != "exact" || len(user.SampleCases) != 1 || string(user.SampleCases[0].Input) != "[[5,5],10]" {
@@ -257,7 +257,7 @@ func TestAdminWritesTests(t *testing.T) {
 
 	// An empty signature and no cases clear them.
 	r = a.do(t, "PUT", path, a.admin, withTests("Pair Sum", map[string]any{"signature": "", "test_cases": []any{}}))
-	if cleared := decode[testsBody](t, r); r.Code != http.StatusOK || cleared.Signature != "" || cleared.TestCases == nil || len(*cleared.TestCases) != 0 {
-		t.Fatalf("clear tests: %d %s", r.Code, r.Body)
+	if cleared := decode[testsBody](t, r); r.Status != http.StatusOK || cleared.Signature != "" || cleared.TestCases == nil || len(*cleared.TestCases) != 0 {
+		t.Fatalf("clear tests: %d %s", r.Status, r.Raw)
 	}
 }

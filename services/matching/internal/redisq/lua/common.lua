@@ -223,3 +223,21 @@ local function pair(a, b, now)
   redis.call('XADD', K .. 'jobs', '*', 'match', mid)
   return mid
 end
+
+-- place pairs the new ticket me (its hash already written as fields) with
+-- the best partner, or else queues it: indexed, due to relax and to time
+-- out, announced. Returns {'paired'|'queued', ticket}.
+local function place(me, fields, now, relax, timeout)
+  local p = find_partner(me, now, me.relaxed)
+  if p then
+    pair(me, p, now)
+    return {'paired', redis.call('HGETALL', tkey(me.id))}
+  end
+  index(me, me.relaxed)
+  if not me.relaxed then
+    redis.call('ZADD', K .. 'relax', now + relax, me.id)
+  end
+  redis.call('ZADD', K .. 'expire', now + timeout, me.id)
+  emit_fields(fields)
+  return {'queued', fields}
+end

@@ -41,15 +41,4 @@ redis.call('SET', uk, id)
 local me = {id = id, user = user, difficulty = d, topic = topic, language = l, status = 'queued',
             seq = seq, expires_at = now + timeout, relaxed = relaxed_now, queued_at = tostring(now),
             mode = mode, interviewer = interviewer == '1'}
-local p = find_partner(me, now, relaxed_now)
-if p then
-  pair(me, p, now)
-  return {'paired', redis.call('HGETALL', tk)}
-end
-index(me, relaxed_now)
-if not relaxed_now then
-  redis.call('ZADD', K .. 'relax', now + relax, id)
-end
-redis.call('ZADD', K .. 'expire', now + timeout, id)
-emit_fields(fields)
-return {'queued', fields}
+return place(me, fields, now, relax, timeout)

@@ -52,15 +52,4 @@ local tk = tkey(id)
 redis.call('HSET', tk, unpack(fields))
 redis.call('SET', uk, id)
 redis.call('HSET', mk, 'requeued:' .. user, id)
-local p = find_partner(me, now, relaxed_now)
-if p then
-  pair(me, p, now)
-  return {'paired', redis.call('HGETALL', tk)}
-end
-index(me, relaxed_now)
-if not relaxed_now then
-  redis.call('ZADD', K .. 'relax', now + relax, id)
-end
-redis.call('ZADD', K .. 'expire', now + timeout, id)
-emit_fields(fields)
-return {'queued', fields}
+return place(me, fields, now, relax, timeout)
