@@ -104,6 +104,9 @@ func (e *Env) preparePlatform(ctx context.Context, cfg platformConfig) (_ *platf
 	if _, err := e.Build(ctx); err != nil {
 		return nil, err
 	}
+	if err := e.prepareServices(ctx, svcs); err != nil {
+		return nil, err
+	}
 
 	// Listen first: with free ports the public address is only known now.
 	publicLn, err := net.Listen("tcp", cfg.PublicAddr)

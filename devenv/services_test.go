@@ -92,6 +92,7 @@ func TestServiceEnv(t *testing.T) {
 			"HISTORY_SERVICE_URL":       "http://127.0.0.1:8104",
 			"COLLABORATION_SERVICE_URL": "http://127.0.0.1:8105",
 			"CHAT_SERVICE_URL":          "http://127.0.0.1:8106",
+			"EXECUTION_SERVICE_URL":     "http://127.0.0.1:8107",
 		}
 		for k, v := range want {
 			if got[k] != v {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,6 +82,37 @@ var testPrepare = map[string][]step{
 	// lockfile (skipped when installed), the goja runner by go build for
 	// wasip1 (skipped when up to date).
 	"services/execution": {{"prepare runtimes", []string{"run", "./runtimes/prepare"}}},
+}
+
+// servicePrepare are the steps a service needs before it starts, run
+// when the file they make (relative to the module) is missing: the
+// sandbox's interpreters of execution-service.
+var servicePrepare = map[string]struct {
+	makes string
+	steps []step
+}{
+	"services/execution": {"runtimes/build/goja.wasm", testPrepare["services/execution"]},
+}
+
+// prepareServices runs the servicePrepare steps of svcs whose output is
+// missing.
+func (e *Env) prepareServices(ctx context.Context, svcs []Service) error {
+	for _, s := range svcs {
+		p, ok := servicePrepare[s.Dir]
+		if !ok {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(e.Root, filepath.FromSlash(s.Dir), filepath.FromSlash(p.makes))); err == nil {
+			continue
+		}
+		for _, st := range p.steps {
+			e.logf("%s: %s (go %s)", s.Binary(), st.name, strings.Join(st.args, " "))
+			if err := e.command(ctx, s.Dir, nil, "go", st.args...).Run(); err != nil {
+				return fmt.Errorf("%s: %s: %w", s.Binary(), st.name, err)
+			}
+		}
+	}
+	return nil
 }
 
 type step struct {

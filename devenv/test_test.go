@@ -71,6 +71,14 @@ func TestTestPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for dir, p := range servicePrepare {
+		if _, ok := testPrepare[dir]; !ok {
+			t.Errorf("servicePrepare: %s has no testPrepare steps", dir)
+		}
+		if len(p.steps) == 0 || p.makes == "" {
+			t.Errorf("servicePrepare %s: no steps or no file they make", dir)
+		}
+	}
 	for dir, steps := range testPrepare {
 		if !slices.ContainsFunc(mods, func(m Module) bool { return m.Dir == dir }) {
 			t.Errorf("testPrepare: %s is not a module of go.work", dir)

@@ -4,3 +4,4 @@ CREATE DATABASE peerprep_question;
 CREATE DATABASE peerprep_history;
 CREATE DATABASE peerprep_collaboration;
 CREATE DATABASE peerprep_chat;
+CREATE DATABASE peerprep_execution;

@@ -51,6 +51,35 @@ type Target struct {
 	Name string // "user-service": binary name and image (repository) name
 	Dir  string // directory go build runs in
 	Pkg  string
+	// Files are data files the image holds besides the binary, the same
+	// for every platform (execution-service's interpreters).
+	Files []File
+	// Prepare, when set, is a go command (run in PrepareDir) that makes
+	// Files: it runs before the build.
+	Prepare    []string
+	PrepareDir string
+}
+
+// File is a data file of an image: Source on the build machine, Path in
+// the image (relative to /).
+type File struct {
+	Path   string
+	Source string
+}
+
+// executionRuntimes are execution-service's interpreters (see
+// services/execution/runtimes): /runtimes in its image, where the service
+// looks for them.
+func executionRuntimes(root string) Target {
+	dir := filepath.Join(root, "services", "execution")
+	return Target{
+		Files: []File{
+			{Path: "runtimes/python.wasm", Source: filepath.Join(dir, "runtimes", "node_modules", "@antonz", "python-wasi", "dist", "python.wasm")},
+			{Path: "runtimes/goja.wasm", Source: filepath.Join(dir, "runtimes", "build", "goja.wasm")},
+		},
+		Prepare:    []string{"run", "./runtimes/prepare"},
+		PrepareDir: dir,
+	}
 }
 
 // Discover lists the services under root: every services/<name>/cmd/<name>-service
@@ -70,7 +99,12 @@ func Discover(root string) ([]Target, error) {
 		if files, _ := filepath.Glob(filepath.Join(d, "*.go")); len(files) == 0 {
 			continue
 		}
-		ts = append(ts, Target{Name: name, Dir: root, Pkg: "./services/" + svc + "/cmd/" + name})
+		t := Target{Name: name, Dir: root, Pkg: "./services/" + svc + "/cmd/" + name}
+		if name == "execution-service" {
+			r := executionRuntimes(root)
+			t.Files, t.Prepare, t.PrepareDir = r.Files, r.Prepare, r.PrepareDir
+		}
+		ts = append(ts, t)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	return ts, nil
@@ -152,6 +186,18 @@ func Build(ctx context.Context, targets []Target, opts Options) ([]Built, error)
 			jobs = append(jobs, job{i, p, filepath.Join(work, p.OS+"-"+p.Architecture, t.Name)})
 		}
 	}
+	for _, t := range targets {
+		if len(t.Prepare) == 0 {
+			continue
+		}
+		opts.logf("preparing %s: go %s", t.Name, strings.Join(t.Prepare, " "))
+		cmd := exec.CommandContext(ctx, "go", t.Prepare...)
+		cmd.Dir = t.PrepareDir
+		cmd.Env = append(os.Environ(), opts.Env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("preparing %s: go %s: %w\n%s", t.Name, strings.Join(t.Prepare, " "), err, out)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sem := make(chan struct{}, opts.Jobs)
@@ -184,7 +230,7 @@ func Build(ctx context.Context, targets []Target, opts Options) ([]Built, error)
 				bins[j.p.String()] = j.out
 			}
 		}
-		idx, err := Assemble(t.Name, bins, opts)
+		idx, err := Assemble(t.Name, bins, opts, t.Files...)
 		if err != nil {
 			return nil, fmt.Errorf("assemble %s: %w", t.Name, err)
 		}
@@ -199,8 +245,16 @@ func Build(ctx context.Context, targets []Target, opts Options) ([]Built, error)
 
 // Assemble packages one binary per platform into an OCI image index. The
 // binaries (keyed by "os/arch") are read into memory, so the index stays valid after they are removed.
-func Assemble(name string, binaries map[string]string, opts Options) (v1.ImageIndex, error) {
+func Assemble(name string, binaries map[string]string, opts Options, files ...File) (v1.ImageIndex, error) {
 	opts.defaults()
+	var data []file
+	for _, f := range files {
+		body, err := os.ReadFile(f.Source)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		data = append(data, file{name: f.Path, mode: 0o444, body: body})
+	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, p := range opts.Platforms {
 		path, ok := binaries[p.String()]
@@ -211,7 +265,7 @@ func Assemble(name string, binaries map[string]string, opts Options) (v1.ImageIn
 		if err != nil {
 			return nil, err
 		}
-		img, err := Image(name, p, bin, opts)
+		img, err := Image(name, p, bin, opts, data...)
 		if err != nil {
 			return nil, err
 		}
@@ -223,9 +277,10 @@ func Assemble(name string, binaries map[string]string, opts Options) (v1.ImageIn
 	return idx, nil
 }
 
-// Image is one platform's image: a layer with the passwd/group files, a layer
-// with the binary, and the run configuration.
-func Image(name string, p v1.Platform, binary []byte, opts Options) (v1.Image, error) {
+// Image is one platform's image: a layer with the passwd/group files, a
+// layer with the binary (and any data files, read-only, their directories
+// made), and the run configuration.
+func Image(name string, p v1.Platform, binary []byte, opts Options, data ...file) (v1.Image, error) {
 	opts.defaults()
 	mtime := opts.Created
 	system, err := layer(mtime, []file{
@@ -239,7 +294,16 @@ func Image(name string, p v1.Platform, binary []byte, opts Options) (v1.Image, e
 	if err != nil {
 		return nil, err
 	}
-	app, err := layer(mtime, []file{{name: name, mode: 0o755, body: binary}})
+	appFiles := []file{{name: name, mode: 0o755, body: binary}}
+	dirs := map[string]bool{}
+	for _, f := range data {
+		if d := filepath.ToSlash(filepath.Dir(f.name)); d != "." && !dirs[d] {
+			dirs[d] = true
+			appFiles = append(appFiles, file{name: d + "/", mode: 0o755, dir: true})
+		}
+		appFiles = append(appFiles, f)
+	}
+	app, err := layer(mtime, appFiles)
 	if err != nil {
 		return nil, err
 	}

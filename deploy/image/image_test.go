@@ -279,3 +279,39 @@ func TestDiscoverFindsServiceCommandsOnly(t *testing.T) {
 		t.Fatalf("Discover = %v, want %s", got, want)
 	}
 }
+
+// TestDataFilesAreInTheImage: a target's data files (execution-service's
+// interpreters) are in every platform's image, under their path.
+func TestDataFilesAreInTheImage(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "python.wasm")
+	if err := os.WriteFile(src, []byte("\x00asm fake interpreter"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.WriteFile(bin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Revision: "r", Created: commitTime}
+	idx, err := Assemble("execution-service", map[string]string{"linux/amd64": bin, "linux/arm64": bin}, opts,
+		File{Path: "runtimes/python.wasm", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range m.Manifests {
+		img, err := idx.Image(desc.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := filesIn(t, img)["runtimes/python.wasm"]; got != "\x00asm fake interpreter" {
+			t.Errorf("%s: runtimes/python.wasm = %q", desc.Platform, got)
+		}
+	}
+	if tg := executionRuntimes("/repo"); len(tg.Files) != 2 || tg.PrepareDir != filepath.Join("/repo", "services", "execution") {
+		t.Errorf("execution-service's runtimes: %+v", tg)
+	}
+}

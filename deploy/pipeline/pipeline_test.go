@@ -189,8 +189,8 @@ func TestFirstDeployCreatesMissingResources(t *testing.T) {
 		secrets["JWT_SIGNING_KEY"] != "arn:aws:secretsmanager:eu-west-1:123456789012:secret:peerprep/production/jwt-signing-key" {
 		t.Errorf("env %v secrets %v", env, secrets)
 	}
-	if w.aws.Calls("RunTask") != 5 {
-		t.Errorf("migrations run: %d, want one per database service (5)", w.aws.Calls("RunTask"))
+	if w.aws.Calls("RunTask") != 6 {
+		t.Errorf("migrations run: %d, want one per database service (6)", w.aws.Calls("RunTask"))
 	}
 	var js bytes.Buffer
 	if err := sum.WriteJSON(&js); err != nil {
@@ -489,7 +489,7 @@ func TestRollbackStatusAndMigrateCommands(t *testing.T) {
 	if _, err := w.pipeline().Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if w.aws.Calls("RunTask") != runs+5 {
+	if w.aws.Calls("RunTask") != runs+6 {
 		t.Errorf("migrate ran %d tasks", w.aws.Calls("RunTask")-runs)
 	}
 }
@@ -502,7 +502,7 @@ func TestDeployOneServiceLeavesTheOthersAlone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, w.out)
 	}
-	if len(sum.Services) != 1 || w.aws.Calls("UpdateService") != 1 || w.aws.Calls("RunTask") != 6 {
+	if len(sum.Services) != 1 || w.aws.Calls("UpdateService") != 1 || w.aws.Calls("RunTask") != 7 {
 		t.Errorf("services %d, updates %d, migrations %d", len(sum.Services), w.aws.Calls("UpdateService"), w.aws.Calls("RunTask"))
 	}
 	if r := w.taskDefs(t); r["question-service"] != "2" || r["user-service"] != "1" {
@@ -541,20 +541,20 @@ func TestInterruptSaysWhatWasLeft(t *testing.T) {
 	}
 }
 
-// TestOverheadSevenServices measures the pipeline's own time for seven
+// TestOverheadEightServices measures the pipeline's own time for eight
 // services: wall time of a full deploy against the simulation, whose waits
 // cost nothing (they advance the fake clock).
-func TestOverheadSevenServices(t *testing.T) {
+func TestOverheadEightServices(t *testing.T) {
 	w := newWorld(t, "production")
-	if n := len(w.env.Services); n != 7 {
-		t.Fatalf("production has %d services; this measures seven", n)
+	if n := len(w.env.Services); n != 8 {
+		t.Fatalf("production has %d services; this measures eight", n)
 	}
 	w.mustDeploy(t, sha1)
 	slept := w.aws.Clock.Slept()
 	start := time.Now()
 	sum := w.mustDeploy(t, sha2)
 	wall := time.Since(start)
-	t.Logf("7 services, update deploy: wall %v (pipeline overhead incl. simulated AWS API calls), simulated AWS waits %v, simulated deploy %.0fs",
+	t.Logf("8 services, update deploy: wall %v (pipeline overhead incl. simulated AWS API calls), simulated AWS waits %v, simulated deploy %.0fs",
 		wall.Round(time.Millisecond), (w.aws.Clock.Slept() - slept).Round(time.Second), sum.Seconds)
 	for _, st := range sum.Steps {
 		t.Logf("  %-26s simulated %6.1fs  wall %6.1fms", st.Name, st.Seconds, st.WallSeconds*1000)

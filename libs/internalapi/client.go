@@ -336,6 +336,22 @@ func (c *Client) AttemptedQuestionIDs(ctx context.Context, user string) ([]strin
 	return out.QuestionIDs, err
 }
 
+// MaxAttemptedUsers is the most users AttemptedQuestionIDsOf asks about
+// in one call.
+const MaxAttemptedUsers = 10
+
+// AttemptedQuestionIDsOf lists the questions any of users (1 to
+// MaxAttemptedUsers) attempted, each once, in one call: matching-service
+// asks it for both users of a match. A history-service that predates the
+// route answers 404: ErrNotFound.
+func (c *Client) AttemptedQuestionIDsOf(ctx context.Context, users ...string) ([]string, error) {
+	var out struct {
+		QuestionIDs []string `json:"question_ids"`
+	}
+	err := c.get(ctx, HistoryService, HistoryPrefix+"/internal/attempted-question-ids?"+url.Values{"user_id": users}.Encode(), &out)
+	return out.QuestionIDs, err
+}
+
 // NewSession asks collaboration-service for the session of a match.
 type NewSession struct {
 	MatchID    string    `json:"match_id"`

@@ -294,6 +294,21 @@ func attempts(t *testing.T, c, stranger *internalapi.Client) {
 	}
 	_, err = stranger.AttemptedQuestionIDs(ctx(t), a.UserID)
 	wantStatus(t, "attempted without the internal token", err, http.StatusUnauthorized)
+
+	// Several users at once: the union, each question once.
+	ids, err = c.AttemptedQuestionIDsOf(ctx(t), a.UserID, uuid.NewString(), a.UserID)
+	slices.Sort(ids)
+	if err != nil || !slices.Equal(ids, want) {
+		t.Errorf("attempted of several users: %v %v, want %v", ids, err, want)
+	}
+	if _, err := c.AttemptedQuestionIDsOf(ctx(t), a.UserID, "not-a-uuid"); internalapi.StatusOf(err) != http.StatusBadRequest {
+		t.Errorf("attempted of a malformed id: %v, want 400", err)
+	}
+	if _, err := c.AttemptedQuestionIDsOf(ctx(t)); internalapi.StatusOf(err) != http.StatusBadRequest {
+		t.Errorf("attempted of nobody: %v, want 400", err)
+	}
+	_, err = stranger.AttemptedQuestionIDsOf(ctx(t), a.UserID)
+	wantStatus(t, "attempted of several without the internal token", err, http.StatusUnauthorized)
 }
 
 func sessions(t *testing.T, c, stranger *internalapi.Client) {

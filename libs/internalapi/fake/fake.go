@@ -369,6 +369,8 @@ func (s *Server) route(r *http.Request) (string, http.HandlerFunc) {
 		return internalapi.HistoryService, s.recordAttempt
 	case get && strings.HasPrefix(p, internalapi.HistoryPrefix+"/internal/users/") && strings.HasSuffix(p, "/attempted-question-ids"):
 		return internalapi.HistoryService, s.attemptedIDs
+	case get && p == internalapi.HistoryPrefix+"/internal/attempted-question-ids":
+		return internalapi.HistoryService, s.attemptedIDsOf
 	case r.Method == http.MethodPost && p == internalapi.NoShowsPath:
 		return internalapi.HistoryService, s.recordNoShow
 	case r.Method == http.MethodPost && strings.HasPrefix(p, internalapi.SessionsPath+"/") && strings.HasSuffix(p, "/no-show"):
@@ -620,15 +622,44 @@ func (s *Server) attemptedIDs(w http.ResponseWriter, r *http.Request) {
 		invalid(w, "id", "must be a UUID")
 		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"question_ids": s.attemptedBy(nil, id)})
+}
+
+func (s *Server) attemptedIDsOf(w http.ResponseWriter, r *http.Request) {
+	users := r.URL.Query()["user_id"]
+	if len(users) == 0 || len(users) > internalapi.MaxAttemptedUsers {
+		invalid(w, "user_id", "one to ten user ids")
+		return
+	}
+	ids := []string{}
+	for _, id := range users {
+		if uuid.Validate(id) != nil {
+			invalid(w, "user_id", "must be a UUID")
+			return
+		}
+		ids = s.attemptedBy(ids, id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"question_ids": ids})
+}
+
+// attemptedBy appends the questions user attempted that ids lacks.
+func (s *Server) attemptedBy(ids []string, user string) []string {
 	s.mu.Lock()
-	ids := append([]string{}, s.attempted[id]...)
-	for _, a := range s.attempts {
-		if q, _ := a["question_id"].(string); a["user_id"] == id && !slices.Contains(ids, q) {
+	defer s.mu.Unlock()
+	if ids == nil {
+		ids = []string{}
+	}
+	for _, q := range s.attempted[user] {
+		if !slices.Contains(ids, q) {
 			ids = append(ids, q)
 		}
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"question_ids": ids})
+	for _, a := range s.attempts {
+		if q, _ := a["question_id"].(string); a["user_id"] == user && !slices.Contains(ids, q) {
+			ids = append(ids, q)
+		}
+	}
+	return ids
 }
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {

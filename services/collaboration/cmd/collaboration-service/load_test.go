@@ -7,7 +7,8 @@ package main
 //	PEERPREP_LOAD=1 go test -run 'TestLoad' -count=1 -timeout 15m -v ./cmd/collaboration-service/
 //
 // Tunables: LOAD_SESSIONS (200), LOAD_RATE (updates/s per client, 5),
-// LOAD_SECONDS (measured seconds, 30), LOAD_IDLE_CONNS (1000).
+// LOAD_SECONDS (measured seconds, 30), LOAD_IDLE_CONNS (1000),
+// LOAD_SAME_REPLICA=1 (TestLoadPropagation: both clients on replica 1).
 
 import (
 	"bytes"
@@ -191,8 +192,12 @@ func TestLoadPropagation(t *testing.T) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	start := time.Now()
+	second := r2.URL
+	if os.Getenv("LOAD_SAME_REPLICA") == "1" { // both clients of a session on replica 1
+		second = r1.URL
+	}
 	for i, p := range pairs {
-		for j, side := range []struct{ base, user string }{{r1.URL, p.a}, {r2.URL, p.b}} {
+		for j, side := range []struct{ base, user string }{{r1.URL, p.a}, {second, p.b}} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

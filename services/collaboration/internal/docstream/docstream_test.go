@@ -407,3 +407,62 @@ func TestQuotasAreSharedByReplicas(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent appends share pipelines; each caller still gets its own
+// answer: its entry's id, or its own refusal.
+func TestConcurrentAppendsAreBatched(t *testing.T) {
+	t.Parallel()
+	rdb, s, _ := setup(t)
+	ctx := context.Background()
+	sids := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+	full := uuid.NewString() // a session at its size limit
+	s.WithLimits(Limits{DocBytes: 100, Rate: 1e9, Burst: 1e9})
+	const per = 50
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		got = map[string][]doc.StreamID{}
+	)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range per {
+				sid := sids[(g+i)%len(sids)]
+				a, err := s.Append(ctx, sid, "c", fmt.Sprintf("%d-%d", g, i), []byte("x"), i == 0, doc.StreamID{}, Quota{})
+				if err != nil && !errors.Is(err, ErrDocTooLarge) {
+					t.Error(err)
+					return
+				}
+				if err == nil {
+					mu.Lock()
+					got[sid] = append(got[sid], a.ID)
+					mu.Unlock()
+				}
+				if _, err := s.Append(ctx, full, "c", "big", make([]byte, 101), false, doc.StreamID{}, Quota{}); !errors.Is(err, ErrDocTooLarge) {
+					t.Errorf("oversized update: %v, want ErrDocTooLarge", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, sid := range sids {
+		ids := got[sid]
+		total += len(ids)
+		n, err := rdb.XLen(ctx, s.Keys().Doc(sid)).Result()
+		if err != nil || int(n) != len(ids) {
+			t.Errorf("session %s: %d entries in the stream (%v), %d ids answered", sid, n, err, len(ids))
+		}
+		seen := map[doc.StreamID]bool{}
+		for _, id := range ids {
+			if seen[id] {
+				t.Errorf("id %v answered twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	// 100 bytes per session: every session took 100 one-byte updates at most.
+	if total != min(8*per, 3*100) {
+		t.Errorf("%d appends accepted, want %d", total, min(8*per, 3*100))
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -196,6 +197,7 @@ type Streams struct {
 	rdb    *redis.Client
 	keys   Keys
 	limits Limits
+	batch  appendBatcher
 }
 
 // NewStreams returns Streams on rdb under keys, with the default limits.
@@ -223,28 +225,115 @@ func (s *Streams) Client() *redis.Client { return s.rdb }
 // registry (callers do it about once a second per session; before the
 // first append, always). It fails with ErrDocTooLarge or a
 // *RateLimitedError, storing nothing, when q's limits refuse it.
+//
+// Appends made at the same time, by any sockets of any sessions, share
+// Redis round trips: one caller at a time (up to maxFlushers) sends every
+// append queued meanwhile as one pipeline, so under load a round trip
+// carries many updates instead of one.
 func (s *Streams) Append(ctx context.Context, sid, origin, nonce string, data []byte, register bool, floor doc.StreamID, q Quota) (Appended, error) {
-	if register {
-		if err := s.rdb.ZAdd(ctx, s.keys.Registry(), redis.Z{Score: float64(time.Now().UnixMilli()), Member: sid}).Err(); err != nil {
-			return Appended{}, fmt.Errorf("register stream: %w", err)
+	req := &appendReq{sid: sid, origin: origin, nonce: nonce, data: data, register: register, floor: floor, q: q, done: make(chan struct{})}
+	b := &s.batch
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	if b.flushers >= maxFlushers {
+		b.mu.Unlock()
+		select {
+		case <-req.done:
+			return req.res, req.err
+		case <-ctx.Done():
+			return Appended{}, fmt.Errorf("append update: %w", ctx.Err())
 		}
 	}
+	b.flushers++
+	for len(b.queue) > 0 {
+		batch := b.queue
+		b.queue = nil
+		b.mu.Unlock()
+		s.appendBatch(ctx, batch)
+		b.mu.Lock()
+	}
+	b.flushers--
+	b.mu.Unlock()
+	<-req.done // in the first batch this caller sent
+	return req.res, req.err
+}
+
+// maxFlushers bounds the pipelines of appends in flight at once.
+const maxFlushers = 4
+
+// appendBatcher queues appends for the next pipeline.
+type appendBatcher struct {
+	mu       sync.Mutex
+	queue    []*appendReq
+	flushers int
+}
+
+type appendReq struct {
+	sid, origin, nonce string
+	data               []byte
+	register           bool
+	floor              doc.StreamID
+	q                  Quota
+
+	done chan struct{} // closed once res and err are set
+	res  Appended
+	err  error
+}
+
+// appendBatch sends the appends as one pipeline (a registry ZADD before
+// each append that asks for it) and answers each. An append Redis does not
+// know the script for is retried alone, which loads it.
+func (s *Streams) appendBatch(ctx context.Context, batch []*appendReq) {
+	// The pipeline serves every caller in it, not only the one sending.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	regs := make([]*redis.IntCmd, len(batch))
+	cmds := make([]*redis.Cmd, len(batch))
+	p := s.rdb.Pipeline()
+	now := float64(time.Now().UnixMilli())
+	for i, r := range batch {
+		if r.register {
+			regs[i] = p.ZAdd(ctx, s.keys.Registry(), redis.Z{Score: now, Member: r.sid})
+		}
+		keys, args := s.appendArgs(r)
+		cmds[i] = appendScript.EvalSha(ctx, p, keys, args...)
+	}
+	_, _ = p.Exec(ctx) // each command's error is its own
+	for i, r := range batch {
+		if regs[i] != nil && regs[i].Err() != nil {
+			r.err = fmt.Errorf("register stream: %w", regs[i].Err())
+		} else {
+			res, err := cmds[i].Slice()
+			if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+				keys, args := s.appendArgs(r)
+				res, err = appendScript.Run(ctx, s.rdb, keys, args...).Slice()
+			}
+			r.res, r.err = appended(res, err)
+		}
+		close(r.done)
+	}
+}
+
+func (s *Streams) appendArgs(r *appendReq) ([]string, []any) {
 	ttl := int64(0)
-	if register {
+	if r.register {
 		ttl = streamTTL.Milliseconds()
 	}
-	keys := []string{s.keys.Doc(sid), s.keys.Size(sid)}
-	if q.User != "" {
-		keys = append(keys, s.keys.Rate(q.User))
+	keys := []string{s.keys.Doc(r.sid), s.keys.Size(r.sid)}
+	if r.q.User != "" {
+		keys = append(keys, s.keys.Rate(r.q.User))
 	}
 	full := "0"
-	if q.Full {
+	if r.q.Full {
 		full = "1"
 	}
 	l := s.limits
-	res, err := appendScript.Run(ctx, s.rdb, keys,
-		origin, nonce, data, ttl, Group, floor.Ms, streamTTL.Milliseconds(),
-		l.DocBytes, full, l.Rate, l.Burst, Cost(len(data))).Slice()
+	return keys, []any{r.origin, r.nonce, r.data, ttl, Group, r.floor.Ms, streamTTL.Milliseconds(),
+		l.DocBytes, full, l.Rate, l.Burst, Cost(len(r.data))}
+}
+
+// appended reads appendScript's answer.
+func appended(res []any, err error) (Appended, error) {
 	if err != nil {
 		return Appended{}, fmt.Errorf("append update: %w", err)
 	}

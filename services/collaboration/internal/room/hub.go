@@ -10,7 +10,9 @@
 //     lost, and is stored as a snapshot replacing the updates it covers;
 //   - updates a client sends go to the session's stream, from which every
 //     replica hosting the session relays them to its other sockets and the
-//     persister stores them;
+//     persister stores them; the sender's own replica relays them to its
+//     sockets as soon as the stream has taken them, without waiting for
+//     its reader, and skips the stream copy for them;
 //   - awareness is relayed, never stored.
 package room
 

@@ -59,6 +59,8 @@ func (h *Hub) Join(ctx context.Context, sid, user string, expires time.Time) (*C
 	}
 	r.conns[c] = struct{}{}
 	c.startID = r.last
+	r.gen++
+	c.gen = r.gen
 	r.mu.Unlock()
 
 	// The stream first: an entry trimmed from it after this read was

@@ -96,6 +96,7 @@ func (c *Conn) append(ctx context.Context, u []byte, full bool) (docstream.Appen
 	var rl *docstream.RateLimitedError
 	switch {
 	case err == nil:
+		c.room.relayLocal(c, a.ID, u)
 	case errors.Is(err, docstream.ErrDocTooLarge):
 		c.hub.o.Log.Info("update refused: document at its size limit", "session_id", c.room.sid, "bytes", len(u), "stored", a.Stored)
 		c.Close(wsclose.TooLarge, fmt.Sprintf("the shared document is at its %d KiB limit", c.hub.o.Streams.Limits().DocBytes>>10))

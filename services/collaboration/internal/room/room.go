@@ -39,6 +39,12 @@ type room struct {
 	compactLock  bool      // this replica holds the session's compaction lock in Redis
 	registered   time.Time // when this replica last noted the stream in the registry
 	ended        bool
+	// gen counts joins; local maps each entry this replica's sockets sent
+	// and already had relayed to their local partners (relayLocal) to the
+	// join count then, so its stream copy goes only to sockets that
+	// joined later.
+	gen   uint64
+	local map[doc.StreamID]uint64
 }
 
 func (r *room) isReady() bool {
@@ -63,11 +69,25 @@ func (r *room) deliver(entries []docstream.Entry) {
 		r.last = e.ID
 		n++
 		r.sinceBytes += len(e.Data)
-		msg := yproto.Update(e.Data)
+		gen, relayed := r.local[e.ID]
+		if relayed {
+			delete(r.local, e.ID)
+		}
+		var msg []byte
 		for c := range r.conns {
-			if c.id != e.Origin {
+			if c.id != e.Origin && (!relayed || c.gen > gen) {
+				if msg == nil {
+					msg = yproto.Update(e.Data)
+				}
 				c.enqueue(msg)
 			}
+		}
+	}
+	// Entries relayed locally whose stream copy was skipped (a reader
+	// restarted past them) are forgotten.
+	for id := range r.local {
+		if !r.last.Less(id) {
+			delete(r.local, id)
 		}
 	}
 	r.sinceCompact += n
@@ -76,6 +96,32 @@ func (r *room) deliver(entries []docstream.Entry) {
 		r.compacting, r.compactSince = true, time.Now()
 		go r.requestFullState()
 	}
+}
+
+// relayLocal hands an update one of this replica's sockets (origin) sent,
+// and the stream accepted as id, to its partners on this replica at once,
+// without waiting for the stream reader; the stream copy then goes only to
+// sockets that joined since (Yjs updates commute, so the order does not
+// matter). The stream stays the durable and cross-replica path.
+func (r *room) relayLocal(origin *Conn, id doc.StreamID, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.last.Less(id) || len(r.conns) < 2 {
+		return // the reader was faster, or nobody to relay to
+	}
+	var msg []byte
+	for c := range r.conns {
+		if c != origin {
+			if msg == nil {
+				msg = yproto.Update(data)
+			}
+			c.enqueue(msg)
+		}
+	}
+	if r.local == nil {
+		r.local = map[doc.StreamID]uint64{}
+	}
+	r.local[id] = r.gen
 }
 
 // requestFullState sends one client a sync step 1 with an empty state

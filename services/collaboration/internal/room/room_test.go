@@ -235,6 +235,52 @@ func TestJoinSendsTheDocumentThenRelaysWithoutEcho(t *testing.T) {
 	}
 }
 
+// An update relayed to the local partners at once is not relayed again
+// when its stream copy arrives; a socket that joins after the relay gets
+// it with the document or from the stream.
+func TestLocalRelayIsNotRepeated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Options{})
+	a := h.connect(t, "ada")
+	a.synced()
+	b := h.connect(t, "bob")
+	b.synced()
+	a.send(yproto.Update([]byte("u1")))
+	a.send(yproto.Update([]byte("u2")))
+	// Let the stream copies reach the reader, then one more.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if r := h.hub.room(h.sid); r != nil && r.floor() != (doc.StreamID{}) {
+			r.mu.Lock()
+			pending := len(r.local)
+			r.mu.Unlock()
+			if pending == 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stream copies never delivered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a.send(yproto.Update([]byte("u3")))
+	for _, want := range []string{"u1", "u2", "u3"} {
+		if got := b.next(); !bytes.Equal(got, yproto.Update([]byte(want))) {
+			t.Fatalf("b got %q, want %q (relayed twice?)", got, want)
+		}
+	}
+	c := h.connect(t, "cy")
+	if got := c.synced(); len(got) != 3 {
+		t.Fatalf("newcomer got %q, want the three updates", got)
+	}
+	b.send(yproto.Update([]byte("from-b")))
+	for _, cl := range []*client{a, c} {
+		if got := cl.next(); !bytes.Equal(got, yproto.Update([]byte("from-b"))) {
+			t.Fatalf("got %q, want from-b", got)
+		}
+	}
+}
+
 func TestFullStateReplacesWhatItCovers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{CompactEvery: 3})
@@ -536,13 +582,25 @@ func TestConnsAndDeliveredAgesForMetrics(t *testing.T) {
 	if got := b.next(); !bytes.Equal(got, yproto.Update([]byte("from-a"))) {
 		t.Fatalf("b got %v", got)
 	}
+	// b may have it from the local relay before the stream reader
+	// delivers the entry: wait for the reader.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(ages)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	mu.Lock()
 	if len(ages) == 0 || ages[0] < 0 || ages[0] > 5*time.Second {
 		t.Errorf("delivered ages %v, want one small age per entry", ages)
 	}
 	mu.Unlock()
 	_ = b.ws.Close(websocket.StatusNormalClosure, "")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for h.hub.Conns() != 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("Conns = %d after one socket closed", h.hub.Conns())

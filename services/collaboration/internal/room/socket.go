@@ -27,6 +27,7 @@ type Conn struct {
 
 	// Fixed once joined: what the client was sent when it joined.
 	startID    doc.StreamID // stream entries up to here came with the document
+	gen        uint64       // the room's join count when it joined (room.local)
 	joinMaxSeq int64        // stored updates up to here came with the document
 	initial    [][]byte     // the join messages, until written
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	DefaultMemory = 128 << 20 // bytes of linear memory
 	DefaultOutput = 64 << 10  // bytes each of stdout and stderr
 )
+
+// cacheMu serialises opening compilation caches (see newInterpreter).
+var cacheMu sync.Mutex
 
 // wasmPage is WebAssembly's unit of linear memory.
 const wasmPage = 64 << 10
@@ -81,6 +85,7 @@ type Result struct {
 	Stderr    []byte
 	Truncated bool // stdout or stderr went past the cap and was cut
 	Duration  time.Duration
+	Memory    uint64 // the most linear memory the program had, in bytes (0 where unmeasured)
 }
 
 // Options configure an interpreter.
@@ -152,7 +157,12 @@ func newInterpreter(ctx context.Context, f flavour, wasmPath string, opts Option
 	limits := opts.Limits.withDefaults()
 	cache := wazero.NewCompilationCache()
 	if opts.CacheDir != "" {
-		if cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir); err != nil {
+		// wazero reads its version lazily, unsynchronised, when it opens a
+		// cache directory: two interpreters compiling at once race on it.
+		cacheMu.Lock()
+		cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		cacheMu.Unlock()
+		if err != nil {
 			return nil, fmt.Errorf("%s interpreter: compilation cache: %w", f.name, err)
 		}
 	}
@@ -217,8 +227,9 @@ func (in *Interpreter) Run(ctx context.Context, p Program) (Result, error) {
 	}
 
 	start := time.Now()
-	mod, err := in.runtime.InstantiateModule(withMemory(ctx), in.compiled, mc)
-	res := Result{Duration: time.Since(start)}
+	mctx, peak := withMemory(ctx)
+	mod, err := in.runtime.InstantiateModule(mctx, in.compiled, mc)
+	res := Result{Duration: time.Since(start), Memory: peak()}
 	if mod != nil {
 		mod.Close(context.WithoutCancel(ctx))
 	}
@@ -233,6 +244,11 @@ func (in *Interpreter) Run(ctx context.Context, p Program) (Result, error) {
 		switch {
 		case context.Cause(ctx) == errOutput:
 			res.Outcome = OutputLimit
+		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && res.Memory >= in.limits.Memory/10*9:
+			// Stopped at the deadline with its memory (nearly) all used: a
+			// garbage-collected runtime (goja's Go) thrashing its collector
+			// at the cap rather than failing an allocation.
+			res.Outcome = MemoryLimit
 		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 			res.Outcome = TimeLimit
 		default: // the caller gave up

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/peerprep/peerprep/libs/auth"
 	"github.com/peerprep/peerprep/libs/httperr"
+	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/libs/server"
 	"github.com/peerprep/peerprep/services/history/internal/attempt"
 )
@@ -48,6 +50,34 @@ func (h *handler) attemptedQuestionIDs(c echo.Context) error {
 	ids, err := h.svc.QuestionIDs(c.Request().Context(), userID)
 	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, toQuestionIDsResponse(ids))
+}
+
+// attemptedQuestionIDsOf: the questions any of the users (?user_id=…,
+// one to internalapi.MaxAttemptedUsers) attempted, each once.
+func (h *handler) attemptedQuestionIDsOf(c echo.Context) error {
+	users := c.QueryParams()["user_id"]
+	if len(users) == 0 || len(users) > internalapi.MaxAttemptedUsers {
+		return httperr.Validation(httperr.FieldError{Field: "user_id", Message: fmt.Sprintf("between 1 and %d user ids", internalapi.MaxAttemptedUsers)})
+	}
+	var ids []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, u := range users {
+		userID, ok := parseUUID(u)
+		if !ok {
+			return httperr.Validation(httperr.FieldError{Field: "user_id", Message: "must be a UUID"})
+		}
+		got, err := h.svc.QuestionIDs(c.Request().Context(), userID)
+		if err != nil {
+			return err
+		}
+		for _, id := range got {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
 	}
 	return c.JSON(http.StatusOK, toQuestionIDsResponse(ids))
 }

@@ -41,6 +41,7 @@ func Routes(e *echo.Echo, svc *attempt.Service, verifier *auth.Verifier, interna
 	// For other services (the load balancer blocks /internal/).
 	g.POST("/internal/attempts", h.recordAttempt, internal)
 	g.GET("/internal/users/:id/attempted-question-ids", h.attemptedQuestionIDs, internal)
+	g.GET("/internal/attempted-question-ids", h.attemptedQuestionIDsOf, internal)
 	g.POST("/internal/no-shows", h.recordNoShow, internal)
 
 	// For the signed-in user, about their own attempts only.

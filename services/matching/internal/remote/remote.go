@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/peerprep/peerprep/libs/internalapi"
 	"github.com/peerprep/peerprep/services/matching/internal/match"
@@ -16,11 +18,20 @@ import (
 
 // Services implements setup.Services.
 type Services struct {
-	c *internalapi.Client
+	c     *internalapi.Client
+	names *internalapi.Cache[string] // user id → username
 }
 
-// NewServices returns the adapter over c.
-func NewServices(c *internalapi.Client) *Services { return &Services{c: c} }
+// usernameTTL is how long a username is reused: a match shows the
+// partner's name, so one renamed moments ago may show the old one.
+const usernameTTL = 10 * time.Minute
+
+// NewServices returns the adapter over c. Usernames are cached (each
+// user's lookup is shared by all of their matches and invitations for
+// usernameTTL); the other answers are not.
+func NewServices(c *internalapi.Client) *Services {
+	return &Services{c: c, names: internalapi.NewCache[string](internalapi.CacheOptions{TTL: usernameTTL})}
+}
 
 const setupFailed = "the session could not be set up; please queue again"
 
@@ -35,19 +46,40 @@ func permanent(err error) error {
 
 // Username implements setup.Services.
 func (s *Services) Username(ctx context.Context, userID string) (string, error) {
-	u, err := s.c.User(ctx, userID)
-	if errors.Is(err, internalapi.ErrNotFound) {
-		return "", fmt.Errorf("%w: %s", setup.ErrUnknownUser, userID)
-	}
-	if err != nil {
-		return "", permanent(err)
-	}
-	return u.Username, nil
+	return s.names.Get(ctx, userID, func(ctx context.Context) (string, error) {
+		u, err := s.c.User(ctx, userID)
+		if errors.Is(err, internalapi.ErrNotFound) {
+			return "", fmt.Errorf("%w: %s", setup.ErrUnknownUser, userID)
+		}
+		if err != nil {
+			return "", permanent(err)
+		}
+		return u.Username, nil
+	})
 }
 
-// AttemptedQuestions implements setup.Services; an unknown user has none.
-func (s *Services) AttemptedQuestions(ctx context.Context, userID string) ([]string, error) {
-	return s.c.AttemptedQuestionIDs(ctx, userID)
+// AttemptedQuestions implements setup.Services with one call for all the
+// users; an unknown user has none. A history-service without the
+// several-users route (404: an older version, during a rolling deploy) is
+// asked about each user in turn.
+func (s *Services) AttemptedQuestions(ctx context.Context, userIDs []string) ([]string, error) {
+	ids, err := s.c.AttemptedQuestionIDsOf(ctx, userIDs...)
+	if !errors.Is(err, internalapi.ErrNotFound) {
+		return ids, err
+	}
+	ids = nil
+	for _, u := range userIDs {
+		got, err := s.c.AttemptedQuestionIDs(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range got {
+			if !slices.Contains(ids, q) {
+				ids = append(ids, q)
+			}
+		}
+	}
+	return ids, nil
 }
 
 // RandomQuestion implements setup.Services.

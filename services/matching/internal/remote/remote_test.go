@@ -52,11 +52,31 @@ func TestServices(t *testing.T) {
 		if _, err := s.Username(ctx, gone); !errors.Is(err, setup.ErrUnknownUser) {
 			t.Fatal(err)
 		}
+		// A name is looked up once for many matches; an unknown user is
+		// asked about again (not cached).
+		before := deps.Calls(internalapi.UserService)
+		for range 3 {
+			if name, err := s.Username(ctx, u); err != nil || name != fake.Username(u) {
+				t.Fatal(name, err)
+			}
+		}
+		if _, err := s.Username(ctx, gone); !errors.Is(err, setup.ErrUnknownUser) {
+			t.Fatal(err)
+		}
+		if n := deps.Calls(internalapi.UserService) - before; n != 1 {
+			t.Fatalf("%d user-service calls for three cached names and one unknown user, want 1", n)
+		}
 	})
 	t.Run("attempted questions", func(t *testing.T) {
 		deps.SetAttempted(u, "a", "b")
-		if ids, err := s.AttemptedQuestions(ctx, u); err != nil || len(ids) != 2 {
+		v := uuid.NewString()
+		deps.SetAttempted(v, "b", "c")
+		before := deps.Calls(internalapi.HistoryService)
+		if ids, err := s.AttemptedQuestions(ctx, []string{u, v}); err != nil || len(ids) != 3 {
 			t.Fatal(ids, err)
+		}
+		if n := deps.Calls(internalapi.HistoryService) - before; n != 1 {
+			t.Fatalf("%d history-service calls for two users, want 1", n)
 		}
 	})
 	t.Run("a random question honours exclude and is ErrNoQuestion when all are excluded", func(t *testing.T) {

@@ -99,8 +99,9 @@ type Store interface {
 
 // Services are the other PeerPrep services a match needs (package remote).
 type Services interface {
-	// AttemptedQuestions lists the questions userID attempted.
-	AttemptedQuestions(ctx context.Context, userID string) ([]string, error)
+	// AttemptedQuestions lists the questions any of userIDs attempted,
+	// each once.
+	AttemptedQuestions(ctx context.Context, userIDs []string) ([]string, error)
 	// RandomQuestion picks a question id; ErrNoQuestion when none matches.
 	RandomQuestion(ctx context.Context, difficulty, topic string, exclude []string) (string, error)
 	// CreateSession creates (or, for the same match id, finds) the session.

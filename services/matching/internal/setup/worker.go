@@ -192,34 +192,14 @@ func (w *Worker) chooseQuestion(ctx context.Context, m *Match) error {
 	if m.QuestionID != "" {
 		return nil
 	}
-	var (
-		wg       sync.WaitGroup
-		attempts [2][]string
-	)
-	for i, id := range m.UserIDs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ids, err := w.o.Services.AttemptedQuestions(ctx, id)
-			if err != nil {
-				// History only makes the pick nicer; it must not block a match.
-				w.log.Warn("attempted questions unavailable; not excluding them", "match_id", m.ID, "error", err.Error())
-				return
-			}
-			attempts[i] = ids
-		}()
+	// One call for both users.
+	exclude, err := w.o.Services.AttemptedQuestions(ctx, m.UserIDs[:])
+	if err != nil {
+		// History only makes the pick nicer; it must not block a match.
+		w.log.Warn("attempted questions unavailable; not excluding them", "match_id", m.ID, "error", err.Error())
+		exclude = nil
 	}
-	wg.Wait()
-	seen := map[string]bool{}
-	var exclude []string
-	for _, ids := range attempts {
-		for _, id := range ids {
-			if !seen[id] && len(exclude) < maxExclude {
-				seen[id] = true
-				exclude = append(exclude, id)
-			}
-		}
-	}
+	exclude = exclude[:min(len(exclude), maxExclude)]
 	qid, err := w.o.Services.RandomQuestion(ctx, m.Difficulty, m.Topic, exclude)
 	if errors.Is(err, ErrNoQuestion) && len(exclude) > 0 {
 		qid, err = w.o.Services.RandomQuestion(ctx, m.Difficulty, m.Topic, nil)

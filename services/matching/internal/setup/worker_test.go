@@ -34,10 +34,18 @@ func newServices() *services {
 	return &services{attempted: map[string][]string{}, questions: []string{"q1", "q2", "q3"}, sessions: map[string]string{}}
 }
 
-func (s *services) AttemptedQuestions(_ context.Context, userID string) ([]string, error) {
+func (s *services) AttemptedQuestions(_ context.Context, userIDs []string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.attempted[userID], nil
+	var out []string
+	for _, u := range userIDs {
+		for _, q := range s.attempted[u] {
+			if !slices.Contains(out, q) {
+				out = append(out, q)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *services) RandomQuestion(_ context.Context, _, _ string, exclude []string) (string, error) {

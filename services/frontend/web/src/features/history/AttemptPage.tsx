@@ -6,6 +6,7 @@ import { difficultyName, languageName } from '../questions/api'
 import { matchLink } from '../matching/lastCriteria'
 import { ReceivedFeedback } from '../feedback/ReceivedFeedback'
 import { PrivateNotesView } from '../interview/PrivateNotesView'
+import { LastSubmit } from '../run/LastSubmit'
 import { formatDuration, useAttempt } from './api'
 import { attemptTitle } from './HistoryPage'
 
@@ -67,6 +68,7 @@ export default function AttemptPage() {
                 <time dateTime={a.ended_at}>{new Date(a.ended_at).toLocaleString()}</time>
               </dd>
             </div>
+            <LastSubmit sessionId={a.session_id} questionId={a.question.id} />
           </dl>
           <p>
             {a.question.difficulty && a.question.topics[0] && (

@@ -43,3 +43,27 @@ describe('QuestionPane in a mock interview', () => {
     expect(screen.queryByRole('heading', { name: 'Notes for the interviewer' })).not.toBeInTheDocument()
   })
 })
+
+describe('QuestionPane sample cases', () => {
+  it('shows the signature and each sample case as text', () => {
+    const q: SessionQuestion = {
+      ...base,
+      signature: 'twoSum(nums int[], target int) int[]',
+      sample_cases: [
+        { input: [[2, 7, 11, 15], 9], expected: [0, 1] },
+        { input: [['<b>a</b>'], 1], expected: '<i>x</i>' },
+      ],
+    }
+    const { container } = render(<QuestionPane question={q} error={null} onRetry={() => {}} />)
+    expect(screen.getByRole('heading', { name: 'Sample test cases' })).toBeInTheDocument()
+    expect(screen.getByText('twoSum(nums int[], target int) int[]')).toBeInTheDocument()
+    expect(screen.getByText('[2,7,11,15]\n9', { normalizer: (s) => s })).toBeInTheDocument()
+    expect(screen.getByText('"<i>x</i>"')).toBeInTheDocument()
+    expect(container.querySelector('b, i')).toBeNull()
+  })
+
+  it('shows no sample cases when the question has none', () => {
+    render(<QuestionPane question={base} error={null} onRetry={() => {}} />)
+    expect(screen.queryByRole('heading', { name: 'Sample test cases' })).not.toBeInTheDocument()
+  })
+})

@@ -49,6 +49,17 @@ export interface Question {
   starter_code: Record<string, string>
   /** Admins' reads only: what the interviewer of a mock interview should ask or look for. */
   interviewer_notes?: string[]
+  /** The function to write ("twoSum(nums int[], target int) int[]"), when the question can be run. */
+  signature?: string
+  /** How outputs are compared: exact (default), unordered, unordered_deep, float. */
+  compare?: string
+  /** The visible test cases, in order: one JSON value per parameter, and the expected result. */
+  sample_cases?: SampleCase[]
+}
+
+export interface SampleCase {
+  input: unknown[]
+  expected: unknown
 }
 
 export const fetchTopics = () => api.get<Topic[]>('/question-service-api/topics')

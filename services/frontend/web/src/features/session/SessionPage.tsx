@@ -21,6 +21,8 @@ import { SECOND_TEXT_NAME, TEXT_NAME } from './editor/textNames'
 
 // CodeMirror, yjs and y-websocket load only when a session opens.
 const CollabEditor = lazy(() => import('./editor/CollabEditor'))
+// Run and Submit (execution-service) load after the room has opened.
+const RunPanel = lazy(() => import('../run/RunPanel'))
 
 /** How often the page re-reads the session (to notice the partner leaving). */
 const SESSION_POLL_MS = 8000
@@ -171,6 +173,18 @@ export default function SessionPage() {
         )}
         <ChatPanel sessionId={id} meId={me.id} partner={partner.data ? { id: partner.data.id, username: partner.data.username } : undefined} />
       </div>
+      {question.data && (
+        <Suspense fallback={<Loading label="Loading Run and Submit…" />}>
+          <RunPanel
+            key={question.data.id}
+            sessionId={id}
+            questionId={question.data.id}
+            signature={question.data.signature}
+            sampleCases={question.data.sample_cases}
+            getCode={() => controller.current?.snapshot() ?? null}
+          />
+        </Suspense>
+      )}
       <Dialog open={confirming} title="Leave this session?" onClose={() => setConfirming(false)}>
         <p>
           Your code is saved for both of you.{' '}

@@ -65,6 +65,32 @@ export function QuestionPane({
               </ol>
             </>
           )}
+          {question.sample_cases && question.sample_cases.length > 0 && (
+            <>
+              <h3>Sample test cases</h3>
+              {question.signature && (
+                <p>
+                  Function: <code>{question.signature}</code>
+                </p>
+              )}
+              <ol className="examples">
+                {question.sample_cases.map((c, i) => (
+                  <li key={i}>
+                    <dl>
+                      <dt>Input</dt>
+                      <dd>
+                        <pre>{c.input.map((v) => JSON.stringify(v)).join('\n')}</pre>
+                      </dd>
+                      <dt>Expected</dt>
+                      <dd>
+                        <pre>{JSON.stringify(c.expected)}</pre>
+                      </dd>
+                    </dl>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
           {question.constraints.length > 0 && (
             <>
               <h3>Constraints</h3>
