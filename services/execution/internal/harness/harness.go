@@ -472,7 +472,7 @@ func judge(job Job, res sandbox.Result, p parsed) Result {
 		case job.Custom:
 			r.Verdict, r.Message = Accepted, "ran without error"
 		case passed == len(job.Cases):
-			r.Verdict, r.Message = Accepted, fmt.Sprintf("all %d cases passed", len(job.Cases))
+			r.Verdict, r.Message = Accepted, fmt.Sprintf("All %d cases passed", len(job.Cases))
 		default:
 			r.Verdict, r.Message = WrongAnswer, fmt.Sprintf("%d of %d cases passed", passed, len(job.Cases))
 		}
