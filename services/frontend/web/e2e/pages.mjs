@@ -274,7 +274,7 @@ export async function runPages(h) {
     // Someone else edits the question through the API after this page read it.
     const s = await api('/user-service-api/auth/login', { method: 'POST', body: { identifier: admin.name, password } })
     const q = await api(`/question-service-api/questions/${created.id}`, { token: s.access_token })
-    const body = Object.fromEntries(Object.entries(q).filter(([k]) => !['id', 'slug', 'created_at', 'updated_at'].includes(k)))
+    const body = Object.fromEntries(Object.entries(q).filter(([k]) => !['id', 'slug', 'created_at', 'updated_at', 'sample_cases'].includes(k)))
     await api(`/question-service-api/questions/${created.id}`, { method: 'PUT', token: s.access_token, body: { ...body, description: 'Edited elsewhere.' } })
     await p.getByLabel('Description (Markdown)').fill('My edit, from a stale copy.')
     await p.getByRole('button', { name: 'Save changes' }).click()
